@@ -1,5 +1,3 @@
 #!/usr/bin/env node
 'use strict';
-require('../dist/src/cli/index.js').main(process.argv).then(
-  (code) => { process.exitCode = code; },
-);
+require('../dist/src/cli/run.js');
