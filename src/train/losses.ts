@@ -1,0 +1,70 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { TrainConfig } from '../config/run-config';
+import { UserError } from '../cli/errors';
+
+export type LossConfig = TrainConfig['loss'];
+
+/** Mean loss over a batch, from the model's softmax output and the integer labels. */
+export type LossFn = (probs: tf.Tensor2D, labels: tf.Tensor1D) => tf.Scalar;
+
+/**
+ * Probabilities are clipped away from 0 before the log: the zoo's models end in
+ * softmax, and a saturated softmax would otherwise give log(0) = -Inf.
+ */
+const PROB_EPSILON = 1e-7;
+
+/**
+ * Focal loss (eq. 5, Lin et al. 2017) generalised to soft targets so that label
+ * smoothing composes with it:
+ *   L = -sum_c q_c * alpha_c * (1 - p_c)^gamma * log p_c
+ * With one-hot q this is -alpha_t (1 - p_t)^gamma log p_t; with gamma = 0 and
+ * alpha = 1 it is cross-entropy (with label smoothing, smoothed cross-entropy).
+ */
+export function focalLoss(
+  probs: tf.Tensor2D,
+  labels: tf.Tensor1D,
+  opts: { gamma: number; alpha?: number | readonly number[]; labelSmoothing?: number },
+): tf.Scalar {
+  return tf.tidy(() => {
+    const numClasses = probs.shape[1];
+    const targets = smoothedTargets(labels, numClasses, opts.labelSmoothing ?? 0);
+    const p = tf.clipByValue(probs, PROB_EPSILON, 1);
+    let perClass = tf.mul(targets, tf.neg(tf.log(p)));
+    if (opts.gamma !== 0) perClass = tf.mul(perClass, tf.pow(tf.sub(1, p), opts.gamma));
+    const weights = alphaWeights(opts.alpha, numClasses);
+    if (weights) perClass = tf.mul(perClass, weights);
+    return tf.mean(tf.sum(perClass, 1)) as tf.Scalar;
+  });
+}
+
+/** Cross-entropy is focal loss with gamma = 0 (eq. 5's own remark); kept as one code path. */
+export function crossEntropyLoss(
+  probs: tf.Tensor2D,
+  labels: tf.Tensor1D,
+  opts: { alpha?: number | readonly number[]; labelSmoothing?: number } = {},
+): tf.Scalar {
+  return focalLoss(probs, labels, { ...opts, gamma: 0 });
+}
+
+function smoothedTargets(labels: tf.Tensor1D, numClasses: number, smoothing: number): tf.Tensor2D {
+  const oneHot = tf.oneHot(tf.cast(labels, 'int32'), numClasses).toFloat() as tf.Tensor2D;
+  if (smoothing === 0) return oneHot;
+  return tf.add(tf.mul(oneHot, 1 - smoothing), smoothing / numClasses) as tf.Tensor2D;
+}
+
+function alphaWeights(alpha: number | readonly number[] | undefined, numClasses: number): tf.Tensor | undefined {
+  if (alpha === undefined) return undefined;
+  if (typeof alpha === 'number') return alpha === 1 ? undefined : tf.scalar(alpha);
+  return tf.tensor1d(alpha as number[]);
+}
+
+/** The configured loss; checks a per-class alpha against the number of classes. */
+export function makeLoss(cfg: LossConfig, numClasses: number): LossFn {
+  if (Array.isArray(cfg.alpha) && cfg.alpha.length !== numClasses) {
+    throw new UserError(
+      `train.loss.alpha: expected a number or a list of ${numClasses} numbers (one per class), got ${cfg.alpha.length} numbers`,
+    );
+  }
+  const gamma = cfg.type === 'focal' ? cfg.gamma : 0;
+  return (probs, labels) => focalLoss(probs, labels, { gamma, alpha: cfg.alpha, labelSmoothing: cfg.labelSmoothing });
+}
