@@ -1,0 +1,272 @@
+/**
+ * The paper's tables rebuilt from our CSVs: one row per suite run, with the
+ * paper's figure and ours side by side. Pure functions from rows to rows and
+ * text, so `dresnet tables` can regenerate everything from the CSVs alone.
+ */
+import { CsvRow, toCsv } from './csv';
+import { PAPER_ABLATION, PAPER_TABLE3, PAPER_TABLE4, PaperTableId } from './paper';
+
+/** The deterministic columns of one model, computed from the built model at the suite's sizing. */
+export interface SizeRow {
+  id: string;
+  label: string;
+  paper?: string;
+  params: number;
+  totalParams: number;
+  sizeMB: number;
+  sizeMiB: number;
+  macs: number;
+}
+
+export interface TableSpec {
+  name: string;
+  title: string;
+  layout: PaperTableId;
+  reference?: string;
+  sizing: { classes: number; inputSize: number };
+}
+
+/** One row of runs.csv as read back (strings keyed by column). */
+export type FoldRow = Record<string, string>;
+
+export interface MeanStd {
+  mean: number;
+  std: number;
+  n: number;
+}
+
+/** Mean and sample standard deviation (n − 1; 0 for a single value); NaN inputs are skipped. */
+export function meanStd(values: readonly number[]): MeanStd | undefined {
+  const xs = values.filter((v) => Number.isFinite(v));
+  if (xs.length === 0) return undefined;
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const variance = xs.length > 1 ? xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1) : 0;
+  return { mean, std: Math.sqrt(variance), n: xs.length };
+}
+
+const round = (x: number, digits: number): number => Number(x.toFixed(digits));
+
+/** Columns computed from the models alone: regenerated and compared exactly in npm test. */
+export const SIZE_COLUMNS = ['id', 'label', 'params', 'total_params', 'size_mb', 'size_mib', 'macs'] as const;
+
+export function sizeCsvRow(size: SizeRow): CsvRow {
+  return {
+    id: size.id,
+    label: size.label,
+    params: size.params,
+    total_params: size.totalParams,
+    size_mb: round(size.sizeMB, 4),
+    size_mib: round(size.sizeMiB, 4),
+    macs: size.macs,
+  };
+}
+
+/** Size as a % of the reference model's, as the paper's "compression ratio" column. */
+function compressionPct(size: SizeRow, sizes: readonly SizeRow[], reference?: string): number | undefined {
+  const ref = sizes.find((r) => r.id === reference);
+  if (!ref || ref.id === size.id) return undefined;
+  return round((size.sizeMB / ref.sizeMB) * 100, 2);
+}
+
+/** Per-run aggregates of one runs.csv column over folds. */
+function aggregate(rows: readonly FoldRow[], id: string, column: string): MeanStd | undefined {
+  return meanStd(rows.filter((r) => r.run_id === id && r[column] !== undefined && r[column] !== '').map((r) => Number(r[column])));
+}
+
+function firstValue(rows: readonly FoldRow[], id: string, column: string): string | undefined {
+  return rows.find((r) => r.run_id === id && r[column])?.[column];
+}
+
+/** Columns every layout shares after its own: measured once per model at the protocol's input size. */
+const RUNTIME_COLUMNS = ['peak_rss_infer_mb', 'peak_rss_train_mb', 'peak_tensor_infer_mb', 'peak_tensor_train_mb', 'latency_ms', 'train_img_per_s'] as const;
+
+export const TABLE_COLUMNS: Readonly<Record<PaperTableId, readonly string[]>> = {
+  table3: [
+    ...SIZE_COLUMNS, 'paper_size_mb', 'paper_compression_pct', 'compression_pct',
+    'paper_accuracy_pct', 'accuracy_pct', 'accuracy_std', 'paper_error_pct', 'error_pct', 'folds', ...RUNTIME_COLUMNS,
+  ],
+  table4: [
+    ...SIZE_COLUMNS, 'paper_size_mb', 'paper_top1_pct', 'top1_pct', 'top1_std', 'paper_top5_pct', 'top5_pct', 'top5_std',
+    'folds', ...RUNTIME_COLUMNS,
+  ],
+  ablation: [
+    ...SIZE_COLUMNS, 'paper_delta_pct', 'top1_pct', 'top1_std', 'delta_pct', 'step_delta_pct', 'folds', ...RUNTIME_COLUMNS,
+  ],
+};
+
+/** The columns of table.csv that depend only on the models and the paper (no training). */
+export function deterministicColumns(layout: PaperTableId): string[] {
+  const fixed = new Set<string>([...SIZE_COLUMNS, 'compression_pct']);
+  return TABLE_COLUMNS[layout].filter((c) => fixed.has(c) || c.startsWith('paper_'));
+}
+
+function pct(m: MeanStd | undefined): number | undefined {
+  return m && round(m.mean, 2);
+}
+
+function pctStd(m: MeanStd | undefined): number | undefined {
+  return m && round(m.std, 2);
+}
+
+function runtimeCells(rows: readonly FoldRow[], id: string): CsvRow {
+  return Object.fromEntries(RUNTIME_COLUMNS.map((c) => [c, firstValue(rows, id, c)]));
+}
+
+/** The rows of table.csv: sizes and the paper's figures, joined with our fold aggregates. */
+export function buildTableRows(spec: TableSpec, sizes: readonly SizeRow[], folds: readonly FoldRow[]): CsvRow[] {
+  const top1Of = (id: string) => aggregate(folds, id, 'top1_pct');
+  const refTop1 = spec.reference === undefined ? undefined : top1Of(spec.reference);
+  return sizes.map((size, i) => {
+    const top1 = top1Of(size.id);
+    const base: CsvRow = { ...sizeCsvRow(size), folds: top1?.n ?? 0, ...runtimeCells(folds, size.id) };
+    const diffToRef = top1 && refTop1 ? round(top1.mean - refTop1.mean, 2) : undefined;
+    switch (spec.layout) {
+      case 'table3': {
+        const paper = size.paper === undefined ? undefined : PAPER_TABLE3[size.paper];
+        return {
+          ...base,
+          paper_size_mb: paper?.sizeMB,
+          paper_compression_pct: paper?.compressionPct,
+          compression_pct: compressionPct(size, sizes, spec.reference),
+          paper_accuracy_pct: paper?.accuracyPct,
+          accuracy_pct: pct(top1),
+          accuracy_std: pctStd(top1),
+          paper_error_pct: paper?.errorPct,
+          error_pct: size.id === spec.reference ? undefined : diffToRef,
+        };
+      }
+      case 'table4': {
+        const paper = size.paper === undefined ? undefined : PAPER_TABLE4[size.paper];
+        const top5 = aggregate(folds, size.id, 'top5_pct');
+        return {
+          ...base,
+          paper_size_mb: paper?.sizeMB,
+          paper_top1_pct: paper?.top1Pct,
+          top1_pct: pct(top1),
+          top1_std: pctStd(top1),
+          paper_top5_pct: paper?.top5Pct,
+          top5_pct: pct(top5),
+          top5_std: pctStd(top5),
+        };
+      }
+      case 'ablation': {
+        const paper = size.paper === undefined ? undefined : PAPER_ABLATION[size.paper];
+        const previous = i > 0 ? top1Of(sizes[i - 1].id) : undefined;
+        return {
+          ...base,
+          paper_delta_pct: paper?.deltaPct,
+          top1_pct: pct(top1),
+          top1_std: pctStd(top1),
+          delta_pct: size.id === spec.reference ? undefined : diffToRef,
+          step_delta_pct: top1 && previous ? round(top1.mean - previous.mean, 2) : undefined,
+        };
+      }
+    }
+  });
+}
+
+export function tableCsv(spec: TableSpec, rows: readonly CsvRow[]): string {
+  return toCsv(TABLE_COLUMNS[spec.layout], rows);
+}
+
+/** What the markdown says about how the numbers were made; all read from runs.csv. */
+export interface RunContext {
+  protocol?: string;
+  protocolDescription?: string;
+  backend?: string;
+  device?: string;
+  threads?: string;
+  machine?: string;
+  wallSeconds: number;
+  foldsDone: number;
+  foldsPlanned: number;
+}
+
+export function runContext(folds: readonly FoldRow[], foldsPlanned: number, protocolDescription?: string): RunContext {
+  const distinct = (c: string) => [...new Set(folds.map((r) => r[c]).filter(Boolean))].join(' / ') || undefined;
+  return {
+    protocol: distinct('protocol'),
+    protocolDescription,
+    backend: distinct('backend'),
+    device: distinct('device'),
+    threads: distinct('threads'),
+    machine: distinct('machine'),
+    wallSeconds: folds.reduce((a, r) => a + (Number(r.seconds) || 0), 0),
+    foldsDone: folds.length,
+    foldsPlanned,
+  };
+}
+
+const cell = (v: unknown): string => (v === undefined || v === null || v === '' ? '–' : String(v));
+
+function withStd(mean: unknown, std: unknown): string {
+  return mean === undefined ? '–' : `${mean} ± ${cell(std)}`;
+}
+
+function mdTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+function mainTable(spec: TableSpec, rows: readonly CsvRow[]): string {
+  switch (spec.layout) {
+    case 'table3':
+      return mdTable(
+        ['Model', 'Size/MB paper', 'Size/MB ours', 'Compression/% paper', 'Compression/% ours', 'Accuracy/% paper', 'Accuracy/% ours', 'Error/% paper', 'Error/% ours'],
+        rows.map((r) => [cell(r.label), cell(r.paper_size_mb), cell(r.size_mb), cell(r.paper_compression_pct), cell(r.compression_pct),
+          cell(r.paper_accuracy_pct), withStd(r.accuracy_pct, r.accuracy_std), cell(r.paper_error_pct), cell(r.error_pct)]),
+      );
+    case 'table4':
+      return mdTable(
+        ['Model', 'Size/MB paper', 'Size/MB ours', 'Top-1/% paper', 'Top-1/% ours', 'Top-5/% paper', 'Top-5/% ours'],
+        rows.map((r) => [cell(r.label), cell(r.paper_size_mb), cell(r.size_mb), cell(r.paper_top1_pct), withStd(r.top1_pct, r.top1_std),
+          cell(r.paper_top5_pct), withStd(r.top5_pct, r.top5_std)]),
+      );
+    case 'ablation':
+      return mdTable(
+        ['Step', 'Size/MB ours', 'Δ top-1 vs previous step/% paper', 'Top-1/% ours', 'Δ vs previous step/% ours', 'Δ vs baseline/% ours'],
+        rows.map((r) => [cell(r.label), cell(r.size_mb), cell(r.paper_delta_pct), withStd(r.top1_pct, r.top1_std),
+          cell(r.step_delta_pct), cell(r.delta_pct)]),
+      );
+  }
+}
+
+function detailTable(rows: readonly CsvRow[]): string {
+  const mb = (v: unknown) => (v === undefined || v === '' ? '–' : String(v));
+  return mdTable(
+    ['Model', 'Params (trainable)', 'Params (total)', 'Size/MiB', 'MACs/M', 'Peak RSS infer/MB', 'Peak RSS train step/MB',
+      'Peak tensors infer/MB', 'Peak tensors train step/MB', 'Latency b=1/ms', 'Train img/s'],
+    rows.map((r) => [cell(r.label), cell(r.params), cell(r.total_params), cell(r.size_mib), cell(round(Number(r.macs) / 1e6, 1)),
+      mb(r.peak_rss_infer_mb), mb(r.peak_rss_train_mb), mb(r.peak_tensor_infer_mb), mb(r.peak_tensor_train_mb), mb(r.latency_ms), mb(r.train_img_per_s)]),
+  );
+}
+
+function describeContext(spec: TableSpec, ctx: RunContext): string[] {
+  const hours = ctx.wallSeconds / 3600;
+  const wall = hours >= 1 ? `${round(hours, 2)} h` : `${round(ctx.wallSeconds / 60, 1)} min`;
+  return [
+    `- Protocol: ${cell(ctx.protocol)}${ctx.protocolDescription ? ` (${ctx.protocolDescription})` : ''}`,
+    `- Backend: ${cell(ctx.backend)}, device ${cell(ctx.device)}, threads ${cell(ctx.threads)}`,
+    `- Machine: ${cell(ctx.machine)}`,
+    `- Runs: ${ctx.foldsDone} of ${ctx.foldsPlanned} run × fold trainings done; training wall time ${wall} (sum over folds)`,
+    `- Sizes and MACs: the built models at ${spec.sizing.classes} classes, ${spec.sizing.inputSize}×${spec.sizing.inputSize} input; MB = 10^6 bytes, MiB = 2^20 bytes of float32 trainable parameters`,
+    '- Ours: mean ± sample standard deviation over folds. Paper: the figures printed in the paper (its own 12-class data set; see src/report/paper.ts).',
+    '- Memory and latency: measured once per model in a fresh process at the protocol input size (batch-1 inference, one training step at the protocol batch size; latency is the median after warm-up).',
+  ];
+}
+
+export function tableMarkdown(spec: TableSpec, rows: readonly CsvRow[], ctx: RunContext, figures: readonly string[] = []): string {
+  return [
+    `# ${spec.title}`,
+    '',
+    ...describeContext(spec, ctx),
+    '',
+    mainTable(spec, rows),
+    '',
+    '## Size, compute, memory and speed (ours)',
+    '',
+    detailTable(rows),
+    ...figures.flatMap((f) => ['', `![${f}](${f})`]),
+    '',
+  ].join('\n');
+}

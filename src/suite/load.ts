@@ -1,0 +1,132 @@
+import * as path from 'node:path';
+import { UserError } from '../cli/errors';
+import { defaultRunConfig, loadRunConfig, readYamlFile } from '../config/load';
+import { RunConfig } from '../config/run-config';
+import { closest, SchemaError } from '../config/schema';
+import { PAPER_ROW_KEYS } from '../report/paper';
+import { Protocol, protocolsSchema, SuiteRunSpec, SuiteSpec, suiteSchema } from './schema';
+
+/** A validated suite: the spec plus where it came from (run configs are relative to it). */
+export interface Suite extends SuiteSpec {
+  file: string;
+}
+
+/** Reads and validates a suite file; every run is resolved under every protocol so errors surface before any training. */
+export function loadSuite(file: string): Suite {
+  const spec = parseOrExplain(file, () => suiteSchema.parse(readYamlFile(file), ''));
+  const shared = spec.protocolFile === undefined ? {} : readProtocolFile(path.resolve(path.dirname(file), spec.protocolFile));
+  // A suite's own protocols win over shared ones of the same name.
+  const suite: Suite = { ...spec, protocols: { ...shared, ...spec.protocols }, file: path.resolve(file) };
+  checkRuns(suite);
+  for (const protocol of Object.keys(suite.protocols)) {
+    for (const run of suite.runs) resolveRunConfig(suite, run, protocol);
+  }
+  return suite;
+}
+
+function parseOrExplain<T>(file: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof SchemaError) throw new UserError(`${file}: ${err.message}`);
+    throw err;
+  }
+}
+
+function readProtocolFile(file: string): Record<string, Protocol> {
+  return parseOrExplain(file, () => protocolsSchema.parse(readYamlFile(file), ''));
+}
+
+function checkRuns(suite: Suite): void {
+  const where = suite.file;
+  if (suite.runs.length === 0) throw new UserError(`${where}: runs: the suite lists no runs`);
+  if (Object.keys(suite.protocols).length === 0) throw new UserError(`${where}: protocols: the suite defines no protocol`);
+  const ids = suite.runs.map((r) => r.id);
+  ids.forEach((id, i) => {
+    if (!/^[A-Za-z0-9_.-]+$/.test(id)) throw new UserError(`${where}: runs[${i}].id: "${id}" may only use letters, digits, '.', '_' and '-'`);
+    if (ids.indexOf(id) !== i) throw new UserError(`${where}: runs[${i}].id: "${id}" is used twice`);
+  });
+  if (suite.reference !== undefined && !ids.includes(suite.reference)) {
+    throw new UserError(`${where}: reference: no run has id "${suite.reference}"${hint(suite.reference, ids)}; ids: ${ids.join(', ')}`);
+  }
+  if (suite.layout === 'ablation' && suite.reference === undefined) {
+    throw new UserError(`${where}: reference: an ablation suite needs the id of its baseline run`);
+  }
+  const paperKeys = PAPER_ROW_KEYS[suite.layout];
+  suite.runs.forEach((run, i) => {
+    if (run.paper !== undefined && !paperKeys.includes(run.paper)) {
+      throw new UserError(`${where}: runs[${i}].paper: "${run.paper}" is not a row of the paper's ${suite.layout}${hint(run.paper, paperKeys)}; rows: ${paperKeys.join(', ')}`);
+    }
+  });
+}
+
+function hint(word: string, candidates: readonly string[]): string {
+  const near = closest(word, candidates);
+  return near ? ` (did you mean "${near}"?)` : '';
+}
+
+export function getProtocol(suite: Suite, name: string): Protocol {
+  const protocol = suite.protocols[name];
+  if (!protocol) {
+    const names = Object.keys(suite.protocols);
+    throw new UserError(`${suite.file}: no protocol "${name}"${hint(name, names)}; protocols: ${names.join(', ')}`);
+  }
+  return protocol;
+}
+
+export function getRun(suite: Suite, id: string): SuiteRunSpec {
+  const run = suite.runs.find((r) => r.id === id);
+  if (!run) throw new UserError(`${suite.file}: no run "${id}"${hint(id, suite.runs.map((r) => r.id))}`);
+  return run;
+}
+
+function toAssignments(record: Record<string, unknown>): string[] {
+  // JSON is valid YAML, so the loader's --set parser reads each value back with its type.
+  return Object.entries(record).map(([key, value]) => `${key}=${JSON.stringify(value)}`);
+}
+
+/** The run-config overrides one protocol stands for. */
+export function protocolAssignments(protocol: Protocol): string[] {
+  return [
+    `data.source=${protocol.dataset}`,
+    `data.task=${protocol.task}`,
+    'data.split.type=kfold',
+    `data.split.folds=${protocol.folds}`,
+    `data.inputSize=${protocol.inputSize}`,
+    `train.epochs=${protocol.epochs}`,
+    `train.batchSize=${protocol.batchSize}`,
+    `seed=${protocol.seed}`,
+    `runtime.backend=${protocol.backend}`,
+    `runtime.device=${protocol.device}`,
+    `runtime.threads=${protocol.threads}`,
+    ...toAssignments(protocol.set),
+  ];
+}
+
+function resolve(suite: Suite, run: SuiteRunSpec, assignments: string[]): RunConfig {
+  const all = [`name=${JSON.stringify(`${suite.name}-${run.id}`)}`, ...assignments];
+  try {
+    return run.config === undefined
+      ? defaultRunConfig(all)
+      : loadRunConfig(path.resolve(path.dirname(suite.file), run.config), all);
+  } catch (err) {
+    if (err instanceof UserError) throw new UserError(`${suite.file}: run "${run.id}": ${err.message}`);
+    throw err;
+  }
+}
+
+/**
+ * The run config of one run under one protocol: the run's config file (or the
+ * defaults), then the protocol, then the run's own `set:` (a run's switch wins
+ * over the protocol), then the fold.
+ */
+export function resolveRunConfig(suite: Suite, run: SuiteRunSpec, protocolName: string, fold?: number): RunConfig {
+  const protocol = getProtocol(suite, protocolName);
+  const foldSet = fold === undefined ? [] : [`train.fold=${fold}`];
+  return resolve(suite, run, [...protocolAssignments(protocol), ...toAssignments(run.set), ...foldSet]);
+}
+
+/** The model config a run's deterministic columns are computed from: the run's model at the suite's sizing, whatever the protocol. */
+export function sizingModelConfig(suite: Suite, run: SuiteRunSpec): RunConfig['model'] {
+  return resolve(suite, run, toAssignments(run.set)).model;
+}

@@ -1,0 +1,66 @@
+import * as s from '../config/schema';
+
+/**
+ * A value for a dotted run-config override in a suite file (`set:`). Any YAML
+ * scalar or list passes here; the run-config schema checks it once merged,
+ * so errors name the real key and the expected type.
+ */
+const overrideValue: s.Node<unknown> = {
+  kind: 'override',
+  expected: 'a scalar or a list',
+  hasDefault: false,
+  parse(value, path) {
+    if (s.isPlainObject(value)) {
+      throw new s.SchemaError(path, 'expected a scalar or a list (write nested keys dotted, e.g. train.loss.type: focal)');
+    }
+    return value;
+  },
+};
+
+const overrides = s.record(overrideValue, { default: {} });
+
+/** How every run of a suite is trained: data, folds, input size, schedule length, seed. */
+export const protocolSchema = s.object({
+  description: s.optional(s.string()),
+  dataset: s.oneOf(['synthetic', 'herlev', 'folder', 'csv'] as const, { default: 'herlev' }),
+  task: s.oneOf(['classes', 'herlev7', 'herlev2'] as const, { default: 'herlev7' }),
+  folds: s.integer({ default: 5, min: 2 }),
+  inputSize: s.integer({ default: 224, min: 16, max: 1024 }),
+  epochs: s.integer({ min: 1 }),
+  batchSize: s.integer({ default: 32, min: 1 }),
+  seed: s.integer({ default: 42, min: 0 }),
+  backend: s.oneOf(['auto', 'torch', 'tensorflow', 'cpu'] as const, { default: 'auto' }),
+  device: s.oneOf(['cpu', 'cuda'] as const, { default: 'cpu' }),
+  threads: s.integer({ default: 0, min: 0 }),
+  set: overrides,
+});
+
+export const protocolsSchema = s.record(protocolSchema);
+
+export const suiteRunSchema = s.object({
+  id: s.string({ doc: 'short unique id: run folders, CSV rows and the state file use it' }),
+  label: s.string({ doc: 'the row label in the tables' }),
+  paper: s.optional(s.string({ doc: "the paper's row this run reproduces (a key of src/report/paper.ts)" })),
+  config: s.optional(s.string({ doc: 'a run config file, relative to the suite file' })),
+  set: overrides,
+});
+
+export const suiteSchema = s.object({
+  name: s.string({ doc: 'results go to results/<name>/' }),
+  title: s.string(),
+  layout: s.oneOf(['table3', 'table4', 'ablation'] as const),
+  reference: s.optional(s.string({ doc: 'run id that compression %, error % and ablation deltas are relative to' })),
+  sizing: s.object({
+    classes: s.integer({ default: 1000, min: 2, doc: 'head size for the deterministic columns (the paper sized its models at 1000)' }),
+    inputSize: s.integer({ default: 224, min: 16 }),
+  }),
+  figure: s.optional(s.oneOf(['curves', 'ablation'] as const)),
+  protocolFile: s.optional(s.string({ doc: 'a YAML mapping of shared protocols, relative to the suite file' })),
+  protocols: s.record(protocolSchema, { default: {} }),
+  runs: s.array(suiteRunSchema),
+});
+
+export type Protocol = s.Infer<typeof protocolSchema>;
+export type SuiteRunSpec = s.Infer<typeof suiteRunSchema>;
+export type SuiteSpec = s.Infer<typeof suiteSchema>;
+export type SuiteLayout = SuiteSpec['layout'];
