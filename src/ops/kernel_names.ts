@@ -1,0 +1,46 @@
+/**
+ * The contracts of dresnet's own kernels: the kernels tfjs lacks. Every
+ * backend shares these names and input/attribute shapes; a backend that
+ * registers a kernel under one of these names gets it used by the ops in this
+ * folder, and every other backend runs the generic tfjs-ops implementation.
+ */
+import type { NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+
+/** 'same'/'valid' as in tf.conv2d, or a number: that many zero rows/columns on every side. */
+export type ConvPad = 'same' | 'valid' | number;
+
+export const GROUPED_CONV2D = 'DresnetGroupedConv2D';
+export const GROUPED_CONV2D_BACKPROP_INPUT = 'DresnetGroupedConv2DBackpropInput';
+export const GROUPED_CONV2D_BACKPROP_FILTER = 'DresnetGroupedConv2DBackpropFilter';
+export const BATCH_NORM_TRAIN = 'DresnetBatchNormTrain';
+export const BATCH_NORM_TRAIN_GRAD = 'DresnetBatchNormTrainGrad';
+
+export interface GroupedConvGeometry {
+  strides: [number, number];
+  pad: ConvPad;
+  groups: number;
+}
+
+/** x: [N,H,W,Cin] float32; filter: [kh,kw,Cin/groups,Cout] → [N,Ho,Wo,Cout]. */
+export interface GroupedConv2DInputs { x: TensorInfo; filter: TensorInfo }
+export type GroupedConv2DAttrs = GroupedConvGeometry & NamedAttrMap;
+
+/** dy: [N,Ho,Wo,Cout]; filter: [kh,kw,Cin/groups,Cout] → dx: inputShape. */
+export interface GroupedConv2DBackpropInputInputs { dy: TensorInfo; filter: TensorInfo }
+export type GroupedConv2DBackpropInputAttrs = GroupedConvGeometry & { inputShape: [number, number, number, number] } & NamedAttrMap;
+
+/** x: [N,H,W,Cin]; dy: [N,Ho,Wo,Cout] → dfilter: filterShape. */
+export interface GroupedConv2DBackpropFilterInputs { x: TensorInfo; dy: TensorInfo }
+export type GroupedConv2DBackpropFilterAttrs = GroupedConvGeometry & { filterShape: [number, number, number, number] } & NamedAttrMap;
+
+/**
+ * x: [N,H,W,C] or [N,C]; scale, offset: [C] → [y, mean [C], invStd [C]], with
+ * batch statistics over every axis but the last, biased variance and
+ * invStd = 1/sqrt(var + epsilon) (torch's native_batch_norm in training mode).
+ */
+export interface BatchNormTrainInputs { x: TensorInfo; scale: TensorInfo; offset: TensorInfo }
+export type BatchNormTrainAttrs = { epsilon: number } & NamedAttrMap;
+
+/** dy, x: like x; scale, mean, invStd: [C] → [dx, dScale, dOffset]. */
+export interface BatchNormTrainGradInputs { dy: TensorInfo; x: TensorInfo; scale: TensorInfo; mean: TensorInfo; invStd: TensorInfo }
+export type BatchNormTrainGradAttrs = { epsilon: number } & NamedAttrMap;
