@@ -1,0 +1,44 @@
+import type { DataConfig } from '../config/run-config';
+
+/** One image of a dataset: an absolute file path and its class index into Dataset.classes. */
+export interface Sample {
+  path: string;
+  label: number;
+  /** The -d.bmp segmentation mask beside a Herlev image, attached only when the config asks for masks. */
+  maskPath?: string;
+}
+
+/** A file that was not used, and why (a corrupt image with skipBad, say). */
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
+/** A labelled list of image files, with the config's task mapping already applied. */
+export interface Dataset {
+  /** The folder the sample paths live under (the CSV's folder for a CSV manifest). */
+  root: string;
+  source: DataConfig['source'];
+  task: DataConfig['task'];
+  /** Class names, in label order. */
+  classes: string[];
+  samples: Sample[];
+  /** Non-image files found next to the images: ignored, only counted. */
+  ignoredFiles: number;
+  /** Images left out (corrupt files when skipBad is on). */
+  skipped: SkippedFile[];
+}
+
+/** Indices into Dataset.samples. */
+export interface Fold {
+  train: number[];
+  val: number[];
+}
+
+/** Per-channel (R, G, B) statistics of pixel values scaled to [0, 1]. */
+export interface Normalization {
+  mean: [number, number, number];
+  std: [number, number, number];
+}
+
+export type Log = (line: string) => void;
