@@ -1,10 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { isUserError } from './errors';
 import { registerConfigCommand } from './config';
+import { registerDataCommand } from './data';
 
 /** Each command lives in its own file and adds itself to the program here. */
 const COMMANDS: Array<(program: Command) => void> = [
   registerConfigCommand,
+  registerDataCommand,
 ];
 
 export function buildProgram(): Command {

@@ -60,12 +60,15 @@ function cellLook(grade: number, classes: number, rng: Rng): CellLook {
   const t = classes > 1 ? grade / (classes - 1) : 0;
   const jitter = 0.35 / Math.max(1, classes - 1);
   const tj = Math.min(1, Math.max(0, t + uniform(rng, -jitter, jitter)));
+  // Staining differs from slide to slide: a per-cell colour shift keeps colour alone from giving the grade away.
+  const stain = [uniform(rng, -20, 20), uniform(rng, -20, 20), uniform(rng, -20, 20)];
+  const shifted = (rgb: [number, number, number]) => rgb.map((v, i) => v + stain[i]) as [number, number, number];
   return {
     ncRatio: 0.2 + 0.5 * tj,
     irregularity: 0.02 + 0.2 * tj,
     texture: 0.1 + 0.6 * tj,
-    nucleus: mix([95, 70, 140], [45, 25, 80], tj),
-    cytoplasm: mix([235, 165, 170], [130, 185, 200], tj),
+    nucleus: shifted(mix([95, 70, 140], [45, 25, 80], tj)),
+    cytoplasm: shifted(mix([235, 165, 170], [130, 185, 200], tj)),
   };
 }
 

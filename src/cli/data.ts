@@ -1,0 +1,90 @@
+import { Command, InvalidArgumentError } from 'commander';
+import * as path from 'node:path';
+import { loadRunConfig } from '../config/load';
+import { benchDataPipeline } from '../data/bench';
+import { loadDataset, summarizeDataset } from '../data/dataset';
+import { formatImportSummary, importHerlev } from '../data/import';
+import { ensureSyntheticDataset } from '../data/synthetic';
+import { UserError } from './errors';
+import { withConfigOptions } from './config';
+
+function positiveInt(flag: string, min = 1): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${flag} expects an integer >= ${min}, got "${value}"`);
+    return n;
+  };
+}
+
+function print(lines: string[]): void {
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+const err = (line: string) => process.stderr.write(`${line}\n`);
+
+function registerImport(data: Command): void {
+  data
+    .command('import')
+    .description('import a dataset into a folder of class folders')
+    .argument('<kind>', 'dataset kind: herlev')
+    .argument('<source>', 'smear2005.zip, or a folder holding the Herlev class folders')
+    .requiredOption('-o, --out <dir>', 'new (or empty) folder to write <class>/<image> into')
+    .action(async (kind: string, source: string, opts: { out: string }) => {
+      if (kind !== 'herlev') throw new UserError(`data import: unknown dataset kind "${kind}" (expected herlev)`);
+      const summary = await importHerlev(path.resolve(source), path.resolve(opts.out), err);
+      print(formatImportSummary(summary));
+    });
+}
+
+function registerSynth(data: Command): void {
+  data
+    .command('synth')
+    .description('draw a synthetic Pap-smear cell set (one PNG folder per class)')
+    .requiredOption('-o, --out <dir>', 'new (or empty) folder')
+    .option('-n, --n <perClass>', 'images per class', positiveInt('--n'), 100)
+    .option('-k, --classes <k>', 'classes (grades), 2..7', positiveInt('--classes', 2), 4)
+    .option('--size <px>', 'image side in pixels', positiveInt('--size', 16), 64)
+    .option('--seed <seed>', 'random seed', positiveInt('--seed', 0), 42)
+    .action(async (opts: { out: string; n: number; classes: number; size: number; seed: number }) => {
+      if (opts.classes > 7) throw new UserError(`--classes expects 2..7, got ${opts.classes}`);
+      await ensureSyntheticDataset(path.resolve(opts.out), { classes: opts.classes, perClass: opts.n, size: opts.size, seed: opts.seed }, err);
+      print([`${opts.classes} classes x ${opts.n} images (${opts.size}x${opts.size}) in ${path.resolve(opts.out)}`]);
+    });
+}
+
+function registerInfo(data: Command): void {
+  withConfigOptions(
+    data
+      .command('info')
+      .description("load a config's dataset (decoding every image, through the cache) and print the per-class counts")
+      .option('--skip-bad', 'leave unreadable images out and list them, instead of stopping at the first'),
+  ).action(async (opts: { config: string; set: string[]; skipBad?: boolean }) => {
+    const cfg = loadRunConfig(opts.config, [...opts.set, ...(opts.skipBad ? ['data.skipBad=true'] : [])]);
+    const data = await loadDataset(cfg.data, { seed: cfg.seed, log: err });
+    print(summarizeDataset(data));
+  });
+}
+
+function registerBench(data: Command): void {
+  data
+    .command('bench')
+    .description('images/s of the cached, augmented batch pipeline (Herlev if present, else synthetic)')
+    .option('--size <px>', 'input size', positiveInt('--size', 16), 224)
+    .option('--batch-size <n>', 'batch size', positiveInt('--batch-size'), 32)
+    .option('--images <n>', 'images to stream per measurement (whole epochs)', positiveInt('--images'))
+    .option('--workers <list>', 'comma-separated worker counts to measure (0: main thread)', '0,1,2')
+    .option('--consumer <imgPerSec>', "the trainer's consumption rate to compare against", Number)
+    .action(async (opts: { size: number; batchSize: number; images?: number; workers: string; consumer?: number }) => {
+      const workers = opts.workers.split(',').map((w) => positiveInt('--workers', 0)(w.trim()));
+      const result = await benchDataPipeline({ size: opts.size, batchSize: opts.batchSize, images: opts.images, workers, consumerImagesPerSecond: opts.consumer, log: err });
+      print([`dataset: ${result.dataset} (prepared in ${result.prepareSeconds.toFixed(1)} s)`, ...result.lines]);
+    });
+}
+
+export function registerDataCommand(program: Command): void {
+  const data = program.command('data').description('datasets: import Herlev, draw synthetic cells, inspect, benchmark');
+  registerImport(data);
+  registerSynth(data);
+  registerInfo(data);
+  registerBench(data);
+}
