@@ -199,6 +199,11 @@ export function runContext(folds: readonly FoldRow[], foldsPlanned: number, prot
 
 const cell = (v: unknown): string => (v === undefined || v === null || v === '' ? '–' : String(v));
 
+/** A number with a fixed number of decimals for the markdown (the CSV keeps more). */
+function fixed(v: unknown, digits: number): string {
+  return v === undefined || v === null || v === '' ? '–' : Number(v).toFixed(digits);
+}
+
 function withStd(mean: unknown, std: unknown): string {
   return mean === undefined ? '–' : `${mean} ± ${cell(std)}`;
 }
@@ -213,31 +218,31 @@ function mainTable(spec: TableSpec, rows: readonly CsvRow[]): string {
     case 'table3':
       return mdTable(
         ['Model', 'Size/MB paper', 'Size/MB ours', 'Compression/% paper', 'Compression/% ours', 'Accuracy/% paper', 'Accuracy/% ours', 'Error/% paper', 'Error/% ours'],
-        rows.map((r) => [cell(r.label), cell(r.paper_size_mb), cell(r.size_mb), cell(r.paper_compression_pct), cell(r.compression_pct),
+        rows.map((r) => [cell(r.label), cell(r.paper_size_mb), fixed(r.size_mb, 1), cell(r.paper_compression_pct), cell(r.compression_pct),
           cell(r.paper_accuracy_pct), withStd(r.accuracy_pct, r.accuracy_std), cell(r.paper_error_pct), cell(r.error_pct)]),
       );
     case 'table4':
       return mdTable(
         ['Model', 'Size/MB paper', 'Size/MB ours', 'Top-1/% paper', 'Top-1/% ours', 'Top-5/% paper', 'Top-5/% ours'],
-        rows.map((r) => [cell(r.label), cell(r.paper_size_mb), cell(r.size_mb), cell(r.paper_top1_pct), withStd(r.top1_pct, r.top1_std),
+        rows.map((r) => [cell(r.label), cell(r.paper_size_mb), fixed(r.size_mb, 1), cell(r.paper_top1_pct), withStd(r.top1_pct, r.top1_std),
           cell(r.paper_top5_pct), withStd(r.top5_pct, r.top5_std)]),
       );
     case 'ablation':
       return mdTable(
         ['Step', 'Size/MB ours', 'Δ top-1 vs previous step/% paper', 'Top-1/% ours', 'Δ vs previous step/% ours', 'Δ vs baseline/% ours'],
-        rows.map((r) => [cell(r.label), cell(r.size_mb), cell(r.paper_delta_pct), withStd(r.top1_pct, r.top1_std),
+        rows.map((r) => [cell(r.label), fixed(r.size_mb, 2), cell(r.paper_delta_pct), withStd(r.top1_pct, r.top1_std),
           cell(r.step_delta_pct), cell(r.delta_pct)]),
       );
   }
 }
 
 function detailTable(rows: readonly CsvRow[]): string {
-  const mb = (v: unknown) => (v === undefined || v === '' ? '–' : String(v));
   return mdTable(
     ['Model', 'Params (trainable)', 'Params (total)', 'Size/MiB', 'MACs/M', 'Peak RSS infer/MB', 'Peak RSS train step/MB',
       'Peak tensors infer/MB', 'Peak tensors train step/MB', 'Latency b=1/ms', 'Train img/s'],
-    rows.map((r) => [cell(r.label), cell(r.params), cell(r.total_params), cell(r.size_mib), cell(round(Number(r.macs) / 1e6, 1)),
-      mb(r.peak_rss_infer_mb), mb(r.peak_rss_train_mb), mb(r.peak_tensor_infer_mb), mb(r.peak_tensor_train_mb), mb(r.latency_ms), mb(r.train_img_per_s)]),
+    rows.map((r) => [cell(r.label), cell(r.params), cell(r.total_params), fixed(r.size_mib, 2), fixed(Number(r.macs) / 1e6, 1),
+      fixed(r.peak_rss_infer_mb, 0), fixed(r.peak_rss_train_mb, 0), fixed(r.peak_tensor_infer_mb, 1), fixed(r.peak_tensor_train_mb, 1),
+      fixed(r.latency_ms, 2), fixed(r.train_img_per_s, 1)]),
   );
 }
 

@@ -1,0 +1,156 @@
+/**
+ * The files of results/<suite>/: sizes.csv (deterministic), runs.csv and
+ * curves.csv (from the state file), and table.csv / table.md / figures,
+ * which are regenerated from those CSVs alone.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UserError } from '../cli/errors';
+import { CsvRow, CsvValue, readCsv, toCsv } from '../report/csv';
+import { barChartSvg, lineChartSvg, Series, writeChart } from '../report/plots';
+import { buildTableRows, FoldRow, meanStd, runContext, SIZE_COLUMNS, sizeCsvRow, SizeRow, tableCsv, tableMarkdown } from '../report/tables';
+import { atomicWriteFile } from '../util/files';
+import { Suite } from './load';
+import { foldKey, SuiteState } from './state';
+
+export const OUTPUT_FILES = {
+  sizes: 'sizes.csv',
+  runs: 'runs.csv',
+  curves: 'curves.csv',
+  table: 'table.csv',
+  markdown: 'table.md',
+  state: 'state.json',
+} as const;
+
+/** runs.csv's leading columns; the trainer's flattened metrics (metric_*) follow in sorted order. */
+export const RUN_COLUMNS = [
+  'suite', 'protocol', 'run_id', 'label', 'fold', 'config_hash', 'model', 'width', 'input_size', 'classes', 'epochs', 'batch_size',
+  'seed', 'backend', 'device', 'threads', 'machine', 'git_commit', 'top1_pct', 'top5_pct', 'val_loss', 'seconds', 'train_img_per_s',
+  'params', 'total_params', 'size_mb', 'size_mib', 'macs', 'peak_rss_infer_mb', 'peak_rss_train_mb', 'peak_tensor_infer_mb',
+  'peak_tensor_train_mb', 'latency_ms', 'train_step_ms', 'run_dir',
+] as const;
+
+const CURVE_COLUMNS = ['run_id', 'label', 'fold', 'epoch', 'step', 'val_top1_pct'] as const;
+
+/** Writes a file only when its content changes, so re-running on finished results leaves files (and mtimes) alone. */
+function writeIfChanged(file: string, data: string | Buffer): void {
+  if (fs.existsSync(file) && fs.readFileSync(file).equals(Buffer.from(data))) return;
+  atomicWriteFile(file, data);
+}
+
+function finishedRows(suite: Suite, state: SuiteState): Record<string, CsvValue>[] {
+  const rows: Record<string, CsvValue>[] = [];
+  for (const run of suite.runs) {
+    const keys = Object.keys(state.folds).filter((k) => k.startsWith(`${run.id}/`)).sort(byFold);
+    for (const key of keys) {
+      const entry = state.folds[key];
+      if (entry.status === 'done' && entry.row) rows.push(entry.row);
+    }
+  }
+  return rows;
+}
+
+function byFold(a: string, b: string): number {
+  return Number(a.split('/fold')[1]) - Number(b.split('/fold')[1]);
+}
+
+export function writeRunsCsv(dir: string, suite: Suite, state: SuiteState): void {
+  const rows = finishedRows(suite, state);
+  const fixed = new Set<string>(RUN_COLUMNS);
+  const extra = [...new Set(rows.flatMap((r) => Object.keys(r)).filter((c) => !fixed.has(c)))].sort();
+  writeIfChanged(path.join(dir, OUTPUT_FILES.runs), toCsv([...RUN_COLUMNS, ...extra], rows));
+  const curveRows: CsvRow[] = [];
+  for (const row of rows) {
+    const entry = state.folds[foldKey(String(row.run_id), Number(row.fold))];
+    for (const p of entry?.curve ?? []) {
+      curveRows.push({ run_id: row.run_id, label: row.label, fold: row.fold, epoch: p.epoch, step: p.step, val_top1_pct: p.valTop1 });
+    }
+  }
+  writeIfChanged(path.join(dir, OUTPUT_FILES.curves), toCsv(CURVE_COLUMNS, curveRows));
+}
+
+export function writeSizesCsv(dir: string, sizes: readonly SizeRow[]): void {
+  writeIfChanged(path.join(dir, OUTPUT_FILES.sizes), sizesCsvText(sizes));
+}
+
+export function sizesCsvText(sizes: readonly SizeRow[]): string {
+  return toCsv(SIZE_COLUMNS, sizes.map(sizeCsvRow));
+}
+
+/** Reads sizes.csv back, in the suite's run order, with each run's paper row. */
+export function readSizes(dir: string, suite: Suite): SizeRow[] {
+  const file = path.join(dir, OUTPUT_FILES.sizes);
+  if (!fs.existsSync(file)) {
+    throw new UserError(`${file} is missing: run \`dresnet compare --suite ${path.relative(process.cwd(), suite.file)} --sizes-only\` first`);
+  }
+  const byId = new Map(readCsv(file).map((r) => [r.id, r]));
+  return suite.runs.map((run) => {
+    const r = byId.get(run.id);
+    if (!r) throw new UserError(`${file} has no row for run "${run.id}": regenerate it with \`dresnet compare --sizes-only\``);
+    return {
+      id: run.id, label: run.label, paper: run.paper, params: Number(r.params), totalParams: Number(r.total_params),
+      sizeMB: Number(r.size_mb), sizeMiB: Number(r.size_mib), macs: Number(r.macs),
+    };
+  });
+}
+
+function readOptionalCsv(file: string): FoldRow[] {
+  return fs.existsSync(file) ? readCsv(file) : [];
+}
+
+/** Fig. 6: mean validation top-1 over folds against the mean iteration, one line per model. */
+export function curveSeries(suite: Suite, curves: readonly FoldRow[]): Series[] {
+  return suite.runs.flatMap((run) => {
+    const mine = curves.filter((c) => c.run_id === run.id);
+    const epochs = [...new Set(mine.map((c) => Number(c.epoch)))].sort((a, b) => a - b);
+    const points = epochs.map((e) => {
+      const at = mine.filter((c) => Number(c.epoch) === e);
+      return { x: meanStd(at.map((c) => Number(c.step)))!.mean, y: meanStd(at.map((c) => Number(c.val_top1_pct)))!.mean };
+    });
+    return points.length ? [{ label: run.label, points }] : [];
+  });
+}
+
+async function writeFigures(dir: string, suite: Suite, tableRows: readonly CsvRow[], curves: readonly FoldRow[]): Promise<string[]> {
+  if (suite.figure === 'curves') {
+    const series = curveSeries(suite, curves);
+    if (series.length === 0) return [];
+    await writeChart(path.join(dir, 'fig6'), lineChartSvg({
+      title: `Fig. 6 (ours): validation top-1 vs iteration, ${suite.name}`,
+      xLabel: 'iteration (mean over folds)',
+      yLabel: 'validation top-1 / % (mean over folds)',
+      series,
+    }));
+    return ['fig6.png'];
+  }
+  if (suite.figure === 'ablation') {
+    const steps = tableRows.filter((r) => r.id !== suite.reference);
+    if (!steps.some((r) => r.step_delta_pct !== undefined)) return [];
+    await writeChart(path.join(dir, 'ablation'), barChartSvg({
+      title: 'Ablation: top-1 change of each step over the step before',
+      yLabel: 'Δ top-1 / percentage points',
+      seriesNames: ['paper', 'ours (mean over folds)'],
+      groups: steps.map((r) => ({ label: String(r.label), values: [num(r.paper_delta_pct), num(r.step_delta_pct)] })),
+    }));
+    return ['ablation.png'];
+  }
+  return [];
+}
+
+function num(v: CsvValue): number | undefined {
+  return v === undefined || v === null || v === '' ? undefined : Number(v);
+}
+
+/** table.csv, table.md and the figures, from sizes.csv, runs.csv and curves.csv alone. */
+export async function renderTables(suite: Suite, dir: string): Promise<void> {
+  const sizes = readSizes(dir, suite);
+  const folds = readOptionalCsv(path.join(dir, OUTPUT_FILES.runs));
+  const curves = readOptionalCsv(path.join(dir, OUTPUT_FILES.curves));
+  const rows = buildTableRows(suite, sizes, folds);
+  const protocolName = folds[0]?.protocol;
+  const protocol = protocolName === undefined ? undefined : suite.protocols[protocolName];
+  const planned = protocol ? protocol.folds * suite.runs.length : 0;
+  const figures = await writeFigures(dir, suite, rows, curves);
+  writeIfChanged(path.join(dir, OUTPUT_FILES.table), tableCsv(suite, rows));
+  writeIfChanged(path.join(dir, OUTPUT_FILES.markdown), tableMarkdown(suite, rows, runContext(folds, planned, protocol?.description), figures));
+}

@@ -1,0 +1,236 @@
+/**
+ * Runs a suite: for every run × fold, reuse a finished result, resume an
+ * interrupted one, or train it; measure each model once (memory, latency);
+ * then write the CSVs and regenerate the tables. The trainer, the model
+ * statistics and the probe come in as ports so the bookkeeping is testable
+ * without training anything.
+ */
+import * as path from 'node:path';
+import { RunConfig } from '../config/run-config';
+import { CsvValue } from '../report/csv';
+import { SizeRow } from '../report/tables';
+import { getProtocol, resolveRunConfig, sizingModelConfig, Suite } from './load';
+import { OUTPUT_FILES, renderTables, writeRunsCsv, writeSizesCsv } from './outputs';
+import { SuiteRunSpec } from './schema';
+import { CurvePoint, foldKey, readSuiteState, stableHash, SuiteState, writeSuiteState } from './state';
+
+/** What a finished fold tells the suite. */
+export interface FoldOutcome {
+  /** Validation top-1 / top-5 as fractions (top-5 absent with 5 classes or fewer). */
+  top1: number;
+  top5?: number;
+  valLoss?: number;
+  numClasses: number;
+  seconds: number;
+  imgPerSec?: number;
+  backend: string;
+  device: string;
+  threads: number;
+  machine: string;
+  gitCommit?: string;
+  /** Every other metric of the trainer, flattened (per-class P/R, sensitivity, AUC, ...). */
+  metrics: Record<string, CsvValue>;
+  curve: CurvePoint[];
+}
+
+export interface ModelStats {
+  params: number;
+  totalParams: number;
+  sizeMB: number;
+  sizeMiB: number;
+  macs: number;
+}
+
+export interface ProbeRequest {
+  model: RunConfig['model'];
+  numClasses: number;
+  inputSize: number;
+  batchSize: number;
+  runtime: RunConfig['runtime'];
+}
+
+/** Memory and speed of one model (see probe.ts); all in MB (10^6 bytes) and milliseconds. */
+export interface ProbeResult extends Record<string, number> {
+  params: number;
+  total_params: number;
+  size_mb: number;
+  size_mib: number;
+  macs: number;
+  peak_rss_infer_mb: number;
+  peak_rss_train_mb: number;
+  peak_tensor_infer_mb: number;
+  peak_tensor_train_mb: number;
+  latency_ms: number;
+  train_step_ms: number;
+}
+
+export interface SuitePorts {
+  /** Trains one fold into a run folder under config.runtime.outDir, resuming the run already there if any; returns the run folder. */
+  trainFold(config: RunConfig): Promise<string>;
+  /** Reads a finished run folder. */
+  collect(runDir: string): FoldOutcome;
+  modelStats(model: RunConfig['model'], numClasses: number, inputSize: number): Promise<ModelStats>;
+  probe(request: ProbeRequest): Promise<ProbeResult>;
+  log(line: string): void;
+}
+
+export interface SuiteRunOptions {
+  protocol: string;
+  /** results/<suite> by default. */
+  outDir: string;
+  /** Only these run ids / folds (default: all). */
+  runs?: readonly string[];
+  folds?: readonly number[];
+  /** Write sizes and tables, train nothing. */
+  sizesOnly?: boolean;
+  /** Skip the memory/latency probe. */
+  probe?: boolean;
+}
+
+export interface SuiteRunSummary {
+  trained: string[];
+  reused: string[];
+}
+
+/** The parts of a config that decide its results; the output folder and verbosity do not. */
+export function resultHash(config: RunConfig): string {
+  const { outDir, quiet, ...runtime } = config.runtime;
+  return stableHash({ ...config, runtime });
+}
+
+/** Where a fold's run folder lives: one folder per config hash, so a changed config never resumes a stale run. */
+export function foldRunsDir(config: RunConfig, suite: Suite, protocol: string, runId: string, fold: number): string {
+  return path.join(config.runtime.outDir, 'suites', suite.name, protocol, `${runId}-fold${fold}-${resultHash(config)}`);
+}
+
+export async function computeSizes(suite: Suite, ports: Pick<SuitePorts, 'modelStats'>): Promise<SizeRow[]> {
+  const rows: SizeRow[] = [];
+  for (const run of suite.runs) {
+    const stats = await ports.modelStats(sizingModelConfig(suite, run), suite.sizing.classes, suite.sizing.inputSize);
+    rows.push({ id: run.id, label: run.label, paper: run.paper, ...stats });
+  }
+  return rows;
+}
+
+function selectedRuns(suite: Suite, ids?: readonly string[]): SuiteRunSpec[] {
+  return ids === undefined ? suite.runs : suite.runs.filter((r) => ids.includes(r.id));
+}
+
+function foldRow(suite: Suite, protocol: string, run: SuiteRunSpec, fold: number, config: RunConfig, runDir: string, o: FoldOutcome): Record<string, CsvValue> {
+  const flat = Object.fromEntries(Object.entries(o.metrics).map(([k, v]) => [`metric_${k}`, v]));
+  return {
+    ...flat,
+    suite: suite.name,
+    protocol,
+    run_id: run.id,
+    label: run.label,
+    fold,
+    config_hash: resultHash(config),
+    model: config.model.name,
+    width: config.model.width,
+    input_size: config.data.inputSize,
+    classes: o.numClasses,
+    epochs: config.train.epochs,
+    batch_size: config.train.batchSize,
+    seed: config.seed,
+    backend: o.backend,
+    device: o.device,
+    threads: o.threads,
+    machine: o.machine,
+    git_commit: o.gitCommit,
+    top1_pct: pct(o.top1),
+    top5_pct: o.top5 === undefined ? undefined : pct(o.top5),
+    val_loss: o.valLoss,
+    seconds: Math.round(o.seconds * 10) / 10,
+    train_img_per_s: o.imgPerSec === undefined ? undefined : Math.round(o.imgPerSec * 10) / 10,
+    run_dir: runDir,
+  };
+}
+
+const pct = (fraction: number): number => Math.round(fraction * 1e4) / 100;
+
+class SuiteRun {
+  private readonly stateFile: string;
+  private readonly state: SuiteState;
+
+  constructor(
+    private readonly suite: Suite,
+    private readonly opts: SuiteRunOptions,
+    private readonly ports: SuitePorts,
+    private readonly summary: SuiteRunSummary,
+  ) {
+    this.stateFile = path.join(opts.outDir, OUTPUT_FILES.state);
+    this.state = readSuiteState(this.stateFile, suite.name, opts.protocol);
+  }
+
+  private save(): void {
+    writeSuiteState(this.stateFile, this.state);
+    writeRunsCsv(this.opts.outDir, this.suite, this.state);
+  }
+
+  async fold(run: SuiteRunSpec, fold: number): Promise<FoldOutcome | undefined> {
+    const key = foldKey(run.id, fold);
+    const resolved = resolveRunConfig(this.suite, run, this.opts.protocol, fold);
+    const hash = resultHash(resolved);
+    const entry = this.state.folds[key];
+    if (entry?.status === 'done' && entry.configHash === hash) {
+      this.summary.reused.push(key);
+      return undefined;
+    }
+    const foldDir = foldRunsDir(resolved, this.suite, this.opts.protocol, run.id, fold);
+    const config: RunConfig = { ...resolved, runtime: { ...resolved.runtime, outDir: foldDir } };
+    this.state.folds[key] = { configHash: hash, runDir: foldDir, status: 'running' };
+    this.save();
+    this.ports.log(`${this.suite.name}: ${key}: training (${entry?.configHash === hash ? 'resuming' : 'new'}) in ${foldDir}`);
+    const runDir = await this.ports.trainFold(config);
+    const outcome = this.ports.collect(runDir);
+    const row = foldRow(this.suite, this.opts.protocol, run, fold, config, runDir, outcome);
+    Object.assign(row, this.state.probes[run.id]?.result ?? {});
+    this.state.folds[key] = { configHash: hash, runDir, status: 'done', row, curve: outcome.curve };
+    this.summary.trained.push(key);
+    this.save();
+    return outcome;
+  }
+
+  /** Measures a model once per (model, input, batch, runtime) and copies the figures into its fold rows. */
+  async probe(run: SuiteRunSpec, numClasses: number): Promise<void> {
+    const config = resolveRunConfig(this.suite, run, this.opts.protocol);
+    const request: ProbeRequest = {
+      model: config.model, numClasses, inputSize: config.data.inputSize, batchSize: config.train.batchSize, runtime: config.runtime,
+    };
+    const { outDir, quiet, ...runtime } = request.runtime;
+    const hash = stableHash({ ...request, runtime });
+    if (this.state.probes[run.id]?.hash !== hash) {
+      this.ports.log(`${this.suite.name}: ${run.id}: measuring memory and latency in a fresh process`);
+      this.state.probes[run.id] = { hash, result: await this.ports.probe(request) };
+    }
+    const result = this.state.probes[run.id].result;
+    for (const [key, entry] of Object.entries(this.state.folds)) {
+      if (key.startsWith(`${run.id}/`) && entry.row) Object.assign(entry.row, result);
+    }
+    this.save();
+  }
+
+  classesOf(run: SuiteRunSpec): number | undefined {
+    const done = Object.entries(this.state.folds).find(([k, e]) => k.startsWith(`${run.id}/`) && e.row);
+    return done === undefined ? undefined : Number(done[1].row!.classes);
+  }
+}
+
+/** `dresnet compare` / `dresnet ablate`: train what is missing, then write every output file. */
+export async function runSuite(suite: Suite, opts: SuiteRunOptions, ports: SuitePorts): Promise<SuiteRunSummary> {
+  const protocol = getProtocol(suite, opts.protocol);
+  writeSizesCsv(opts.outDir, await computeSizes(suite, ports));
+  const summary: SuiteRunSummary = { trained: [], reused: [] };
+  if (!opts.sizesOnly) {
+    const runner = new SuiteRun(suite, opts, ports, summary);
+    const folds = opts.folds ?? Array.from({ length: protocol.folds }, (_, i) => i);
+    for (const run of selectedRuns(suite, opts.runs)) {
+      for (const fold of folds) await runner.fold(run, fold);
+      const classes = runner.classesOf(run);
+      if (opts.probe !== false && classes !== undefined) await runner.probe(run, classes);
+    }
+  }
+  await renderTables(suite, opts.outDir);
+  return summary;
+}

@@ -1,0 +1,73 @@
+/**
+ * The suite state file (results/<suite>/state.json): for every run × fold,
+ * the config hash, the run folder and, once finished, the collected metrics.
+ * It is rewritten atomically after every change, so a killed suite restarts
+ * where it stopped: finished folds are reused, a running one is resumed.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import { UserError } from '../cli/errors';
+import { CsvValue } from '../report/csv';
+import { readJson, writeJson } from '../report/run-report';
+
+/** One point of a validation curve (Fig. 6). */
+export interface CurvePoint {
+  epoch: number;
+  step: number;
+  valTop1: number;
+}
+
+export interface FoldEntry {
+  configHash: string;
+  runDir: string;
+  status: 'running' | 'done';
+  /** The runs.csv row, once done. */
+  row?: Record<string, CsvValue>;
+  curve?: CurvePoint[];
+}
+
+/** Memory and latency of one model, measured once per run in a fresh process. */
+export interface ProbeEntry {
+  hash: string;
+  result: Record<string, number>;
+}
+
+export interface SuiteState {
+  version: 1;
+  suite: string;
+  protocol: string;
+  folds: Record<string, FoldEntry>;
+  probes: Record<string, ProbeEntry>;
+}
+
+export function foldKey(runId: string, fold: number): string {
+  return `${runId}/fold${fold}`;
+}
+
+/** A stable hash of a JSON-able value: keys sorted so that key order never matters. */
+export function stableHash(value: unknown): string {
+  const canonical = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(canonical);
+    if (v && typeof v === 'object') {
+      return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+    }
+    return v;
+  };
+  return createHash('sha256').update(JSON.stringify(canonical(value))).digest('hex').slice(0, 16);
+}
+
+export function readSuiteState(file: string, suite: string, protocol: string): SuiteState {
+  if (!fs.existsSync(file)) return { version: 1, suite, protocol, folds: {}, probes: {} };
+  const state = readJson<SuiteState>(file);
+  if (state.suite !== suite || state.protocol !== protocol) {
+    throw new UserError(
+      `${file} holds suite "${state.suite}" under protocol "${state.protocol}", not "${suite}" under "${protocol}": `
+      + 'pass --out <folder> to keep each protocol\'s results apart',
+    );
+  }
+  return state;
+}
+
+export function writeSuiteState(file: string, state: SuiteState): void {
+  writeJson(file, state);
+}

@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { RunConfig } from '../src/config/run-config';
+import { readCsv } from '../src/report/csv';
+import { loadSuite, resolveRunConfig } from '../src/suite/load';
+import { OUTPUT_FILES, renderTables } from '../src/suite/outputs';
+import { FoldOutcome, ProbeResult, runSuite, SuitePorts } from '../src/suite/runner';
+
+function tmpDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'dresnet-suite-'));
+}
+
+function writeSuite(dir: string, body: string): string {
+  const file = path.join(dir, 'suite.yaml');
+  fs.writeFileSync(file, body);
+  return file;
+}
+
+const SUITE = `
+name: mini
+title: "Mini Table 4"
+layout: table4
+reference: resnet18
+figure: curves
+protocols:
+  tiny: { dataset: synthetic, task: classes, folds: 3, inputSize: 32, epochs: 2, backend: cpu, set: { runtime.outDir: RUNS } }
+runs:
+  - { id: resnet18, label: ResNet-18, paper: ResNet-18, set: { model.name: resnet18 } }
+  - { id: dresnet, label: DResNet, paper: DResNet, set: { model.name: dresnet, model.width: 0.5 } }
+`;
+
+/** A trainer that trains nothing: each fold's accuracy is a fixed function of model and fold. */
+function fakePorts(opts: { failOnCall?: number } = {}): SuitePorts & { calls: RunConfig[] } {
+  const calls: RunConfig[] = [];
+  const byDir = new Map<string, RunConfig>();
+  return {
+    calls,
+    async trainFold(config) {
+      calls.push(config);
+      if (opts.failOnCall === calls.length) throw new Error('killed');
+      const dir = path.join(config.runtime.outDir, 'run');
+      byDir.set(dir, config);
+      return dir;
+    },
+    collect(runDir): FoldOutcome {
+      const config = byDir.get(runDir)!;
+      const base = config.model.name === 'dresnet' ? 0.8 : 0.7;
+      const top1 = base + 0.01 * Number(config.train.fold);
+      return {
+        top1, top5: 1, numClasses: 4, seconds: 10, imgPerSec: 100, backend: 'cpu', device: 'cpu', threads: 2, machine: 'test',
+        metrics: { sensitivity: 0.9 }, curve: [{ epoch: 1, step: 5, valTop1: 50 }, { epoch: 2, step: 10, valTop1: top1 * 100 }],
+      };
+    },
+    async modelStats(model) {
+      const params = model.name === 'dresnet' ? Math.round(2_800_000 * model.width) : 11_689_512;
+      return { params, totalParams: params + 1000, sizeMB: (params * 4) / 1e6, sizeMiB: (params * 4) / 2 ** 20, macs: params * 10 };
+    },
+    async probe(request): Promise<ProbeResult> {
+      return {
+        params: 1, total_params: 1, size_mb: 1, size_mib: 1, macs: 1, peak_rss_infer_mb: request.inputSize, peak_rss_train_mb: 2,
+        peak_tensor_infer_mb: 3, peak_tensor_train_mb: 4, latency_ms: 5, train_step_ms: 6,
+      };
+    },
+    log() {},
+  };
+}
+
+function setup(): { file: string; out: string } {
+  const dir = tmpDir();
+  const file = writeSuite(dir, SUITE.replace('RUNS', path.join(dir, 'runs')));
+  return { file, out: path.join(dir, 'results') };
+}
+
+function snapshot(out: string): Record<string, string> {
+  const files = [OUTPUT_FILES.sizes, OUTPUT_FILES.runs, OUTPUT_FILES.curves, OUTPUT_FILES.table, OUTPUT_FILES.markdown, 'fig6.svg'];
+  return Object.fromEntries(files.map((f) => [f, fs.readFileSync(path.join(out, f), 'utf8')]));
+}
+
+test('a run config resolves as defaults < protocol < run set < fold', () => {
+  const { file } = setup();
+  const suite = loadSuite(file);
+  const config = resolveRunConfig(suite, suite.runs[1], 'tiny', 2);
+  assert.equal(config.name, 'mini-dresnet');
+  assert.equal(config.model.width, 0.5);
+  assert.equal(config.data.inputSize, 32);
+  assert.equal(config.data.split.folds, 3);
+  assert.equal(config.train.fold, 2);
+  assert.equal(config.runtime.backend, 'cpu');
+});
+
+test('suite errors name the file, the key and the nearest valid choice', () => {
+  const dir = tmpDir();
+  const bad = (body: string) => () => loadSuite(writeSuite(dir, body));
+  assert.throws(bad(SUITE.replace('layout: table4', 'layout: table4\nrefrence: x')), /suite\.yaml: refrence: unknown key \(did you mean "reference"\?\)/);
+  assert.throws(bad(SUITE.replace('reference: resnet18', 'reference: resnet19')), /no run has id "resnet19" \(did you mean "resnet18"\?\)/);
+  assert.throws(bad(SUITE.replace('paper: DResNet,', 'paper: DResnet,')), /not a row of the paper's table4 \(did you mean "DResNet"\?\)/);
+  assert.throws(bad(SUITE.replace('model.width: 0.5', 'model.widht: 0.5')), /run "dresnet": .*model\.widht: unknown key \(did you mean "model\.width"\?\)/);
+  assert.throws(bad(SUITE.replace('epochs: 2', 'epochs: two')), /protocols\.tiny\.epochs: expected an integer >= 1/);
+  assert.throws(bad(SUITE.replace('{ id: dresnet', '{ id: resnet18')), /"resnet18" is used twice/);
+  const ok = loadSuite(writeSuite(dir, SUITE));
+  assert.throws(() => resolveRunConfig(ok, ok.runs[0], 'quik'), /no protocol "quik"/);
+});
+
+test('the shipped suites load and every run resolves under every protocol', () => {
+  for (const name of ['table3', 'table4', 'ablation']) {
+    const suite = loadSuite(path.join(__dirname, '..', '..', 'experiments', `${name}.yaml`));
+    assert.deepEqual(Object.keys(suite.protocols).filter((p) => p !== 'ci').sort(), ['paper', 'quick']);
+    assert.equal(suite.protocols.paper.inputSize, 224);
+  }
+  const ablation = loadSuite(path.join(__dirname, '..', '..', 'experiments', 'ablation.yaml'));
+  const focal = resolveRunConfig(ablation, ablation.runs[ablation.runs.length - 1], 'quick');
+  assert.equal(focal.train.loss.type, 'focal');
+  assert.equal(resolveRunConfig(ablation, ablation.runs[0], 'quick').model.conv3x3, 'standard');
+});
+
+test('a suite trains every run x fold, aggregates mean ± std, and a second run trains nothing and rewrites identical files', async () => {
+  const { file, out } = setup();
+  const suite = loadSuite(file);
+  const ports = fakePorts();
+  const first = await runSuite(suite, { protocol: 'tiny', outDir: out }, ports);
+  assert.equal(first.trained.length, 6);
+  assert.equal(readCsv(path.join(out, OUTPUT_FILES.runs)).length, 6);
+  const table = readCsv(path.join(out, OUTPUT_FILES.table));
+  const dres = table.find((r) => r.id === 'dresnet')!;
+  assert.equal(dres.top1_pct, '81'); // folds 80, 81, 82
+  assert.equal(dres.top1_std, '1');
+  assert.equal(dres.paper_top1_pct, '71.9');
+  assert.equal(dres.peak_rss_infer_mb, '32');
+  assert.match(fs.readFileSync(path.join(out, OUTPUT_FILES.markdown), 'utf8'), /\| DResNet \| 10\.7 \| 5\.6 \| 71\.9 \| 81 ± 1 \|/);
+  assert.ok(fs.statSync(path.join(out, 'fig6.png')).size > 1000);
+
+  const before = snapshot(out);
+  const again = fakePorts();
+  const second = await runSuite(loadSuite(file), { protocol: 'tiny', outDir: out }, again);
+  assert.equal(again.calls.length, 0);
+  assert.equal(second.reused.length, 6);
+  assert.deepEqual(snapshot(out), before);
+
+  fs.rmSync(path.join(out, OUTPUT_FILES.table));
+  fs.rmSync(path.join(out, OUTPUT_FILES.markdown));
+  await renderTables(loadSuite(file), out);
+  assert.deepEqual(snapshot(out), before);
+});
+
+test('an interrupted suite resumes the fold in progress and ends with the same tables', async () => {
+  const straight = setup();
+  await runSuite(loadSuite(straight.file), { protocol: 'tiny', outDir: straight.out }, fakePorts());
+
+  const { file, out } = setup();
+  await assert.rejects(runSuite(loadSuite(file), { protocol: 'tiny', outDir: out }, fakePorts({ failOnCall: 4 })), /killed/);
+  const state = JSON.parse(fs.readFileSync(path.join(out, OUTPUT_FILES.state), 'utf8'));
+  assert.equal(state.folds['dresnet/fold0'].status, 'running');
+  const resumed = fakePorts();
+  const summary = await runSuite(loadSuite(file), { protocol: 'tiny', outDir: out }, resumed);
+  assert.deepEqual(summary.trained, ['dresnet/fold0', 'dresnet/fold1', 'dresnet/fold2']);
+  // The interrupted fold goes back to the same run folder, so the trainer resumes it.
+  assert.equal(resumed.calls[0].runtime.outDir, state.folds['dresnet/fold0'].runDir);
+
+  const a = snapshot(straight.out);
+  const b = snapshot(out);
+  for (const f of Object.keys(a)) {
+    if (f !== OUTPUT_FILES.runs) assert.equal(b[f], a[f], f);
+  }
+  const withoutDir = (dir: string) => readCsv(path.join(dir, OUTPUT_FILES.runs)).map(({ run_dir, ...rest }) => rest);
+  assert.deepEqual(withoutDir(out), withoutDir(straight.out));
+});
+
+test('a changed protocol is refused in a results folder of another protocol', async () => {
+  const { file, out } = setup();
+  const suite = loadSuite(file);
+  await runSuite(suite, { protocol: 'tiny', outDir: out, runs: ['dresnet'], folds: [0] }, fakePorts());
+  suite.protocols.other = suite.protocols.tiny;
+  await assert.rejects(runSuite(suite, { protocol: 'other', outDir: out }, fakePorts()), /pass --out/);
+});
