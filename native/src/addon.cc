@@ -1,0 +1,229 @@
+// The dresnet torch addon: a handle table of ATen tensors and one `op` entry
+// point that runs a named ATen computation on handles. Every tensor in the
+// table holds a tfjs tensor's logical shape, contiguous, so 4-D NHWC tensors
+// become channels-last NCHW tensors through a free permute (see nchw()).
+//
+// The op table (ops.cc) is where kernels are added; this file only deals with
+// N-API, the handle table and dtype conversion.
+#include <napi.h>
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <ATen/Version.h>
+#include <torch/version.h>
+
+#include <unordered_map>
+#include <unordered_set>
+
+#include "ops.h"
+
+namespace dresnet {
+namespace {
+
+std::unordered_map<uint32_t, at::Tensor> g_tensors;
+uint32_t g_next_id = 1;
+at::Device g_device = at::kCPU;
+
+// tfjs knows float32, int32 and bool; anything ATen widens (int64 indices,
+// float64 scalars) is narrowed back so every handle is one of the three.
+at::Tensor toTfjsDtype(const at::Tensor& t) {
+  switch (t.scalar_type()) {
+    case at::kFloat:
+    case at::kInt:
+    case at::kBool:
+      return t;
+    case at::kDouble:
+    case at::kHalf:
+    case at::kBFloat16:
+      return t.to(at::kFloat);
+    default:
+      return t.to(at::kInt);
+  }
+}
+
+int dtypeCode(at::ScalarType s) {
+  switch (s) {
+    case at::kFloat: return 0;
+    case at::kInt: return 1;
+    case at::kBool: return 2;
+    default: throw std::runtime_error("internal: unexpected dtype in the handle table");
+  }
+}
+
+at::ScalarType scalarTypeOf(const std::string& dtype) {
+  if (dtype == "float32") return at::kFloat;
+  if (dtype == "int32") return at::kInt;
+  if (dtype == "bool") return at::kBool;
+  throw std::invalid_argument("torch backend: unsupported dtype '" + dtype + "' (float32, int32 and bool only)");
+}
+
+const at::Tensor& lookup(uint32_t id) {
+  auto it = g_tensors.find(id);
+  if (it == g_tensors.end()) throw std::runtime_error("torch backend: unknown tensor handle " + std::to_string(id));
+  return it->second;
+}
+
+uint32_t store(at::Tensor t) {
+  uint32_t id = g_next_id++;
+  g_tensors.emplace(id, toTfjsDtype(t).contiguous());
+  return id;
+}
+
+std::vector<int64_t> toShape(const Napi::Array& arr) {
+  std::vector<int64_t> shape(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); ++i) shape[i] = arr.Get(i).As<Napi::Number>().Int64Value();
+  return shape;
+}
+
+Napi::Object describe(Napi::Env env, uint32_t id) {
+  const at::Tensor& t = g_tensors.at(id);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("id", id);
+  o.Set("dtype", dtypeCode(t.scalar_type()));
+  Napi::Array shape = Napi::Array::New(env, t.dim());
+  for (int64_t i = 0; i < t.dim(); ++i) shape.Set(static_cast<uint32_t>(i), static_cast<double>(t.size(i)));
+  o.Set("shape", shape);
+  return o;
+}
+
+// create(values: TypedArray, shape: number[], dtype: string) -> id
+Napi::Value Create(const Napi::CallbackInfo& info) {
+  auto values = info[0].As<Napi::TypedArray>();
+  auto shape = toShape(info[1].As<Napi::Array>());
+  at::ScalarType type = scalarTypeOf(info[2].As<Napi::String>().Utf8Value());
+  auto buffer = values.ArrayBuffer();
+  void* data = static_cast<uint8_t*>(buffer.Data()) + values.ByteOffset();
+  size_t expected = static_cast<size_t>(c10::multiply_integers(shape)) * at::elementSize(type);
+  if (values.ByteLength() != expected) {
+    throw std::invalid_argument("torch backend: value buffer has " + std::to_string(values.ByteLength()) +
+                                " bytes, shape and dtype need " + std::to_string(expected));
+  }
+  // from_blob borrows the JS buffer; clone()/to() copies it into ATen-owned memory.
+  at::Tensor borrowed = at::from_blob(data, shape, at::TensorOptions().dtype(type));
+  at::Tensor owned = g_device.is_cpu() ? borrowed.clone() : borrowed.to(g_device);
+  return Napi::Number::New(info.Env(), store(owned));
+}
+
+// read(id) -> Float32Array | Int32Array | Uint8Array (a copy)
+Napi::Value Read(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  at::Tensor t = lookup(info[0].As<Napi::Number>().Uint32Value()).to(at::kCPU).contiguous();
+  size_t n = static_cast<size_t>(t.numel());
+  size_t bytes = n * t.element_size();
+  auto buffer = Napi::ArrayBuffer::New(env, bytes);
+  if (bytes > 0) std::memcpy(buffer.Data(), t.data_ptr(), bytes);
+  switch (t.scalar_type()) {
+    case at::kFloat: return Napi::Float32Array::New(env, n, buffer, 0);
+    case at::kInt: return Napi::Int32Array::New(env, n, buffer, 0);
+    default: return Napi::Uint8Array::New(env, n, buffer, 0);
+  }
+}
+
+Napi::Value Dispose(const Napi::CallbackInfo& info) {
+  g_tensors.erase(info[0].As<Napi::Number>().Uint32Value());
+  return info.Env().Undefined();
+}
+
+// op(name, inputIds (0 = absent optional input), attrs) -> [{id, dtype, shape}]
+Napi::Value Op(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  auto ids = info[1].As<Napi::Array>();
+  std::vector<at::Tensor> inputs(ids.Length());
+  for (uint32_t i = 0; i < ids.Length(); ++i) {
+    uint32_t id = ids.Get(i).As<Napi::Number>().Uint32Value();
+    if (id != 0) inputs[i] = lookup(id);
+  }
+  Attrs attrs(info[2].As<Napi::Object>(), g_device);
+  std::vector<at::Tensor> outputs = runOp(name, inputs, attrs);
+  Napi::Array result = Napi::Array::New(env, outputs.size());
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    result.Set(static_cast<uint32_t>(i), describe(env, store(outputs[i])));
+  }
+  return result;
+}
+
+// Bytes held by ATen storages, each storage counted once (views share one).
+Napi::Value MemoryBytes(const Napi::CallbackInfo& info) {
+  std::unordered_set<const void*> seen;
+  double total = 0;
+  for (const auto& entry : g_tensors) {
+    const auto& storage = entry.second.storage();
+    if (seen.insert(storage.unsafeGetStorageImpl()).second) total += static_cast<double>(storage.nbytes());
+  }
+  return Napi::Number::New(info.Env(), total);
+}
+
+Napi::Value NumHandles(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(g_tensors.size()));
+}
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  int n = info[0].As<Napi::Number>().Int32Value();
+  if (n > 0) at::set_num_threads(n);
+  return Napi::Number::New(info.Env(), at::get_num_threads());
+}
+
+Napi::Value SetDevice(const Napi::CallbackInfo& info) {
+  std::string device = info[0].As<Napi::String>().Utf8Value();
+  if (device == "cuda") {
+    if (!at::hasCUDA()) {
+      throw std::runtime_error("torch backend: device 'cuda' requested but this libtorch has no CUDA support or no GPU is visible "
+                               "(rebuild with LIBTORCH pointing at a CUDA libtorch)");
+    }
+    g_device = at::Device(at::kCUDA, 0);
+  } else if (device == "cpu") {
+    g_device = at::kCPU;
+  } else {
+    throw std::invalid_argument("torch backend: unknown device '" + device + "' (cpu or cuda)");
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("libtorchVersion", TORCH_VERSION);
+  o.Set("cudaAvailable", at::hasCUDA());
+  o.Set("mkldnn", at::hasMKLDNN());
+  o.Set("threads", at::get_num_threads());
+  o.Set("device", g_device.str());
+  o.Set("parallelInfo", at::get_parallel_info());
+  return o;
+}
+
+// Converts C++ exceptions (c10::Error included) into JS errors that carry the
+// op's message without ATen's multi-line backtrace.
+template <Napi::Value (*F)(const Napi::CallbackInfo&)>
+Napi::Value guarded(const Napi::CallbackInfo& info) {
+  try {
+    return F(info);
+  } catch (const c10::Error& e) {
+    throw Napi::Error::New(info.Env(), e.what_without_backtrace());
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), e.what());
+  }
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("create", Napi::Function::New(env, guarded<Create>));
+  exports.Set("read", Napi::Function::New(env, guarded<Read>));
+  exports.Set("dispose", Napi::Function::New(env, guarded<Dispose>));
+  exports.Set("op", Napi::Function::New(env, guarded<Op>));
+  exports.Set("memoryBytes", Napi::Function::New(env, guarded<MemoryBytes>));
+  exports.Set("numHandles", Napi::Function::New(env, guarded<NumHandles>));
+  exports.Set("setThreads", Napi::Function::New(env, guarded<SetThreads>));
+  exports.Set("setDevice", Napi::Function::New(env, guarded<SetDevice>));
+  exports.Set("info", Napi::Function::New(env, guarded<Info>));
+  return exports;
+}
+
+}  // namespace
+}  // namespace dresnet
+
+// NODE_API_MODULE needs an unqualified function name.
+static Napi::Object InitDresnetTorch(Napi::Env env, Napi::Object exports) { return dresnet::Init(env, exports); }
+
+NODE_API_MODULE(dresnet_torch, InitDresnetTorch)

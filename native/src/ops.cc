@@ -1,0 +1,548 @@
+// The op table: each entry maps a name used by a TypeScript kernel to an ATen
+// computation. To add a kernel, add an entry here (or to the unary/binary
+// tables) and a file under src/backend/torch/kernels/.
+#include "ops.h"
+
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <stdexcept>
+#include <unordered_map>
+
+namespace dresnet {
+
+// ---------------------------------------------------------------- attrs
+
+Napi::Value Attrs::get(const char* key) const {
+  Napi::Value v = obj_.Get(key);
+  if (v.IsUndefined() || v.IsNull()) throw std::invalid_argument(std::string("torch op: missing attribute '") + key + "'");
+  return v;
+}
+bool Attrs::has(const char* key) const {
+  Napi::Value v = obj_.Get(key);
+  return !(v.IsUndefined() || v.IsNull());
+}
+int64_t Attrs::i(const char* key) const { return get(key).As<Napi::Number>().Int64Value(); }
+double Attrs::f(const char* key) const { return get(key).As<Napi::Number>().DoubleValue(); }
+bool Attrs::b(const char* key) const { return get(key).ToBoolean().Value(); }
+std::string Attrs::s(const char* key) const { return get(key).As<Napi::String>().Utf8Value(); }
+std::vector<int64_t> Attrs::ints(const char* key) const {
+  auto arr = get(key).As<Napi::Array>();
+  std::vector<int64_t> out(arr.Length());
+  for (uint32_t k = 0; k < arr.Length(); ++k) out[k] = arr.Get(k).As<Napi::Number>().Int64Value();
+  return out;
+}
+
+namespace {
+
+using Tensors = std::vector<at::Tensor>;
+using OpFn = std::function<Tensors(const Tensors&, const Attrs&)>;
+
+at::ScalarType scalarType(const std::string& dtype) {
+  if (dtype == "float32") return at::kFloat;
+  if (dtype == "int32") return at::kInt;
+  if (dtype == "bool") return at::kBool;
+  throw std::invalid_argument("torch backend: unsupported dtype '" + dtype + "'");
+}
+
+// --------------------------------------------------------- layout helpers
+
+// A contiguous NHWC tensor viewed as NCHW is exactly a channels-last tensor.
+at::Tensor nchw(const at::Tensor& x) { return x.permute({0, 3, 1, 2}); }
+at::Tensor nhwc(const at::Tensor& y) { return y.permute({0, 2, 3, 1}).contiguous(); }
+// tfjs filter [kh, kw, in, out] <-> ATen weight [out, in, kh, kw].
+at::Tensor torchWeight(const at::Tensor& f) { return f.permute({3, 2, 0, 1}).contiguous(at::MemoryFormat::ChannelsLast); }
+at::Tensor tfjsFilter(const at::Tensor& w) { return w.permute({2, 3, 1, 0}).contiguous(); }
+// tfjs depthwise filter [kh, kw, in, mult] <-> ATen grouped weight [in*mult, 1, kh, kw].
+at::Tensor depthwiseWeight(const at::Tensor& f) {
+  return torchWeight(f.reshape({f.size(0), f.size(1), 1, f.size(2) * f.size(3)}));
+}
+
+// Window geometry of a conv/pool, normalised by the TypeScript kernel:
+// pads = [top, bottom, left, right] as tfjs computes them for 'same'/'valid'/explicit.
+struct Window {
+  std::vector<int64_t> kernel{1, 1}, stride, dilation{1, 1}, pads;
+  int64_t groups = 1;
+  bool ceil = false;
+
+  static Window from(const Attrs& a) {
+    Window w;
+    if (a.has("filterSize")) w.kernel = a.ints("filterSize");
+    w.stride = a.ints("strides");
+    if (a.has("dilations")) w.dilation = a.ints("dilations");
+    w.pads = a.ints("pads");
+    if (a.has("groups")) w.groups = a.i("groups");
+    if (a.has("ceil")) w.ceil = a.b("ceil");
+    return w;
+  }
+  bool symmetric() const { return pads[0] == pads[1] && pads[2] == pads[3]; }
+  // ATen's pooling wants padding <= half the window.
+  bool poolPaddingOk() const { return symmetric() && pads[0] <= kernel[0] / 2 && pads[2] <= kernel[1] / 2; }
+  std::vector<int64_t> padding() const { return {pads[0], pads[2]}; }
+  static std::vector<int64_t> none() { return {0, 0}; }
+};
+
+at::Tensor padNHWC(const at::Tensor& x, const std::vector<int64_t>& p, double value) {
+  return at::constant_pad_nd(x, {0, 0, p[2], p[3], p[0], p[1]}, value);
+}
+// Undo padNHWC on a gradient with respect to the padded input.
+at::Tensor cropNHWC(const at::Tensor& x, const std::vector<int64_t>& p) {
+  return x.slice(1, p[0], x.size(1) - p[1]).slice(2, p[2], x.size(2) - p[3]).contiguous();
+}
+std::vector<int64_t> paddedNCHWShape(const std::vector<int64_t>& nhwcShape, const std::vector<int64_t>& p) {
+  return {nhwcShape[0], nhwcShape[3], nhwcShape[1] + p[0] + p[1], nhwcShape[2] + p[2] + p[3]};
+}
+at::Tensor emptyChannelsLast(const std::vector<int64_t>& shape, const at::Tensor& like) {
+  return at::empty(shape, like.options().memory_format(at::MemoryFormat::ChannelsLast));
+}
+
+// ------------------------------------------------------------- convolution
+
+// Forward conv of an NHWC input with an ATen weight; asymmetric 'same'
+// padding (tfjs puts the odd pixel at the bottom/right) is applied explicitly.
+at::Tensor convForward(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, const Window& w) {
+  bool sym = w.symmetric();
+  at::Tensor input = sym ? x : padNHWC(x, w.pads, 0);
+  at::Tensor y = at::convolution(nchw(input), weight, bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt, w.stride,
+                                 sym ? w.padding() : Window::none(), w.dilation, false, {0, 0}, w.groups);
+  return nhwc(y);
+}
+
+at::Tensor convBackpropInput(const at::Tensor& dy, const at::Tensor& weight, const std::vector<int64_t>& inputShape,
+                             const Window& w) {
+  bool sym = w.symmetric();
+  std::vector<int64_t> noPad{0, 0, 0, 0};
+  at::Tensor inputLike = emptyChannelsLast(paddedNCHWShape(inputShape, sym ? noPad : w.pads), dy);
+  auto grads = at::convolution_backward(nchw(dy), inputLike, weight, c10::nullopt, w.stride, sym ? w.padding() : Window::none(),
+                                        w.dilation, false, {0, 0}, w.groups, {true, false, false});
+  at::Tensor dx = nhwc(std::get<0>(grads));
+  return sym ? dx : cropNHWC(dx, w.pads);
+}
+
+// Returns the ATen-layout weight gradient [out, in/groups, kh, kw].
+at::Tensor convBackpropWeight(const at::Tensor& x, const at::Tensor& dy, const std::vector<int64_t>& weightShape,
+                              const Window& w) {
+  bool sym = w.symmetric();
+  at::Tensor input = sym ? x : padNHWC(x, w.pads, 0);
+  at::Tensor weightLike = at::empty(weightShape, x.options());
+  auto grads = at::convolution_backward(nchw(dy), nchw(input), weightLike, c10::nullopt, w.stride,
+                                        sym ? w.padding() : Window::none(), w.dilation, false, {0, 0}, w.groups,
+                                        {false, true, false});
+  return std::get<1>(grads);
+}
+
+// tfjs filter shape [kh, kw, in/groups, out] -> ATen weight shape.
+std::vector<int64_t> weightShapeOf(const std::vector<int64_t>& f) { return {f[3], f[2], f[0], f[1]}; }
+
+at::Tensor activate(const at::Tensor& y, const Attrs& a, const at::Tensor& preluWeights) {
+  std::string act = a.has("activation") ? a.s("activation") : "linear";
+  if (act == "linear") return y;
+  if (act == "relu") return at::relu(y);
+  if (act == "relu6") return at::clamp(y, 0, 6);
+  if (act == "elu") return at::elu(y);
+  if (act == "sigmoid") return at::sigmoid(y);
+  if (act == "leakyrelu") return at::leaky_relu(y, a.f("leakyreluAlpha"));
+  if (act == "prelu") return at::where(y < 0, y * preluWeights, y);
+  throw std::invalid_argument("torch backend: unknown fused activation '" + act + "'");
+}
+
+// Bias goes into the convolution when it is one value per output channel.
+Tensors fusedConv(const Tensors& in, const Attrs& a, bool depthwise) {
+  const at::Tensor &x = in[0], &filter = in[1], &bias = in[2];
+  Window w = Window::from(a);
+  at::Tensor weight = depthwise ? depthwiseWeight(filter) : torchWeight(filter);
+  if (depthwise) w.groups = x.size(3);
+  bool channelBias = bias.defined() && bias.dim() == 1 && bias.size(0) == weight.size(0);
+  at::Tensor y = convForward(x, weight, channelBias ? bias : at::Tensor(), w);
+  if (bias.defined() && !channelBias) y = y + bias;
+  return {activate(y, a, in[3])};
+}
+
+// --------------------------------------------------------------- pooling
+
+at::Tensor maxPoolInput(const at::Tensor& x, const Window& w) {
+  return w.poolPaddingOk() ? x : padNHWC(x, w.pads, -std::numeric_limits<double>::infinity());
+}
+std::vector<int64_t> maxPoolPadding(const Window& w) { return w.poolPaddingOk() ? w.padding() : Window::none(); }
+
+Tensors maxPool(const Tensors& in, const Attrs& a) {
+  Window w = Window::from(a);
+  at::Tensor y = at::max_pool2d(nchw(maxPoolInput(in[0], w)), w.kernel, w.stride, maxPoolPadding(w), {1, 1}, w.ceil);
+  return {nhwc(y)};
+}
+
+// inputs: dy, x (the forward input). Recomputes the argmax positions.
+Tensors maxPoolGrad(const Tensors& in, const Attrs& a) {
+  Window w = Window::from(a);
+  at::Tensor input = nchw(maxPoolInput(in[1], w));
+  auto pooled = at::max_pool2d_with_indices(input, w.kernel, w.stride, maxPoolPadding(w), {1, 1}, w.ceil);
+  at::Tensor dx = nhwc(at::max_pool2d_with_indices_backward(nchw(in[0]), input, w.kernel, w.stride, maxPoolPadding(w), {1, 1},
+                                                            w.ceil, std::get<1>(pooled)));
+  return {w.poolPaddingOk() ? dx : cropNHWC(dx, w.pads)};
+}
+
+// Number of real (unpadded) inputs under each window, for asymmetric padding.
+at::Tensor avgPoolCounts(const at::Tensor& x, const Window& w) {
+  at::Tensor ones = padNHWC(at::ones({1, x.size(1), x.size(2), 1}, x.options()), w.pads, 0);
+  return nhwc(at::avg_pool2d(nchw(ones), w.kernel, w.stride, {0, 0}, w.ceil, true, 1));
+}
+
+Tensors avgPool(const Tensors& in, const Attrs& a) {
+  Window w = Window::from(a);
+  const at::Tensor& x = in[0];
+  if (w.poolPaddingOk()) {
+    return {nhwc(at::avg_pool2d(nchw(x), w.kernel, w.stride, w.padding(), w.ceil, false, c10::nullopt))};
+  }
+  at::Tensor sums = nhwc(at::avg_pool2d(nchw(padNHWC(x, w.pads, 0)), w.kernel, w.stride, {0, 0}, w.ceil, true, 1));
+  return {sums / avgPoolCounts(x, w)};
+}
+
+// inputs: dy, x (the forward input)
+Tensors avgPoolGrad(const Tensors& in, const Attrs& a) {
+  Window w = Window::from(a);
+  const at::Tensor &dy = in[0], &x = in[1];
+  std::vector<int64_t> xShape(x.sizes().begin(), x.sizes().end());
+  if (w.poolPaddingOk()) {
+    at::Tensor like = emptyChannelsLast(paddedNCHWShape(xShape, {0, 0, 0, 0}), dy);
+    return {nhwc(at::avg_pool2d_backward(nchw(dy), like, w.kernel, w.stride, w.padding(), w.ceil, false, c10::nullopt))};
+  }
+  at::Tensor like = emptyChannelsLast(paddedNCHWShape(xShape, w.pads), dy);
+  at::Tensor scaled = (dy / avgPoolCounts(x, w)).contiguous();
+  at::Tensor dx = nhwc(at::avg_pool2d_backward(nchw(scaled), like, w.kernel, w.stride, {0, 0}, w.ceil, true, 1));
+  return {cropNHWC(dx, w.pads)};
+}
+
+// ------------------------------------------------------------ batch norm
+
+// 4-D inputs are NHWC; ATen's batch norm wants channels in dim 1.
+at::Tensor bnIn(const at::Tensor& x) { return x.dim() == 4 ? nchw(x) : x; }
+at::Tensor bnOut(const at::Tensor& y) { return y.dim() == 4 ? nhwc(y) : y; }
+
+// inputs: x, scale, offset -> y, mean, invStd (biased batch variance)
+Tensors batchNormTrain(const Tensors& in, const Attrs& a) {
+  auto r = at::native_batch_norm(bnIn(in[0]), in[1], in[2], c10::nullopt, c10::nullopt, true, 0.0, a.f("epsilon"));
+  return {bnOut(std::get<0>(r)), std::get<1>(r), std::get<2>(r)};
+}
+
+// inputs: dy, x, scale, mean, invStd -> dx, dScale, dOffset
+Tensors batchNormTrainGrad(const Tensors& in, const Attrs& a) {
+  auto r = at::native_batch_norm_backward(bnIn(in[0]), bnIn(in[1]), in[2], c10::nullopt, c10::nullopt, in[3], in[4], true,
+                                          a.f("epsilon"), {true, true, true});
+  return {bnOut(std::get<0>(r)), std::get<1>(r), std::get<2>(r)};
+}
+
+// inputs: x, mean, variance, offset?, scale? (tfjs FusedBatchNorm, inference form)
+Tensors fusedBatchNorm(const Tensors& in, const Attrs& a) {
+  at::Tensor y = (in[0] - in[1]) * at::rsqrt(in[2] + a.f("varianceEpsilon"));
+  if (in[4].defined()) y = y * in[4];
+  if (in[3].defined()) y = y + in[3];
+  return {y};
+}
+
+// ----------------------------------------------------------- reductions
+
+// Reduces over `axes` one dim at a time (ops without multi-dim overloads).
+at::Tensor reduceEach(at::Tensor x, std::vector<int64_t> axes, bool keep,
+                      const std::function<at::Tensor(const at::Tensor&, int64_t, bool)>& f) {
+  std::sort(axes.rbegin(), axes.rend());
+  for (int64_t ax : axes) x = f(x, ax, keep);
+  return x;
+}
+
+Tensors reduce(const std::string& kind, const Tensors& in, const Attrs& a) {
+  const at::Tensor& x = in[0];
+  std::vector<int64_t> axes = a.ints("axis");
+  bool keep = a.b("keepDims");
+  if (axes.empty()) return {x};
+  if (kind == "Sum") return {at::sum(x, axes, keep)};
+  if (kind == "Mean") return {at::mean(x.is_floating_point() ? x : x.to(at::kFloat), axes, keep)};
+  if (kind == "Max") return {at::amax(x, axes, keep)};
+  if (kind == "Min") return {at::amin(x, axes, keep)};
+  if (kind == "Prod") return {reduceEach(x, axes, keep, [](const at::Tensor& t, int64_t d, bool k) { return at::prod(t, d, k); })};
+  if (kind == "All") return {reduceEach(x, axes, keep, [](const at::Tensor& t, int64_t d, bool k) { return at::all(t, d, k); })};
+  if (kind == "Any") return {reduceEach(x, axes, keep, [](const at::Tensor& t, int64_t d, bool k) { return at::any(t, d, k); })};
+  throw std::invalid_argument("internal: unknown reduction " + kind);
+}
+
+// ------------------------------------------------------ elementwise tables
+
+using Unary = at::Tensor (*)(const at::Tensor&);
+const std::unordered_map<std::string, Unary>& unaryOps() {
+  static const std::unordered_map<std::string, Unary> table = {
+      {"Abs", [](const at::Tensor& x) { return at::abs(x); }},
+      {"Acos", [](const at::Tensor& x) { return at::acos(x); }},
+      {"Acosh", [](const at::Tensor& x) { return at::acosh(x); }},
+      {"Asin", [](const at::Tensor& x) { return at::asin(x); }},
+      {"Asinh", [](const at::Tensor& x) { return at::asinh(x); }},
+      {"Atan", [](const at::Tensor& x) { return at::atan(x); }},
+      {"Atanh", [](const at::Tensor& x) { return at::atanh(x); }},
+      {"Ceil", [](const at::Tensor& x) { return at::ceil(x); }},
+      {"Cos", [](const at::Tensor& x) { return at::cos(x); }},
+      {"Cosh", [](const at::Tensor& x) { return at::cosh(x); }},
+      {"Elu", [](const at::Tensor& x) { return at::elu(x); }},
+      {"Erf", [](const at::Tensor& x) { return at::erf(x); }},
+      {"Exp", [](const at::Tensor& x) { return at::exp(x); }},
+      {"Expm1", [](const at::Tensor& x) { return at::expm1(x); }},
+      {"Floor", [](const at::Tensor& x) { return at::floor(x); }},
+      {"IsFinite", [](const at::Tensor& x) { return at::isfinite(x); }},
+      {"IsInf", [](const at::Tensor& x) { return at::isinf(x); }},
+      {"IsNan", [](const at::Tensor& x) { return at::isnan(x); }},
+      {"Log", [](const at::Tensor& x) { return at::log(x); }},
+      {"Log1p", [](const at::Tensor& x) { return at::log1p(x); }},
+      {"LogicalNot", [](const at::Tensor& x) { return at::logical_not(x); }},
+      {"Neg", [](const at::Tensor& x) { return at::neg(x); }},
+      {"Reciprocal", [](const at::Tensor& x) { return at::reciprocal(x); }},
+      {"Relu", [](const at::Tensor& x) { return at::relu(x); }},
+      {"Relu6", [](const at::Tensor& x) { return at::clamp(x, 0, 6); }},
+      {"Round", [](const at::Tensor& x) { return at::round(x); }},
+      {"Rsqrt", [](const at::Tensor& x) { return at::rsqrt(x); }},
+      {"Selu", [](const at::Tensor& x) { return at::selu(x); }},
+      {"Sigmoid", [](const at::Tensor& x) { return at::sigmoid(x); }},
+      {"Sign", [](const at::Tensor& x) { return at::sign(x); }},
+      {"Sin", [](const at::Tensor& x) { return at::sin(x); }},
+      {"Sinh", [](const at::Tensor& x) { return at::sinh(x); }},
+      {"Softplus", [](const at::Tensor& x) { return at::softplus(x); }},
+      {"Sqrt", [](const at::Tensor& x) { return at::sqrt(x); }},
+      {"Square", [](const at::Tensor& x) { return at::square(x); }},
+      {"Tan", [](const at::Tensor& x) { return at::tan(x); }},
+      {"Tanh", [](const at::Tensor& x) { return at::tanh(x); }},
+  };
+  return table;
+}
+
+using Binary = at::Tensor (*)(const at::Tensor&, const at::Tensor&);
+const std::unordered_map<std::string, Binary>& binaryOps() {
+  static const std::unordered_map<std::string, Binary> table = {
+      {"Add", [](const at::Tensor& a, const at::Tensor& b) { return at::add(a, b); }},
+      {"Sub", [](const at::Tensor& a, const at::Tensor& b) { return at::sub(a, b); }},
+      {"Multiply", [](const at::Tensor& a, const at::Tensor& b) { return at::mul(a, b); }},
+      {"RealDiv", [](const at::Tensor& a, const at::Tensor& b) { return at::div(a, b); }},
+      {"FloorDiv", [](const at::Tensor& a, const at::Tensor& b) { return at::div(a, b, "floor"); }},
+      {"Maximum", [](const at::Tensor& a, const at::Tensor& b) { return at::maximum(a, b); }},
+      {"Minimum", [](const at::Tensor& a, const at::Tensor& b) { return at::minimum(a, b); }},
+      {"Mod", [](const at::Tensor& a, const at::Tensor& b) { return at::remainder(a, b); }},
+      {"Pow", [](const at::Tensor& a, const at::Tensor& b) { return at::pow(a, b); }},
+      {"Atan2", [](const at::Tensor& a, const at::Tensor& b) { return at::atan2(a, b); }},
+      {"SquaredDifference", [](const at::Tensor& a, const at::Tensor& b) { return at::square(a - b); }},
+      {"Prelu", [](const at::Tensor& x, const at::Tensor& alpha) { return at::where(x < 0, x * alpha, x); }},
+      {"Equal", [](const at::Tensor& a, const at::Tensor& b) { return at::eq(a, b); }},
+      {"NotEqual", [](const at::Tensor& a, const at::Tensor& b) { return at::ne(a, b); }},
+      {"Less", [](const at::Tensor& a, const at::Tensor& b) { return at::lt(a, b); }},
+      {"LessEqual", [](const at::Tensor& a, const at::Tensor& b) { return at::le(a, b); }},
+      {"Greater", [](const at::Tensor& a, const at::Tensor& b) { return at::gt(a, b); }},
+      {"GreaterEqual", [](const at::Tensor& a, const at::Tensor& b) { return at::ge(a, b); }},
+      {"LogicalAnd", [](const at::Tensor& a, const at::Tensor& b) { return at::logical_and(a, b); }},
+      {"LogicalOr", [](const at::Tensor& a, const at::Tensor& b) { return at::logical_or(a, b); }},
+      {"LogicalXor", [](const at::Tensor& a, const at::Tensor& b) { return at::logical_xor(a, b); }},
+      {"EluGrad", [](const at::Tensor& dy, const at::Tensor& y) { return at::where(y > 0, dy, dy * (y + 1)); }},
+  };
+  return table;
+}
+
+// --------------------------------------------------------- the op table
+
+at::Tensor matmul(const Tensors& in, const Attrs& a) {
+  at::Tensor x = a.b("transposeA") ? in[0].transpose(-2, -1) : in[0];
+  at::Tensor y = a.b("transposeB") ? in[1].transpose(-2, -1) : in[1];
+  // ATen's CPU GEMM has no int32 kernel.
+  if (!x.is_floating_point()) return at::matmul(x.to(at::kFloat), y.to(at::kFloat)).round().to(x.scalar_type());
+  return at::matmul(x, y);
+}
+
+at::Tensor cumulative(const Tensors& in, const Attrs& a, bool product) {
+  int64_t axis = a.i("axis");
+  bool reverse = a.b("reverse");
+  at::Tensor x = reverse ? at::flip(in[0], {axis}) : in[0];
+  if (a.b("exclusive")) {
+    // Shift by one along the axis, filling with the identity element.
+    at::Tensor first = product ? at::ones_like(x.narrow(axis, 0, 1)) : at::zeros_like(x.narrow(axis, 0, 1));
+    x = at::cat({first, x.narrow(axis, 0, x.size(axis) - 1)}, axis);
+  }
+  at::Tensor y = product ? at::cumprod(x, axis) : at::cumsum(x, axis);
+  return reverse ? at::flip(y, {axis}) : y;
+}
+
+at::Tensor oneHot(const at::Tensor& indices, const Attrs& a) {
+  // Out-of-range indices give an all-off row, as in tfjs (at::one_hot throws).
+  at::Tensor classes = at::arange(a.i("depth"), indices.options().dtype(at::kLong));
+  at::Tensor hot = indices.unsqueeze(-1).to(at::kLong) == classes;
+  auto type = scalarType(a.s("dtype"));
+  return at::where(hot, at::scalar_tensor(a.f("onValue"), indices.options().dtype(type)),
+                   at::scalar_tensor(a.f("offValue"), indices.options().dtype(type)));
+}
+
+// tfjs strided slice after slice_util.sliceInfo: per-axis begin, stride
+// (may be negative) and output size (finalShapeSparse), then a reshape to the
+// final shape; element i of an axis is x[begin + i * stride].
+at::Tensor stridedSlice(const at::Tensor& x, const Attrs& a) {
+  auto begin = a.ints("begin"), strides = a.ints("strides"), sizes = a.ints("sizes");
+  at::Tensor y = x;
+  for (size_t d = 0; d < sizes.size(); ++d) {
+    int64_t dim = static_cast<int64_t>(d), b = begin[d], s = strides[d];
+    if (sizes[d] == 0) {
+      y = y.narrow(dim, 0, 0);
+      continue;
+    }
+    if (s < 0) {
+      y = at::flip(y, {dim});
+      b = y.size(dim) - 1 - b;
+      s = -s;
+    }
+    y = y.slice(dim, b, b + (sizes[d] - 1) * s + 1, s);
+  }
+  return y.reshape(a.ints("finalShape"));
+}
+
+at::Tensor select(const Tensors& in) {
+  at::Tensor cond = in[0].to(at::kBool);
+  // tfjs: a rank-1 condition picks whole rows of higher-rank t/e.
+  if (cond.dim() == 1 && in[1].dim() > 1) {
+    std::vector<int64_t> shape(in[1].dim(), 1);
+    shape[0] = cond.size(0);
+    cond = cond.reshape(shape);
+  }
+  return at::where(cond, in[1], in[2]);
+}
+
+at::Tensor gather(const Tensors& in, const Attrs& a) {
+  const at::Tensor &x = in[0], &indices = in[1];
+  int64_t axis = a.i("axis");
+  if (a.i("batchDims") != 0) throw std::invalid_argument("torch backend: GatherV2 with batchDims > 0 is not implemented");
+  std::vector<int64_t> shape(x.sizes().begin(), x.sizes().begin() + axis);
+  shape.insert(shape.end(), indices.sizes().begin(), indices.sizes().end());
+  shape.insert(shape.end(), x.sizes().begin() + axis + 1, x.sizes().end());
+  return at::index_select(x, axis, indices.reshape({-1}).to(at::kLong)).reshape(shape);
+}
+
+// Stable descending sort keeps the lower index first among equal values, as tfjs does.
+Tensors topK(const at::Tensor& x, const Attrs& a) {
+  auto sorted = at::sort(x, true, -1, true);
+  int64_t k = a.i("k");
+  return {std::get<0>(sorted).narrow(-1, 0, k), std::get<1>(sorted).narrow(-1, 0, k)};
+}
+
+Tensors single(at::Tensor t) { return {std::move(t)}; }
+
+const std::unordered_map<std::string, OpFn>& opTable() {
+  static const std::unordered_map<std::string, OpFn> table = {
+      // layout and copies
+      {"Reshape", [](const Tensors& in, const Attrs& a) { return single(in[0].reshape(a.ints("shape"))); }},
+      {"Cast", [](const Tensors& in, const Attrs& a) { return single(in[0].to(scalarType(a.s("dtype")))); }},
+      {"Transpose", [](const Tensors& in, const Attrs& a) { return single(in[0].permute(a.ints("perm"))); }},
+      {"Slice",
+       [](const Tensors& in, const Attrs& a) {
+         auto begin = a.ints("begin"), size = a.ints("size");
+         at::Tensor y = in[0];
+         for (size_t d = 0; d < begin.size(); ++d) y = y.narrow(d, begin[d], size[d]);
+         return single(y);
+       }},
+      {"StridedSlice", [](const Tensors& in, const Attrs& a) { return single(stridedSlice(in[0], a)); }},
+      {"Concat", [](const Tensors& in, const Attrs& a) { return single(at::cat(in, a.i("axis"))); }},
+      {"Pack", [](const Tensors& in, const Attrs& a) { return single(at::stack(in, a.i("axis"))); }},
+      {"Unpack", [](const Tensors& in, const Attrs& a) { return at::unbind(in[0], a.i("axis")); }},
+      {"SplitV",
+       [](const Tensors& in, const Attrs& a) { return at::split_with_sizes(in[0], a.ints("sizes"), a.i("axis")); }},
+      {"PadV2",
+       [](const Tensors& in, const Attrs& a) { return single(at::constant_pad_nd(in[0], a.ints("pads"), a.f("constantValue"))); }},
+      {"Tile", [](const Tensors& in, const Attrs& a) { return single(in[0].repeat(a.ints("reps"))); }},
+      {"Reverse", [](const Tensors& in, const Attrs& a) { return single(at::flip(in[0], a.ints("dims"))); }},
+      {"GatherV2", [](const Tensors& in, const Attrs& a) { return single(gather(in, a)); }},
+      {"OneHot", [](const Tensors& in, const Attrs& a) { return single(oneHot(in[0], a)); }},
+      {"Select", [](const Tensors& in, const Attrs&) { return single(select(in)); }},
+      {"Fill",
+       [](const Tensors&, const Attrs& a) {
+         return single(at::full(a.ints("shape"), a.f("value"), at::TensorOptions().dtype(scalarType(a.s("dtype"))).device(a.device())));
+       }},
+      {"ZerosLike", [](const Tensors& in, const Attrs&) { return single(at::zeros_like(in[0])); }},
+      {"OnesLike", [](const Tensors& in, const Attrs&) { return single(at::ones_like(in[0])); }},
+      // arithmetic that does not fit the unary/binary tables
+      {"AddN",
+       [](const Tensors& in, const Attrs&) {
+         at::Tensor sum = in[0].clone();
+         for (size_t k = 1; k < in.size(); ++k) sum.add_(in[k]);
+         return single(sum);
+       }},
+      {"ClipByValue",
+       [](const Tensors& in, const Attrs& a) { return single(at::clamp(in[0], a.f("clipValueMin"), a.f("clipValueMax"))); }},
+      {"LeakyRelu", [](const Tensors& in, const Attrs& a) { return single(at::where(in[0] < 0, in[0] * a.f("alpha"), in[0])); }},
+      {"Step",
+       [](const Tensors& in, const Attrs& a) {
+         const at::Tensor& x = in[0];
+         return single(at::where(at::isnan(x), x, at::where(x > 0, at::ones_like(x), at::full_like(x, a.f("alpha")))));
+       }},
+      {"Cumsum", [](const Tensors& in, const Attrs& a) { return single(cumulative(in, a, false)); }},
+      {"Cumprod", [](const Tensors& in, const Attrs& a) { return single(cumulative(in, a, true)); }},
+      // reductions and selection
+      {"Sum", [](const Tensors& in, const Attrs& a) { return reduce("Sum", in, a); }},
+      {"Mean", [](const Tensors& in, const Attrs& a) { return reduce("Mean", in, a); }},
+      {"Max", [](const Tensors& in, const Attrs& a) { return reduce("Max", in, a); }},
+      {"Min", [](const Tensors& in, const Attrs& a) { return reduce("Min", in, a); }},
+      {"Prod", [](const Tensors& in, const Attrs& a) { return reduce("Prod", in, a); }},
+      {"All", [](const Tensors& in, const Attrs& a) { return reduce("All", in, a); }},
+      {"Any", [](const Tensors& in, const Attrs& a) { return reduce("Any", in, a); }},
+      {"ArgMax", [](const Tensors& in, const Attrs& a) { return single(at::argmax(in[0], a.i("axis"))); }},
+      {"ArgMin", [](const Tensors& in, const Attrs& a) { return single(at::argmin(in[0], a.i("axis"))); }},
+      {"TopK", [](const Tensors& in, const Attrs& a) { return topK(in[0], a); }},
+      {"Softmax", [](const Tensors& in, const Attrs& a) { return single(at::softmax(in[0], a.i("dim"))); }},
+      // linear algebra and convolutions
+      {"BatchMatMul", [](const Tensors& in, const Attrs& a) { return single(matmul(in, a)); }},
+      {"_FusedMatMul",
+       [](const Tensors& in, const Attrs& a) {
+         at::Tensor y = matmul(in, a);
+         if (in[2].defined()) y = y + in[2];
+         return single(activate(y, a, in[3]));
+       }},
+      {"Conv2D", [](const Tensors& in, const Attrs& a) { return fusedConv(in, a, false); }},
+      {"FusedConv2D", [](const Tensors& in, const Attrs& a) { return fusedConv(in, a, false); }},
+      {"DepthwiseConv2dNative", [](const Tensors& in, const Attrs& a) { return fusedConv(in, a, true); }},
+      {"FusedDepthwiseConv2D", [](const Tensors& in, const Attrs& a) { return fusedConv(in, a, true); }},
+      {"Conv2DBackpropInput",
+       [](const Tensors& in, const Attrs& a) {
+         return single(convBackpropInput(in[0], torchWeight(in[1]), a.ints("inputShape"), Window::from(a)));
+       }},
+      {"Conv2DBackpropFilter",
+       [](const Tensors& in, const Attrs& a) {
+         Window w = Window::from(a);
+         return single(tfjsFilter(convBackpropWeight(in[0], in[1], weightShapeOf(a.ints("filterShape")), w)));
+       }},
+      {"DepthwiseConv2dNativeBackpropInput",
+       [](const Tensors& in, const Attrs& a) {
+         Window w = Window::from(a);
+         w.groups = a.ints("inputShape")[3];
+         return single(convBackpropInput(in[0], depthwiseWeight(in[1]), a.ints("inputShape"), w));
+       }},
+      {"DepthwiseConv2dNativeBackpropFilter",
+       [](const Tensors& in, const Attrs& a) {
+         Window w = Window::from(a);
+         auto f = a.ints("filterShape");  // [kh, kw, in, mult]
+         w.groups = f[2];
+         at::Tensor dw = convBackpropWeight(in[0], in[1], {f[2] * f[3], 1, f[0], f[1]}, w);
+         return single(tfjsFilter(dw).reshape(f));
+       }},
+      {"MaxPool", maxPool},
+      {"MaxPoolGrad", maxPoolGrad},
+      {"AvgPool", avgPool},
+      {"AvgPoolGrad", avgPoolGrad},
+      {"FusedBatchNorm", fusedBatchNorm},
+      {"BatchNormTrain", batchNormTrain},
+      {"BatchNormTrainGrad", batchNormTrainGrad},
+  };
+  return table;
+}
+
+}  // namespace
+
+Tensors runOp(const std::string& name, const Tensors& inputs, const Attrs& attrs) {
+  const auto& ops = opTable();
+  auto op = ops.find(name);
+  if (op != ops.end()) return op->second(inputs, attrs);
+  const auto& unary = unaryOps();
+  auto u = unary.find(name);
+  if (u != unary.end()) return {u->second(inputs[0])};
+  const auto& binary = binaryOps();
+  auto b = binary.find(name);
+  if (b != binary.end()) return {b->second(inputs[0], inputs[1])};
+  throw std::invalid_argument("torch backend: no native op named '" + name + "'");
+}
+
+}  // namespace dresnet

@@ -1,0 +1,134 @@
+import * as os from 'os';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { UserError } from '../cli/errors';
+import { HOW_TO_GET_LIBTORCH, TorchBinding, loadBinding, registerTorchBackend } from './torch';
+
+export type BackendName = 'torch' | 'tensorflow' | 'cpu';
+export type Device = 'cpu' | 'cuda';
+
+export interface BackendRequest {
+  backend: 'auto' | BackendName;
+  device: Device;
+  /** Intra-op threads; 0 = all cores. */
+  threads: number;
+}
+
+export interface SelectedBackend {
+  name: BackendName;
+  device: Device;
+  threads: number;
+}
+
+export interface BackendDescription extends SelectedBackend {
+  /** libtorch's version on 'torch', tfjs-node's on 'tensorflow', tfjs-core's on 'cpu'. */
+  engineVersion: string;
+  libtorchVersion?: string;
+}
+
+let current: BackendDescription | undefined;
+
+function allCores(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+function tensorflowPackage(device: Device): string {
+  return device === 'cuda' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
+}
+
+function isInstalled(pkg: string): boolean {
+  try {
+    require.resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function tryLoadTorch(): TorchBinding | undefined {
+  try {
+    return loadBinding();
+  } catch {
+    return undefined;
+  }
+}
+
+async function activate(name: string): Promise<void> {
+  if (!(await tf.setBackend(name))) throw new UserError(`tfjs could not initialise the '${name}' backend`);
+  await tf.ready();
+}
+
+async function selectTorch(device: Device, threads: number): Promise<BackendDescription> {
+  let binding: TorchBinding;
+  try {
+    binding = loadBinding();
+  } catch (err) {
+    throw new UserError(`--backend torch is not available: ${(err as Error).message}`);
+  }
+  try {
+    binding.setDevice(device);
+  } catch (err) {
+    throw new UserError((err as Error).message);
+  }
+  const inEffect = binding.setThreads(threads > 0 ? threads : allCores());
+  registerTorchBackend();
+  await activate('torch');
+  const version = binding.info().libtorchVersion;
+  return { name: 'torch', device, threads: inEffect, engineVersion: version, libtorchVersion: version };
+}
+
+async function selectTensorflow(device: Device, threads: number): Promise<BackendDescription> {
+  const pkg = tensorflowPackage(device);
+  if (!isInstalled(pkg)) {
+    throw new UserError(
+      `--backend tensorflow needs ${pkg}, which is not installed: it is an optional peer dependency that ` +
+        'you install yourself (npm install ' + pkg + '@4.22.0), because its install downloads libtensorflow ' +
+        'from the internet, which this project cannot assume; use --backend torch or cpu otherwise',
+    );
+  }
+  // tfjs-node reads its intra-op thread count from the environment when it loads.
+  if (threads > 0) process.env.TF_NUM_INTRAOP_THREADS = String(threads);
+  const tfnode = require(pkg) as { version?: { 'tfjs-node'?: string } };
+  await activate('tensorflow');
+  return {
+    name: 'tensorflow',
+    device,
+    threads: threads > 0 ? threads : allCores(),
+    engineVersion: tfnode.version?.['tfjs-node'] ?? 'unknown',
+  };
+}
+
+async function selectCpu(device: Device): Promise<BackendDescription> {
+  if (device !== 'cpu') throw new UserError(`--backend cpu runs on the CPU only (device ${device} requested)`);
+  await activate('cpu');
+  return { name: 'cpu', device, threads: 1, engineVersion: tf.version_core };
+}
+
+/** The fastest backend installed here: tfjs-node, else torch, else tfjs's pure-JS cpu. */
+function autoChoice(device: Device): BackendName {
+  if (isInstalled(tensorflowPackage(device))) return 'tensorflow';
+  if (tryLoadTorch()) return 'torch';
+  if (device === 'cuda') {
+    throw new UserError(`device cuda needs ${tensorflowPackage(device)} or the torch backend built against a CUDA libtorch: ${HOW_TO_GET_LIBTORCH}`);
+  }
+  return 'cpu';
+}
+
+/**
+ * Makes the requested backend tfjs's active one and configures its device and
+ * threads. Throws UserError with what to do when it is not available.
+ */
+export async function selectBackend(req: BackendRequest): Promise<SelectedBackend> {
+  const name = req.backend === 'auto' ? autoChoice(req.device) : req.backend;
+  if (name === 'torch') current = await selectTorch(req.device, req.threads);
+  else if (name === 'tensorflow') current = await selectTensorflow(req.device, req.threads);
+  else current = await selectCpu(req.device);
+  return { name: current.name, device: current.device, threads: current.threads };
+}
+
+/** The selected backend, for reports; tfjs's active backend when selectBackend was not called. */
+export function describeBackend(): BackendDescription {
+  if (current && current.name === tf.getBackend()) return { ...current };
+  const name = tf.getBackend() as BackendName;
+  return { name, device: 'cpu', threads: name === 'cpu' ? 1 : allCores(), engineVersion: tf.version_core };
+}

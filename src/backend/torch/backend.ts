@@ -1,0 +1,169 @@
+import {
+  BackendTimingInfo,
+  BackendValues,
+  DataId,
+  DataStorage,
+  DataType,
+  KernelBackend,
+  TensorInfo,
+  engine,
+  util,
+} from '@tensorflow/tfjs-core';
+import { NATIVE_DTYPES, NativeAttrs, NativeDtype, NativeInfo, NativeTensor, TorchBinding } from './binding';
+
+/**
+ * What the backend keeps per dataId: either values written from JS and not
+ * yet needed natively (`values`, uploaded lazily), or an ATen tensor handle.
+ */
+interface TensorData {
+  handle: number;
+  values?: BackendValues;
+  shape: number[];
+  dtype: NativeDtype;
+  refCount: number;
+}
+
+function checkDtype(dtype: DataType): NativeDtype {
+  if ((NATIVE_DTYPES as readonly string[]).includes(dtype)) return dtype as NativeDtype;
+  throw new Error(`the torch backend does not support dtype '${dtype}' (float32, int32 and bool only)`);
+}
+
+/** Typed array of the exact dtype the addon copies from. */
+function toTypedArray(values: BackendValues, dtype: NativeDtype): Float32Array | Int32Array | Uint8Array {
+  const wanted = dtype === 'float32' ? Float32Array : dtype === 'int32' ? Int32Array : Uint8Array;
+  if (values instanceof wanted) return values;
+  return wanted.from(values as ArrayLike<number>);
+}
+
+/**
+ * A tfjs KernelBackend whose tensors are ATen tensors in the torch addon. One
+ * ATen tensor per dataId; freed as soon as tfjs drops the last reference.
+ */
+export class TorchBackend extends KernelBackend {
+  private readonly data: DataStorage<TensorData>;
+
+  constructor(readonly binding: TorchBinding) {
+    super();
+    this.data = new DataStorage<TensorData>(this, engine());
+  }
+
+  // ------------------------------------------------------------ storage
+
+  override write(values: BackendValues, shape: number[], dtype: DataType): DataId {
+    const dataId = {};
+    this.move(dataId, values, shape, dtype, 1);
+    return dataId;
+  }
+
+  override move(dataId: DataId, values: BackendValues, shape: number[], dtype: DataType, refCount: number): void {
+    this.data.set(dataId, { handle: 0, values, shape, dtype: checkDtype(dtype), refCount });
+  }
+
+  /** A TensorInfo over JS values (kernels computed in JS, e.g. Range). */
+  makeTensorInfo(shape: number[], dtype: DataType, values: BackendValues): TensorInfo {
+    return { dataId: this.write(values, shape, dtype), shape, dtype };
+  }
+
+  override readSync(dataId: DataId): BackendValues {
+    const d = this.data.get(dataId);
+    return d.values ?? this.binding.read(d.handle);
+  }
+
+  override read(dataId: DataId): Promise<BackendValues> {
+    return Promise.resolve(this.readSync(dataId));
+  }
+
+  override refCount(dataId: DataId): number {
+    return this.data.has(dataId) ? this.data.get(dataId).refCount : 0;
+  }
+
+  override incRef(dataId: DataId): void {
+    this.data.get(dataId).refCount++;
+  }
+
+  override disposeData(dataId: DataId, force = false): boolean {
+    if (!this.data.has(dataId)) return true;
+    const d = this.data.get(dataId);
+    d.refCount--;
+    if (!force && d.refCount > 0) return false;
+    if (d.handle !== 0) this.binding.dispose(d.handle);
+    this.data.delete(dataId);
+    return true;
+  }
+
+  /** Frees a kernel's intermediate result (one the engine never saw). */
+  disposeIntermediate(info: TensorInfo): void {
+    this.disposeData(info.dataId);
+  }
+
+  override numDataIds(): number {
+    return this.data.numDataIds();
+  }
+
+  override memory(): { unreliable: boolean; numBytesInATen: number; numATenTensors: number } {
+    return { unreliable: false, numBytesInATen: this.binding.memoryBytes(), numATenTensors: this.binding.numHandles() };
+  }
+
+  override async time(f: () => void): Promise<BackendTimingInfo> {
+    const start = util.now();
+    f();
+    return { kernelMs: util.now() - start };
+  }
+
+  override timerAvailable(): boolean {
+    return true;
+  }
+
+  override floatPrecision(): 32 {
+    return 32;
+  }
+
+  override epsilon(): number {
+    return 1e-7;
+  }
+
+  override dispose(): void {
+    // Handles are freed by disposeData; tfjs disposes every tensor before this.
+  }
+
+  // ---------------------------------------------------------- execution
+
+  /** The ATen handle behind a tensor, uploading written values on first use. */
+  handle(info: TensorInfo): number {
+    const d = this.data.get(info.dataId);
+    if (d.handle === 0) {
+      d.handle = this.binding.create(toTypedArray(d.values as BackendValues, d.dtype), d.shape, d.dtype);
+      d.values = undefined;
+    }
+    return d.handle;
+  }
+
+  /**
+   * Runs one native op; every kernel goes through here. Absent optional
+   * inputs are passed as undefined. Returns the outputs as new tensors.
+   */
+  execute(name: string, inputs: Array<TensorInfo | undefined>, attrs: NativeAttrs = {}): TensorInfo[] {
+    const handles = inputs.map((t) => (t === undefined ? 0 : this.handle(t)));
+    return this.binding.op(name, handles, attrs).map((out) => this.adopt(out));
+  }
+
+  /** execute() for the common one-output case. */
+  execute1(name: string, inputs: Array<TensorInfo | undefined>, attrs: NativeAttrs = {}): TensorInfo {
+    return this.execute(name, inputs, attrs)[0];
+  }
+
+  private adopt(out: NativeTensor): TensorInfo {
+    const dtype = NATIVE_DTYPES[out.dtype];
+    const dataId = {};
+    this.data.set(dataId, { handle: out.id, shape: out.shape, dtype, refCount: 1 });
+    return { dataId, shape: out.shape, dtype };
+  }
+
+  setThreads(n: number): number {
+    return this.binding.setThreads(n);
+  }
+
+  nativeInfo(): NativeInfo {
+    return this.binding.info();
+  }
+}

@@ -1,0 +1,64 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { packageRoot } from '../../util/files';
+
+/** Dtype codes the addon uses for the three dtypes it stores. */
+export const NATIVE_DTYPES = ['float32', 'int32', 'bool'] as const;
+export type NativeDtype = (typeof NATIVE_DTYPES)[number];
+
+/** One tensor the addon created: its handle, dtype code and shape. */
+export interface NativeTensor {
+  id: number;
+  dtype: number;
+  shape: number[];
+}
+
+/** Attributes of a native op, normalised by the calling kernel. */
+export type NativeAttrs = Record<string, number | boolean | string | number[] | undefined>;
+
+export interface NativeInfo {
+  libtorchVersion: string;
+  cudaAvailable: boolean;
+  mkldnn: boolean;
+  threads: number;
+  device: string;
+  parallelInfo: string;
+}
+
+/** The whole surface of native/src/addon.cc. */
+export interface TorchBinding {
+  /** Copies `values` into a new ATen tensor on the current device; returns its handle. */
+  create(values: Float32Array | Int32Array | Uint8Array, shape: number[], dtype: NativeDtype): number;
+  /** Copies a tensor back to a new typed array. */
+  read(id: number): Float32Array | Int32Array | Uint8Array;
+  dispose(id: number): void;
+  /** Runs a named op from native/src/ops.cc; input handle 0 = absent optional input. */
+  op(name: string, inputs: number[], attrs: NativeAttrs): NativeTensor[];
+  /** Bytes of ATen storage held by live handles (shared storages counted once). */
+  memoryBytes(): number;
+  numHandles(): number;
+  /** Sets ATen's intra-op thread count (n > 0) and returns the count in effect. */
+  setThreads(n: number): number;
+  setDevice(device: 'cpu' | 'cuda'): void;
+  info(): NativeInfo;
+}
+
+export const ADDON_PATH = path.join(packageRoot(), 'native', 'build', 'Release', 'dresnet_torch.node');
+
+export const HOW_TO_GET_LIBTORCH =
+  'install libtorch (Debian/Ubuntu: apt-get install libtorch-dev, or set LIBTORCH=/path/to/libtorch ' +
+  "or a PyTorch install's torch/ folder) and run npm install again to build native/";
+
+let cached: TorchBinding | undefined;
+
+/** Loads the addon once; throws an Error that says how to build it when it is missing. */
+export function loadBinding(): TorchBinding {
+  if (cached) return cached;
+  if (!fs.existsSync(ADDON_PATH)) {
+    throw new Error(`the torch backend's native addon is not built (${ADDON_PATH} is missing): ${HOW_TO_GET_LIBTORCH}`);
+  }
+  // A computed path keeps bundlers (the tfjs-core test bundle) from inlining the addon.
+  const load: NodeRequire = require;
+  cached = load(ADDON_PATH) as TorchBinding;
+  return cached;
+}

@@ -1,0 +1,127 @@
+import {
+  KernelConfig,
+  KernelFunc,
+  NamedAttrMap,
+  NamedTensorInfoMap,
+  TensorInfo,
+  backend_util,
+  util,
+} from '@tensorflow/tfjs-core';
+import { NativeAttrs } from './binding';
+import { TorchBackend } from './backend';
+
+export const BACKEND_NAME = 'torch';
+
+/**
+ * tfjs types every named input as possibly undefined; the engine checks the
+ * required ones, and optional ones (fused bias) go to execute(), which takes
+ * undefined for an absent input.
+ */
+type Defined<I> = { [K in keyof I]-?: Exclude<I[K], undefined> };
+
+/** A KernelConfig for the torch backend from a function of (inputs, backend, attrs). */
+export function torchKernel<I = NamedTensorInfoMap, A = NamedAttrMap>(
+  kernelName: string,
+  run: (inputs: Defined<I>, backend: TorchBackend, attrs: A) => TensorInfo | TensorInfo[],
+): KernelConfig {
+  const kernelFunc = (({ inputs, backend, attrs }) =>
+    run(inputs as unknown as Defined<I>, backend as TorchBackend, attrs as unknown as A)) as KernelFunc;
+  return { kernelName, backendName: BACKEND_NAME, kernelFunc };
+}
+
+/** Elementwise op of one input `x`, native op of the same name. */
+export function unaryKernel(kernelName: string): KernelConfig {
+  return torchKernel<{ x: TensorInfo }>(kernelName, ({ x }, backend) => backend.execute1(kernelName, [x]));
+}
+
+/** Broadcasting op of inputs `a`, `b`, native op of the same name. */
+export function binaryKernel(kernelName: string): KernelConfig {
+  return torchKernel<{ a: TensorInfo; b: TensorInfo }>(kernelName, ({ a, b }, backend) =>
+    backend.execute1(kernelName, [a, b]),
+  );
+}
+
+/** Reduction of `x` over `axis` (tfjs: number, array or all when absent). */
+export function reductionKernel(kernelName: string): KernelConfig {
+  return torchKernel<{ x: TensorInfo }, { axis?: number | number[]; keepDims: boolean }>(
+    kernelName,
+    ({ x }, backend, { axis, keepDims }) =>
+      backend.execute1(kernelName, [x], { axis: util.parseAxisParam(axis ?? x.shape.map((_, i) => i), x.shape), keepDims }),
+  );
+}
+
+/** One normalised axis of a tensor of the given shape. */
+export function oneAxis(axis: number | number[], shape: number[]): number {
+  return util.parseAxisParam(axis, shape)[0];
+}
+
+type Pad = 'valid' | 'same' | number | backend_util.ExplicitPadding;
+type Pair = [number, number] | number;
+type Rounding = 'floor' | 'round' | 'ceil' | undefined;
+
+function requireNHWC(dataFormat: string | undefined, kernelName: string): void {
+  if (dataFormat !== undefined && dataFormat !== 'NHWC' && dataFormat !== 'channelsLast') {
+    throw new Error(`torch backend: ${kernelName} supports NHWC only, got dataFormat ${dataFormat}`);
+  }
+}
+
+function windowAttrs(info: backend_util.Conv2DInfo): NativeAttrs {
+  const p = info.padInfo;
+  return {
+    strides: [info.strideHeight, info.strideWidth],
+    dilations: [info.dilationHeight, info.dilationWidth],
+    pads: [p.top, p.bottom, p.left, p.right],
+  };
+}
+
+export interface ConvParams {
+  strides: Pair;
+  pad: Pad;
+  dilations?: Pair;
+  dimRoundingMode?: Rounding;
+  dataFormat?: string;
+}
+
+/**
+ * Native conv attributes (strides, dilations, pads) for an NHWC input shape
+ * and a tfjs filter shape [kh, kw, in, out]; tfjs decides where odd padding goes.
+ */
+export function convAttrs(kernelName: string, xShape: number[], filterShape: number[], p: ConvParams, depthwise = false): NativeAttrs {
+  requireNHWC(p.dataFormat, kernelName);
+  const info = backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    p.strides,
+    p.dilations ?? 1,
+    p.pad,
+    p.dimRoundingMode,
+    depthwise,
+  );
+  return windowAttrs(info);
+}
+
+export interface PoolParams {
+  filterSize: Pair;
+  strides: Pair;
+  pad: Pad;
+  dimRoundingMode?: Rounding;
+}
+
+/** Native pooling attributes; `ceil` when tfjs's output size needs a partial last window. */
+export function poolAttrs(xShape: number[], p: PoolParams): NativeAttrs {
+  const info = backend_util.computePool2DInfo(
+    xShape as [number, number, number, number],
+    p.filterSize,
+    p.strides,
+    1,
+    p.pad,
+    p.dimRoundingMode,
+  );
+  const pad = info.padInfo;
+  const floorOut = (size: number, before: number, after: number, k: number, s: number) =>
+    Math.floor((size + before + after - k) / s) + 1;
+  const ceil =
+    info.outHeight > floorOut(info.inHeight, pad.top, pad.bottom, info.filterHeight, info.strideHeight) ||
+    info.outWidth > floorOut(info.inWidth, pad.left, pad.right, info.filterWidth, info.strideWidth);
+  return { ...windowAttrs(info), filterSize: [info.filterHeight, info.filterWidth], ceil };
+}

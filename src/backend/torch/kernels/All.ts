@@ -1,0 +1,4 @@
+import { All } from '@tensorflow/tfjs-core';
+import { reductionKernel } from '../kernel_utils';
+
+export const allConfig = reductionKernel(All);

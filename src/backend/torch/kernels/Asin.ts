@@ -1,0 +1,4 @@
+import { Asin } from '@tensorflow/tfjs-core';
+import { unaryKernel } from '../kernel_utils';
+
+export const asinConfig = unaryKernel(Asin);

@@ -1,0 +1,4 @@
+import { Cosh } from '@tensorflow/tfjs-core';
+import { unaryKernel } from '../kernel_utils';
+
+export const coshConfig = unaryKernel(Cosh);

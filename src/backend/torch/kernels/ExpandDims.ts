@@ -1,0 +1,9 @@
+import { ExpandDims, ExpandDimsAttrs, ExpandDimsInputs, Reshape } from '@tensorflow/tfjs-core';
+import { torchKernel } from '../kernel_utils';
+
+export const expandDimsConfig = torchKernel<ExpandDimsInputs, ExpandDimsAttrs>(ExpandDims, ({ input }, backend, { dim }) => {
+  const rank = input.shape.length;
+  const at = dim < 0 ? rank + dim + 1 : dim;
+  const shape = [...input.shape.slice(0, at), 1, ...input.shape.slice(at)];
+  return backend.execute1(Reshape, [input], { shape });
+});

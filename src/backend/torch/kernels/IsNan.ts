@@ -1,0 +1,4 @@
+import { IsNan } from '@tensorflow/tfjs-core';
+import { unaryKernel } from '../kernel_utils';
+
+export const isNanConfig = unaryKernel(IsNan);

@@ -1,0 +1,4 @@
+import { Maximum } from '@tensorflow/tfjs-core';
+import { binaryKernel } from '../kernel_utils';
+
+export const maximumConfig = binaryKernel(Maximum);

@@ -1,0 +1,4 @@
+import { Mean } from '@tensorflow/tfjs-core';
+import { reductionKernel } from '../kernel_utils';
+
+export const meanConfig = reductionKernel(Mean);

@@ -1,0 +1,4 @@
+import { Minimum } from '@tensorflow/tfjs-core';
+import { binaryKernel } from '../kernel_utils';
+
+export const minimumConfig = binaryKernel(Minimum);

@@ -1,0 +1,4 @@
+import { Mod } from '@tensorflow/tfjs-core';
+import { binaryKernel } from '../kernel_utils';
+
+export const modConfig = binaryKernel(Mod);

@@ -1,0 +1,4 @@
+import { Neg } from '@tensorflow/tfjs-core';
+import { unaryKernel } from '../kernel_utils';
+
+export const negConfig = unaryKernel(Neg);

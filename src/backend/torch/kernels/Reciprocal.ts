@@ -1,0 +1,4 @@
+import { Reciprocal } from '@tensorflow/tfjs-core';
+import { unaryKernel } from '../kernel_utils';
+
+export const reciprocalConfig = unaryKernel(Reciprocal);

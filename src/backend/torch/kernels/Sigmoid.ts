@@ -1,0 +1,4 @@
+import { Sigmoid } from '@tensorflow/tfjs-core';
+import { unaryKernel } from '../kernel_utils';
+
+export const sigmoidConfig = unaryKernel(Sigmoid);

@@ -1,0 +1,4 @@
+import { SquaredDifference } from '@tensorflow/tfjs-core';
+import { binaryKernel } from '../kernel_utils';
+
+export const squaredDifferenceConfig = binaryKernel(SquaredDifference);

@@ -1,0 +1,4 @@
+import { ZerosLike } from '@tensorflow/tfjs-core';
+import { unaryKernel } from '../kernel_utils';
+
+export const zerosLikeConfig = unaryKernel(ZerosLike);
