@@ -25,17 +25,15 @@ function toRgb(data: Uint8Array, pixels: number, channels: number): Uint8Array {
   return out;
 }
 
-/**
- * BMP goes through fast-bmp (sharp/libvips has no BMP loader), which checks
- * the header; a pixel array shorter than the header says is caught here,
- * because the decoder pads a short read instead of failing.
- */
+/** BMP goes through fast-bmp (sharp/libvips has no BMP loader). */
 function decodeBmpFile(bytes: Uint8Array): RgbImage {
-  const bmp = decodeBmp(bytes);
-  const dataOffset = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(10, true);
-  const rowBytes = Math.ceil((bmp.width * bmp.bitsPerPixel) / 32) * 4;
-  const needed = dataOffset + rowBytes * bmp.height;
-  if (bytes.byteLength < needed) throw new Error(`truncated BMP: ${bytes.byteLength} bytes, the header needs ${needed}`);
+  let bmp: ReturnType<typeof decodeBmp>;
+  try {
+    bmp = decodeBmp(bytes);
+  } catch (err) {
+    // The decoder reports a short file as a raw DataView range error.
+    throw new Error(`invalid or truncated BMP (${(err as Error).message})`);
+  }
   if (bmp.bitsPerPixel === 1) throw new Error('1-bit BMP is not a supported image format');
   const data = bmp.data instanceof Uint8Array ? bmp.data : new Uint8Array(bmp.data);
   return { data: toRgb(data, bmp.width * bmp.height, bmp.channels), width: bmp.width, height: bmp.height };
