@@ -1,0 +1,110 @@
+/**
+ * DResNet (the paper's Table 1): Conv1 7×7/2 → Pool1 3×3/2 (pad 1, ceil mode:
+ * 112 → 57) → [MB1, DB1×1] → [MB2 /2, DB2×2] → [MB3 /2, DB3×4] → [MB4 /2, DB4×2]
+ * → global pool → FC → softmax; 57 → 29 → 15 → 8 as printed. Every module
+ * choice is an option, for the ablation.
+ *
+ * Default widths (the paper gives none): stem 64, stages [96, 192, 384, 768],
+ * groups 4, W 1.0, R 0.5, SE ratio 1/16. With a 1000-class head that is
+ * STAGE_SIZE_NOTE (all float32 weights, BN running statistics included),
+ * against the paper's 10.7 MB (Table 4) / 11.2 (Table 3, decimal MB).
+ */
+import * as tfl from '@tensorflow/tfjs-layers';
+import { UserError } from '../cli/errors';
+import { CommonOptions, registerModel } from './registry';
+import { convBnAct } from './layers/conv_bn_act';
+import { maxPoolPadded } from './layers/pool';
+import { dresModule, DResModuleArgs } from './layers/dres_block';
+import { classifierHead } from './layers/classifier';
+import { imageInput } from './input';
+
+export interface DResNetOptions extends CommonOptions {
+  conv3x3: 'separable' | 'standard';
+  pointwise: 'grouped' | 'dense';
+  groups: number;
+  /** W */
+  squeeze: number;
+  /** R */
+  split: number;
+  multiScale: boolean;
+  se: boolean;
+  seRatio: number;
+  stageWidths: number[];
+}
+
+const STEM_WIDTH = 64;
+/** DRes_Blocks after each stage's Match_Block (Table 1). */
+const STAGE_BLOCKS = [1, 2, 4, 2];
+
+export const DRESNET_DEFAULTS: DResNetOptions = {
+  numClasses: 1000,
+  inputSize: 224,
+  width: 1,
+  conv3x3: 'separable',
+  pointwise: 'grouped',
+  groups: 4,
+  squeeze: 1,
+  split: 0.5,
+  multiScale: true,
+  se: true,
+  seRatio: 1 / 16,
+  stageWidths: [96, 192, 384, 768],
+};
+
+function pointwiseGroups(o: DResNetOptions): number {
+  return o.pointwise === 'grouped' ? o.groups : 1;
+}
+
+function validate(o: DResNetOptions): void {
+  const bad = (key: string, want: string, got: unknown): never => {
+    throw new UserError(`model dresnet option "${key}": expected ${want}, got ${JSON.stringify(got)}`);
+  };
+  if (o.conv3x3 !== 'separable' && o.conv3x3 !== 'standard') bad('conv3x3', '"separable" or "standard"', o.conv3x3);
+  if (o.pointwise !== 'grouped' && o.pointwise !== 'dense') bad('pointwise', '"grouped" or "dense"', o.pointwise);
+  if (!Number.isInteger(o.groups) || o.groups < 1) bad('groups', 'an integer >= 1', o.groups);
+  if (!(o.squeeze > 0)) bad('squeeze', 'a number > 0', o.squeeze);
+  if (!(o.split >= 0 && o.split <= 1)) bad('split', 'a number in [0, 1]', o.split);
+  if (!(o.seRatio > 0 && o.seRatio <= 1)) bad('seRatio', 'a number in (0, 1]', o.seRatio);
+  if (o.stageWidths.length !== STAGE_BLOCKS.length || !o.stageWidths.every((w) => Number.isInteger(w) && w > 0)) {
+    bad('stageWidths', `${STAGE_BLOCKS.length} positive integers`, o.stageWidths);
+  }
+  const g = pointwiseGroups(o);
+  if (o.width === 1 && o.stageWidths.some((w) => w % g !== 0)) bad('stageWidths', `multiples of groups (${g})`, o.stageWidths);
+}
+
+/** Widths scaled by the width multiplier, kept multiples of the 1×1 groups. */
+function scaled(channels: number, o: DResNetOptions): number {
+  const g = pointwiseGroups(o);
+  return Math.max(g, Math.round((channels * o.width) / g) * g);
+}
+
+function buildDResNet(o: DResNetOptions): tfl.LayersModel {
+  const input = imageInput(o.inputSize);
+  let x = convBnAct(input, { filters: scaled(STEM_WIDTH, o), kernelSize: 7, strides: 2 }, 'conv1');
+  x = maxPoolPadded(x, { poolSize: 3, strides: 2, padding: 1, ceilMode: true }, 'pool1');
+  const common: Omit<DResModuleArgs, 'outChannels' | 'stride' | 'shortcut'> = {
+    groups: pointwiseGroups(o), squeeze: o.squeeze, split: o.split, multiScale: o.multiScale, conv3x3: o.conv3x3, se: o.se, seRatio: o.seRatio,
+  };
+  o.stageWidths.forEach((w, s) => {
+    const outChannels = scaled(w, o);
+    x = dresModule(x, { ...common, outChannels, stride: s === 0 ? 1 : 2, shortcut: 'projection' }, `mb${s + 1}`);
+    for (let b = 0; b < STAGE_BLOCKS[s]; b++) {
+      x = dresModule(x, { ...common, outChannels, stride: 1, shortcut: 'identity' }, `db${s + 1}.${b}`);
+    }
+  });
+  return tfl.model({ inputs: input, outputs: classifierHead(x, o.numClasses), name: 'dresnet' });
+}
+
+registerModel<DResNetOptions>({
+  name: 'dresnet',
+  description: 'DResNet (this paper): grouped 1x1, W/R multi-scale squeeze-expand, depthwise-separable 3x3, SE',
+  defaults: DRESNET_DEFAULTS,
+  paperSizes: [
+    { width: 1, mb: 10.7, source: 'Table 4' },
+    { width: 1, mb: 11.2, source: 'Table 3' },
+    { width: 0.5, mb: 7.4, source: 'Table 3' },
+    { width: 0.25, mb: 1.7, source: 'Table 3' },
+  ],
+  validate,
+  build: buildDResNet,
+});

@@ -1,0 +1,18 @@
+/** The model zoo: importing it registers every family. */
+import './resnet';
+import './mobilenet_v1';
+import './mobilenet_v2';
+import './shufflenet_v1';
+import './shufflenet_v2';
+import './dresnet';
+
+export { createModel, listModels, getModelDefinition, paperSizes, resolveModelOptions, modelOptionsFromConfig, registerModel } from './registry';
+export type { CommonOptions, ModelOptions, ModelDefinition, PaperSize, OptionValue } from './registry';
+export type { DResNetOptions } from './dresnet';
+export { modelStats, layerMacs, MACS_CONVENTION } from './stats';
+export type { ModelStats, LayerStats } from './stats';
+export { LOGITS_LAYER, PROBS_LAYER } from './layers/classifier';
+export { GroupedConv2D } from './layers/grouped_conv2d';
+export { BatchNorm } from './layers/batch_norm';
+export { ChannelShuffle } from './layers/channel_shuffle';
+export { ChannelSlice } from './layers/channel_slice';

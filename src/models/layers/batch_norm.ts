@@ -1,0 +1,86 @@
+/**
+ * Batch normalisation over the last (channel) axis. Training runs the
+ * project's DresnetBatchNormTrain op (batch statistics, one fused kernel on
+ * backends that have it) and updates the running statistics; inference uses
+ * the running statistics.
+ *
+ * Running averages follow torch's convention: momentum 0.1 is the weight of
+ * the new batch (running = 0.9·running + 0.1·batch; Keras's momentum 0.9 is
+ * the same rule), and the running variance is the unbiased batch variance.
+ * The ResNet/MobileNet/ShuffleNet baselines are torchvision topologies, so
+ * their epsilon (1e-5) and momentum are the defaults here too.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { batchNormTrain } from '../../ops';
+
+export interface BatchNormArgs {
+  momentum?: number;
+  epsilon?: number;
+  /** Initial scale: 0 for the last BN of a residual branch ("zero-init residual") where wanted. */
+  gammaInit?: 'ones' | 'zeros';
+  name?: string;
+}
+
+export class BatchNorm extends tfl.layers.Layer {
+  static readonly className = 'BatchNorm';
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly gammaInit: 'ones' | 'zeros';
+  private gamma?: tfl.LayerVariable;
+  private beta?: tfl.LayerVariable;
+  private movingMean?: tfl.LayerVariable;
+  private movingVariance?: tfl.LayerVariable;
+
+  constructor(args: BatchNormArgs = {}) {
+    super({ name: args.name });
+    this.momentum = args.momentum ?? 0.1;
+    this.epsilon = args.epsilon ?? 1e-5;
+    this.gammaInit = args.gammaInit ?? 'ones';
+    this.supportsMasking = false;
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const shape = inputShape as tfl.Shape;
+    const c = shape[shape.length - 1] as number;
+    const ones = tfl.initializers.ones();
+    const zeros = tfl.initializers.zeros();
+    this.gamma = this.addWeight('gamma', [c], 'float32', this.gammaInit === 'ones' ? ones : zeros);
+    this.beta = this.addWeight('beta', [c], 'float32', zeros);
+    this.movingMean = this.addWeight('moving_mean', [c], 'float32', zeros, undefined, false);
+    this.movingVariance = this.addWeight('moving_variance', [c], 'float32', ones, undefined, false);
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    return inputShape as tfl.Shape;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const gamma = this.gamma!.read() as tf.Tensor1D;
+    const beta = this.beta!.read() as tf.Tensor1D;
+    if (kwargs.training !== true) {
+      return tf.batchNorm(x, this.movingMean!.read(), this.movingVariance!.read(), beta, gamma, this.epsilon);
+    }
+    const { y, mean, invStd } = batchNormTrain(x, gamma, beta, this.epsilon);
+    this.updateRunningStats(mean, invStd, x.size / x.shape[x.rank - 1]);
+    return y;
+  }
+
+  private updateRunningStats(mean: tf.Tensor1D, invStd: tf.Tensor1D, count: number): void {
+    tf.tidy(() => {
+      const biasedVar = tf.sub(tf.reciprocal(tf.square(invStd)), this.epsilon);
+      const unbiasedVar = tf.mul(biasedVar, count / Math.max(1, count - 1));
+      const m = this.momentum;
+      const blend = (old: tf.Tensor, batch: tf.Tensor): tf.Tensor => tf.add(tf.mul(old, 1 - m), tf.mul(batch, m));
+      this.movingMean!.write(blend(this.movingMean!.read(), mean));
+      this.movingVariance!.write(blend(this.movingVariance!.read(), unbiasedVar));
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon, gammaInit: this.gammaInit };
+  }
+}
+tf.serialization.registerClass(BatchNorm);

@@ -1,0 +1,71 @@
+/**
+ * The DResNet module (the paper's Figs. 1, 2 and 4). Two branches:
+ *  - shortcut f_i(x): identity (DRes_Block) or a 1×1 conv (stride s) + BN
+ *    (Match_Block, which changes width and/or resolution);
+ *  - f_se(x): grouped 1×1 squeeze to round(W·out) channels → the squeezed
+ *    channels split by R between a 1×1 conv and a 3×3 depthwise-separable
+ *    conv (depthwise 3×3/s + grouped 1×1), or a standard 3×3 → concat →
+ *    grouped 1×1 fusion to `out` → SE channel weighting.
+ * Output ReLU(f_i(x) + f_se(x)). No channel shuffle after the grouped convs
+ * (the paper rules it out). BN + ReLU follow each conv as in ResNet, except
+ * the fusion and projection convs, whose BN output feeds the addition.
+ */
+import * as tfl from '@tensorflow/tfjs-layers';
+import { convBnAct } from './conv_bn_act';
+import { squeezeExcite } from './squeeze_excite';
+import { splitChannels } from './channel_slice';
+
+export interface DResModuleArgs {
+  outChannels: number;
+  stride: number;
+  /** 'projection' for a Match_Block, 'identity' for a DRes_Block. */
+  shortcut: 'projection' | 'identity';
+  /** Groups of every 1×1 conv (1 = dense pointwise). */
+  groups: number;
+  /** W: squeezed channels = W × outChannels (rounded to a multiple of groups). */
+  squeeze: number;
+  /** R: share of the squeezed channels sent to the 1×1 path. */
+  split: number;
+  /** false: all squeezed channels take the 3×3 path. */
+  multiScale: boolean;
+  conv3x3: 'separable' | 'standard';
+  se: boolean;
+  seRatio: number;
+}
+
+function roundToGroups(value: number, groups: number): number {
+  return Math.max(groups, Math.round(value / groups) * groups);
+}
+
+/** Channels of the 1×1 and 3×3 paths (either may be 0). */
+export function pathChannels(squeezed: number, args: Pick<DResModuleArgs, 'split' | 'multiScale' | 'groups'>): [number, number] {
+  if (!args.multiScale) return [0, squeezed];
+  const oneByOne = Math.min(squeezed, Math.round((args.split * squeezed) / args.groups) * args.groups);
+  return [oneByOne, squeezed - oneByOne];
+}
+
+function spatialPath(x: tfl.SymbolicTensor, args: DResModuleArgs, name: string): tfl.SymbolicTensor {
+  const channels = x.shape[3] as number;
+  if (args.conv3x3 === 'standard') return convBnAct(x, { filters: channels, kernelSize: 3, strides: args.stride }, `${name}.conv3x3`);
+  const dw = convBnAct(x, { filters: channels, kernelSize: 3, strides: args.stride, groups: channels }, `${name}.dw`);
+  return convBnAct(dw, { filters: channels, kernelSize: 1, groups: args.groups }, `${name}.pw`);
+}
+
+export function dresModule(x: tfl.SymbolicTensor, args: DResModuleArgs, name: string): tfl.SymbolicTensor {
+  const { outChannels: out, stride, groups } = args;
+  const squeezed = roundToGroups(args.squeeze * out, groups);
+  const squeezedX = convBnAct(x, { filters: squeezed, kernelSize: 1, groups }, `${name}.squeeze`);
+  const [c1, c3] = pathChannels(squeezed, args);
+  const paths: tfl.SymbolicTensor[] = [];
+  const parts = c1 > 0 && c3 > 0 ? splitChannels(squeezedX, [c1, c3], name) : [squeezedX, squeezedX];
+  if (c1 > 0) paths.push(convBnAct(parts[0], { filters: c1, kernelSize: 1, strides: stride, groups }, `${name}.path1x1`));
+  if (c3 > 0) paths.push(spatialPath(parts[1], args, `${name}.path3x3`));
+  const merged = paths.length > 1 ? tfl.layers.concatenate({ name: `${name}.concat` }).apply(paths) as tfl.SymbolicTensor : paths[0];
+  let residual = convBnAct(merged, { filters: out, kernelSize: 1, groups, act: 'none' }, `${name}.fuse`);
+  if (args.se) residual = squeezeExcite(residual, args.seRatio, `${name}.se`);
+  const shortcut = args.shortcut === 'projection'
+    ? convBnAct(x, { filters: out, kernelSize: 1, strides: stride, groups, act: 'none' }, `${name}.shortcut`)
+    : x;
+  const sum = tfl.layers.add({ name: `${name}.add` }).apply([shortcut, residual]) as tfl.SymbolicTensor;
+  return tfl.layers.reLU({ name: `${name}.out` }).apply(sum) as tfl.SymbolicTensor;
+}
