@@ -2,11 +2,17 @@ import { Command, CommanderError } from 'commander';
 import { isUserError } from './errors';
 import { registerConfigCommand } from './config';
 import { registerDataCommand } from './data';
+import { registerCompareCommand } from './compare';
+import { registerAblateCommand } from './ablate';
+import { registerTablesCommand } from './tables';
 
 /** Each command lives in its own file and adds itself to the program here. */
 const COMMANDS: Array<(program: Command) => void> = [
   registerConfigCommand,
   registerDataCommand,
+  registerCompareCommand,
+  registerAblateCommand,
+  registerTablesCommand,
 ];
 
 export function buildProgram(): Command {

@@ -253,8 +253,10 @@ function describeContext(spec: TableSpec, ctx: RunContext): string[] {
     `- Protocol: ${cell(ctx.protocol)}${ctx.protocolDescription ? ` (${ctx.protocolDescription})` : ''}`,
     `- Backend: ${cell(ctx.backend)}, device ${cell(ctx.device)}, threads ${cell(ctx.threads)}`,
     `- Machine: ${cell(ctx.machine)}`,
-    `- Runs: ${ctx.foldsDone} of ${ctx.foldsPlanned} run × fold trainings done; training wall time ${wall} (sum over folds)`,
-    `- Sizes and MACs: the built models at ${spec.sizing.classes} classes, ${spec.sizing.inputSize}×${spec.sizing.inputSize} input; MB = 10^6 bytes, MiB = 2^20 bytes of float32 trainable parameters`,
+    ctx.foldsDone === 0
+      ? '- Runs: none yet; the accuracy, memory and speed columns fill in as `dresnet compare` / `dresnet ablate` train them'
+      : `- Runs: ${ctx.foldsDone} of ${ctx.foldsPlanned} run × fold trainings done; training wall time ${wall} (sum over folds)`,
+    `- Sizes and MACs: the built models at ${spec.sizing.classes} classes, ${spec.sizing.inputSize}×${spec.sizing.inputSize} input; size = every float32 weight (trainable + batch-norm statistics), as dresnet info counts it, in MB = 10^6 bytes and MiB = 2^20 bytes; params = trainable`,
     '- Ours: mean ± sample standard deviation over folds. Paper: the figures printed in the paper (its own 12-class data set; see src/report/paper.ts).',
     '- Memory and latency: measured once per model in a fresh process at the protocol input size (batch-1 inference, one training step at the protocol batch size; latency is the median after warm-up).',
   ];

@@ -45,17 +45,13 @@ export interface ProbeRequest {
   model: RunConfig['model'];
   numClasses: number;
   inputSize: number;
-  batchSize: number;
+  /** The run's batch size, loss and optimiser: the measured training step is the run's own. */
+  train: RunConfig['train'];
   runtime: RunConfig['runtime'];
 }
 
 /** Memory and speed of one model (see probe.ts); all in MB (10^6 bytes) and milliseconds. */
 export interface ProbeResult extends Record<string, number> {
-  params: number;
-  total_params: number;
-  size_mb: number;
-  size_mib: number;
-  macs: number;
   peak_rss_infer_mb: number;
   peak_rss_train_mb: number;
   peak_tensor_infer_mb: number;
@@ -83,7 +79,7 @@ export interface SuiteRunOptions {
   folds?: readonly number[];
   /** Write sizes and tables, train nothing. */
   sizesOnly?: boolean;
-  /** Skip the memory/latency probe. */
+  /** false: skip the memory/latency probe (sizes are still computed). */
   probe?: boolean;
 }
 
@@ -192,17 +188,22 @@ class SuiteRun {
     return outcome;
   }
 
-  /** Measures a model once per (model, input, batch, runtime) and copies the figures into its fold rows. */
-  async probe(run: SuiteRunSpec, numClasses: number): Promise<void> {
+  /**
+   * Sizes the model as trained (the protocol's input and the data's classes)
+   * and measures its memory and speed, once per (model, input, training setup,
+   * runtime); the figures are copied into the run's fold rows.
+   */
+  async measure(run: SuiteRunSpec, numClasses: number, probe: boolean): Promise<void> {
     const config = resolveRunConfig(this.suite, run, this.opts.protocol);
-    const request: ProbeRequest = {
-      model: config.model, numClasses, inputSize: config.data.inputSize, batchSize: config.train.batchSize, runtime: config.runtime,
-    };
+    const request: ProbeRequest = { model: config.model, numClasses, inputSize: config.data.inputSize, train: config.train, runtime: config.runtime };
     const { outDir, quiet, ...runtime } = request.runtime;
-    const hash = stableHash({ ...request, runtime });
+    const { fold, ...train } = request.train;
+    const hash = stableHash({ ...request, train, runtime, probe });
     if (this.state.probes[run.id]?.hash !== hash) {
-      this.ports.log(`${this.suite.name}: ${run.id}: measuring memory and latency in a fresh process`);
-      this.state.probes[run.id] = { hash, result: await this.ports.probe(request) };
+      const stats = await this.ports.modelStats(config.model, numClasses, config.data.inputSize);
+      const sizes = { params: stats.params, total_params: stats.totalParams, size_mb: stats.sizeMB, size_mib: stats.sizeMiB, macs: stats.macs };
+      if (probe) this.ports.log(`${this.suite.name}: ${run.id}: measuring memory and latency in a fresh process`);
+      this.state.probes[run.id] = { hash, result: { ...sizes, ...(probe ? await this.ports.probe(request) : {}) } };
     }
     const result = this.state.probes[run.id].result;
     for (const [key, entry] of Object.entries(this.state.folds)) {
@@ -228,7 +229,7 @@ export async function runSuite(suite: Suite, opts: SuiteRunOptions, ports: Suite
     for (const run of selectedRuns(suite, opts.runs)) {
       for (const fold of folds) await runner.fold(run, fold);
       const classes = runner.classesOf(run);
-      if (opts.probe !== false && classes !== undefined) await runner.probe(run, classes);
+      if (classes !== undefined) await runner.measure(run, classes, opts.probe !== false);
     }
   }
   await renderTables(suite, opts.outDir);

@@ -1,0 +1,109 @@
+/**
+ * The suite runner's ports wired to the real trainer, model zoo and probe.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { RunConfig } from '../config/run-config';
+import { createModel, modelOptionsFromConfig, modelStats } from '../models';
+import { CsvValue, readCsv } from '../report/csv';
+import { readJson } from '../report/run-report';
+import { EvalMetrics } from '../train/metrics';
+import { FoldResult, trainRun } from '../train/trainer';
+import { measureInChild } from './probe';
+import { FoldOutcome, ModelStats, SuitePorts } from './runner';
+import { CurvePoint } from './state';
+
+/** The parts of a run folder's report.json the suite reads. */
+interface RunReport {
+  status: 'completed' | 'interrupted';
+  classes: string[];
+  backend: string;
+  device: string;
+  threads: number;
+  folds: FoldResult[];
+  gitCommit: string | null;
+  machine: { cpu: string; cores: number };
+}
+
+/** The one run folder a suite fold trains into (its parent is chosen by the runner, one per config hash). */
+function runDirOf(config: RunConfig): string {
+  return path.resolve(config.runtime.outDir, 'run');
+}
+
+async function trainFold(config: RunConfig, quiet: boolean): Promise<string> {
+  const runDir = runDirOf(config);
+  const started = fs.existsSync(path.join(runDir, 'config.yaml'));
+  // A run folder that already holds a config was interrupted: the trainer continues it from its last checkpoint.
+  const result = await trainRun(config, { ...(started ? { resume: runDir } : { runDir }), progress: quiet ? 'silent' : 'lines' });
+  if (result.status !== 'completed') throw new Error(`${runDir}: the run was interrupted; run the suite again to resume it`);
+  return result.runDir;
+}
+
+/** The trainer's final metrics flattened into runs.csv columns (the confusion matrix stays in the run folder). */
+export function flattenMetrics(final: EvalMetrics & { loss: number }, fold: FoldResult): Record<string, CsvValue> {
+  const out: Record<string, CsvValue> = {
+    n: final.n,
+    macro_f1: final.macroF1,
+    best_epoch: fold.bestEpoch,
+    best_top1: fold.bestTop1,
+    sensitivity: final.clinical?.sensitivity,
+    specificity: final.clinical?.specificity,
+    auc: final.clinical?.auc,
+  };
+  for (const c of final.perClass) {
+    const key = c.name.replace(/[^A-Za-z0-9]+/g, '_');
+    out[`precision_${key}`] = c.precision;
+    out[`recall_${key}`] = c.recall;
+    out[`f1_${key}`] = c.f1;
+  }
+  return out;
+}
+
+function readCurve(runDir: string): CurvePoint[] {
+  const file = path.join(runDir, 'metrics.csv');
+  if (!fs.existsSync(file)) return [];
+  return readCsv(file).map((r) => ({ epoch: Number(r.epoch), step: Number(r.step), valTop1: Math.round(Number(r.val_top1) * 1e4) / 100 }));
+}
+
+export function collectRun(runDir: string): FoldOutcome {
+  const report = readJson<RunReport>(path.join(runDir, 'report.json'));
+  const fold = report.folds[0];
+  if (report.status !== 'completed' || !fold?.final) throw new Error(`${runDir}: the run has no final metrics (status ${report.status})`);
+  const final = fold.final;
+  return {
+    top1: final.top1,
+    top5: final.top5,
+    valLoss: final.loss,
+    numClasses: report.classes.length,
+    seconds: fold.trainSeconds,
+    imgPerSec: fold.trainImgPerSec,
+    backend: report.backend,
+    device: report.device,
+    threads: report.threads,
+    machine: `${report.machine.cpu} (${report.machine.cores} cores)`,
+    gitCommit: report.gitCommit ?? undefined,
+    metrics: flattenMetrics(final, fold),
+    curve: readCurve(runDir),
+  };
+}
+
+/** Size and MACs of a model, built on whatever backend is active (building allocates weights, nothing else). */
+export async function computeModelStats(model: RunConfig['model'], numClasses: number, inputSize: number): Promise<ModelStats> {
+  const built = createModel(model.name, modelOptionsFromConfig(model, numClasses, inputSize));
+  try {
+    const s = modelStats(built);
+    return { params: s.trainableParams, totalParams: s.totalParams, sizeMB: s.mb, sizeMiB: s.mib, macs: s.macs };
+  } finally {
+    built.dispose();
+  }
+}
+
+export function realPorts(opts: { quiet: boolean; log: (line: string) => void }): SuitePorts {
+  return {
+    trainFold: (config) => trainFold(config, opts.quiet),
+    collect: collectRun,
+    modelStats: computeModelStats,
+    probe: measureInChild,
+    log: opts.log,
+  };
+}
