@@ -5,10 +5,12 @@ import { registerDataCommand } from './data';
 import { registerCompareCommand } from './compare';
 import { registerAblateCommand } from './ablate';
 import { registerTablesCommand } from './tables';
+import { registerInfoCommand } from './info';
 
 /** Each command lives in its own file and adds itself to the program here. */
 const COMMANDS: Array<(program: Command) => void> = [
   registerConfigCommand,
+  registerInfoCommand,
   registerDataCommand,
   registerCompareCommand,
   registerAblateCommand,

@@ -1,10 +1,4 @@
-/** The model zoo: importing it registers every family. */
-import './resnet';
-import './mobilenet_v1';
-import './mobilenet_v2';
-import './shufflenet_v1';
-import './shufflenet_v2';
-import './dresnet';
+/** The model zoo: registry, families (registered on first lookup), layers and stats. */
 
 export { createModel, listModels, getModelDefinition, paperSizes, resolveModelOptions, modelOptionsFromConfig, registerModel } from './registry';
 export type { CommonOptions, ModelOptions, ModelDefinition, PaperSize, OptionValue } from './registry';
