@@ -154,7 +154,7 @@ test('training-mode BN uses batch statistics and updates the running ones; the m
   assert.ok(Number.isFinite(value.dataSync()[0]));
   const after = movingMean();
   assert.ok(after.some((v, i) => Math.abs(v - before[i]) > 1e-6), 'moving mean did not move');
-  for (const layer of ['db1.0.squeeze.conv', 'db1.0.path3x3.dw.conv', 'conv1.bn']) {
+  for (const layer of ['db1.0.squeeze3x3.conv', 'db1.0.path3x3.dw.conv', 'conv1.bn']) {
     const weight = model.getLayer(layer).trainableWeights[0];
     const grad = grads[weight.name];
     assert.ok(grad && tf.max(tf.abs(grad)).dataSync()[0] > 0, `no gradient reached ${weight.name}`);

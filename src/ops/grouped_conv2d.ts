@@ -62,7 +62,11 @@ export function genericGroupedConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, geo: G
   });
 }
 
-/** A 1×1 grouped conv as one batched matMul: [G, NHW, ci] × [G, ci, co]. */
+/**
+ * A 1×1 grouped conv as one batched matMul, [G, NHW, ci] × [G, ci, co]. (A
+ * broadcast matMul would spare the transposes, but tfjs's BatchMatMul
+ * gradient does not reduce broadcast batch dimensions.)
+ */
 function pointwiseGrouped(x: tf.Tensor4D, filter: tf.Tensor4D, geo: GroupedConvGeometry): tf.Tensor4D {
   const { groups } = geo;
   const [, , ci, cout] = filter.shape;
@@ -81,18 +85,10 @@ function padSpatial(x: tf.Tensor4D, pad: ConvPad): tf.Tensor4D {
   return tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]]);
 }
 
-/**
- * Every s-th row and column starting at 0 (a strided 1×1 conv's sampling
- * grid), through pad + reshape + slice because tfjs has no stridedSlice gradient.
- */
-function subsample(x: tf.Tensor4D, [sh, sw]: [number, number]): tf.Tensor4D {
-  if (sh === 1 && sw === 1) return x;
-  const [n, h, w, c] = x.shape;
-  const ho = Math.ceil(h / sh);
-  const wo = Math.ceil(w / sw);
-  const padded = tf.pad(x, [[0, 0], [0, ho * sh - h], [0, wo * sw - w], [0, 0]]);
-  const blocks = tf.reshape(padded, [n, ho, sh, wo, sw, c]);
-  return tf.reshape(tf.slice(blocks, [0, 0, 0, 0, 0, 0], [n, ho, 1, wo, 1, c]), [n, ho, wo, c]);
+/** Every s-th row and column from 0 (a strided 1×1 conv's sampling grid): a 1×1 average pool with stride s. */
+function subsample(x: tf.Tensor4D, strides: [number, number]): tf.Tensor4D {
+  if (strides[0] === 1 && strides[1] === 1) return x;
+  return tf.avgPool(x, [1, 1], strides, 'valid');
 }
 
 /**

@@ -2,8 +2,9 @@
  * The DResNet module (the paper's Figs. 1, 2 and 4). Two branches:
  *  - shortcut f_i(x): identity (DRes_Block) or a 1×1 conv (stride s) + BN
  *    (Match_Block, which changes width and/or resolution);
- *  - f_se(x): grouped 1×1 squeeze to round(W·out) channels → the squeezed
- *    channels split by R between a 1×1 conv and a 3×3 depthwise-separable
+ *  - f_se(x): grouped 1×1 squeeze to round(W·out) channels (rounded to a
+ *    multiple of groups) → the squeezed channels split by R between a 1×1 conv
+ *    (stride s) and a 3×3 depthwise-separable
  *    conv (depthwise 3×3/s + grouped 1×1), or a standard 3×3 → concat →
  *    grouped 1×1 fusion to `out` → SE channel weighting.
  * Output ReLU(f_i(x) + f_se(x)). No channel shuffle after the grouped convs
@@ -13,7 +14,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { convBnAct } from './conv_bn_act';
 import { squeezeExcite } from './squeeze_excite';
-import { splitChannels } from './channel_slice';
 
 export interface DResModuleArgs {
   outChannels: number;
@@ -53,13 +53,16 @@ function spatialPath(x: tfl.SymbolicTensor, args: DResModuleArgs, name: string):
 
 export function dresModule(x: tfl.SymbolicTensor, args: DResModuleArgs, name: string): tfl.SymbolicTensor {
   const { outChannels: out, stride, groups } = args;
-  const squeezed = roundToGroups(args.squeeze * out, groups);
-  const squeezedX = convBnAct(x, { filters: squeezed, kernelSize: 1, groups }, `${name}.squeeze`);
-  const [c1, c3] = pathChannels(squeezed, args);
+  const [c1, c3] = pathChannels(roundToGroups(args.squeeze * out, groups), args);
+  // The squeeze is one grouped 1×1 conv whose output is split by R inside
+  // every group. Two grouped convs (one per path) are exactly that conv with
+  // its output channels permuted (same weights, same MACs), and spare the
+  // channel slicing, which is slow on the cpu backend.
+  const squeeze = (channels: number, suffix: string): tfl.SymbolicTensor =>
+    convBnAct(x, { filters: channels, kernelSize: 1, groups }, `${name}.squeeze${c1 > 0 && c3 > 0 ? suffix : ''}`);
   const paths: tfl.SymbolicTensor[] = [];
-  const parts = c1 > 0 && c3 > 0 ? splitChannels(squeezedX, [c1, c3], name) : [squeezedX, squeezedX];
-  if (c1 > 0) paths.push(convBnAct(parts[0], { filters: c1, kernelSize: 1, strides: stride, groups }, `${name}.path1x1`));
-  if (c3 > 0) paths.push(spatialPath(parts[1], args, `${name}.path3x3`));
+  if (c1 > 0) paths.push(convBnAct(squeeze(c1, '1x1'), { filters: c1, kernelSize: 1, strides: stride, groups }, `${name}.path1x1`));
+  if (c3 > 0) paths.push(spatialPath(squeeze(c3, '3x3'), args, `${name}.path3x3`));
   const merged = paths.length > 1 ? tfl.layers.concatenate({ name: `${name}.concat` }).apply(paths) as tfl.SymbolicTensor : paths[0];
   let residual = convBnAct(merged, { filters: out, kernelSize: 1, groups, act: 'none' }, `${name}.fuse`);
   if (args.se) residual = squeezeExcite(residual, args.seRatio, `${name}.se`);
