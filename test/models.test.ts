@@ -161,16 +161,19 @@ test('training-mode BN uses batch statistics and updates the running ones; the m
   }
 });
 
-test('models save and load as tfjs model files (custom layers serialise)', async () => {
-  const model = createModel('dresnet', { numClasses: 4, inputSize: 32, width: 0.25 });
-  let artifacts: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (a) => {
-    artifacts = a;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
-  const loaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts!));
-  const x = tf.randomUniform([2, 32, 32, 3], 0, 1, 'float32', 5);
-  const diff = tf.max(tf.abs(tf.sub(model.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor))).dataSync()[0];
-  assert.ok(diff < 1e-5, `predictions differ by ${diff}`);
-  assert.equal(modelStats(loaded).totalParams, modelStats(model).totalParams);
-});
+for (const [name, options] of [['dresnet', { width: 0.25 }], ['shufflenet_v2', { width: 0.5 }]] as const) {
+  test(`${name} saves and loads as tfjs model files (custom layers serialise)`, async () => {
+    const model = createModel(name, { ...options, numClasses: 4, inputSize: 32 });
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await model.save(tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts!));
+    const x = tf.randomUniform([2, 32, 32, 3], 0, 1, 'float32', 5);
+    const diff = tf.max(tf.abs(tf.sub(model.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor))).dataSync()[0];
+    assert.ok(diff < 1e-5, `predictions differ by ${diff}`);
+    assert.deepEqual(loaded.layers.map((l) => l.getClassName()), model.layers.map((l) => l.getClassName()));
+    assert.equal(modelStats(loaded).totalParams, modelStats(model).totalParams);
+  });
+}
