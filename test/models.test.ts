@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
-import { createModel, listModels, modelOptionsFromConfig, modelStats, resolveModelOptions } from '../src/models';
+import { BatchNorm, createModel, listModels, modelOptionsFromConfig, modelStats, resolveModelOptions } from '../src/models';
 import { UserError } from '../src/cli/errors';
 import { runConfigSchema } from '../src/config/run-config';
 
@@ -139,6 +139,25 @@ test('modelOptionsFromConfig passes the config switches and lets family defaults
   const plain = runConfigSchema.parse({ model: { name: 'resnet18' } }, '');
   assert.equal(resolveModelOptions('resnet18', modelOptionsFromConfig(plain.model, 2, 32)).numClasses, 2);
 });
+
+test('BatchNorm: batch statistics in training, running stats moved by momentum 0.1 with unbiased variance, used at inference', () => {
+  const input = tfl.input({ shape: [3] });
+  const layer = new BatchNorm({ epsilon: 1e-3 });
+  const model = tfl.model({ inputs: input, outputs: layer.apply(input) as tfl.SymbolicTensor });
+  const x = tf.tensor2d([[1, 2, 3], [3, 6, -3], [5, 1, 0], [7, 3, 4]]);
+  const { mean, variance } = tf.moments(x, 0);
+  const trained = model.apply(x, { training: true }) as tf.Tensor;
+  assert.ok(maxDiff(trained, tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-3)))) < 1e-5);
+  const [, , movingMean, movingVar] = layer.getWeights();
+  assert.ok(maxDiff(movingMean, tf.mul(mean, 0.1)) < 1e-6);
+  assert.ok(maxDiff(movingVar, tf.add(0.9, tf.mul(variance, 0.1 * 4 / 3))) < 1e-5);
+  const inferred = model.predict(x) as tf.Tensor;
+  assert.ok(maxDiff(inferred, tf.div(tf.sub(x, movingMean), tf.sqrt(tf.add(movingVar, 1e-3)))) < 1e-5);
+});
+
+function maxDiff(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.max(tf.abs(tf.sub(a, b))).dataSync()[0];
+}
 
 test('training-mode BN uses batch statistics and updates the running ones; the model gets gradients', () => {
   const model = createModel('dresnet', { numClasses: 3, inputSize: 32, width: 0.25 });
