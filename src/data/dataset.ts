@@ -5,7 +5,7 @@ import { UserError } from '../cli/errors';
 import { packageRoot } from '../util/files';
 import { defaultCacheDir, loadImages, LoadedDataset } from './images';
 import { scanCsvDataset, scanFolderDataset } from './scan';
-import { ensureSyntheticDataset, SyntheticOptions } from './synthetic';
+import { ensureSyntheticDataset, SYNTHETIC_GENERATOR_VERSION, SyntheticOptions } from './synthetic';
 import type { Dataset, Log } from './types';
 
 export interface DatasetOptions {
@@ -43,7 +43,7 @@ export async function scanDataset(cfg: DataConfig, opts: DatasetOptions): Promis
       const synth = syntheticOptions(cfg, opts.seed);
       const dir = cfg.path
         ? path.resolve(cfg.path)
-        : path.join(opts.cacheDir ?? defaultCacheDir(), 'synthetic', `k${synth.classes}-n${synth.perClass}-s${synth.size}-seed${synth.seed}`);
+        : path.join(opts.cacheDir ?? defaultCacheDir(), 'synthetic', `v${SYNTHETIC_GENERATOR_VERSION}-k${synth.classes}-n${synth.perClass}-s${synth.size}-seed${synth.seed}`);
       await ensureSyntheticDataset(dir, synth, opts.log);
       return scanFolderDataset(dir, { source: cfg.source, task: cfg.task, masks: false });
     }

@@ -58,13 +58,13 @@ function mix(a: readonly number[], b: readonly number[], t: number): [number, nu
  */
 function cellLook(grade: number, classes: number, rng: Rng): CellLook {
   const t = classes > 1 ? grade / (classes - 1) : 0;
-  const jitter = 0.35 / Math.max(1, classes - 1);
+  const jitter = 0.2 / Math.max(1, classes - 1);
   const tj = Math.min(1, Math.max(0, t + uniform(rng, -jitter, jitter)));
   // Staining differs from slide to slide: a per-cell colour shift keeps colour alone from giving the grade away.
-  const stain = [uniform(rng, -20, 20), uniform(rng, -20, 20), uniform(rng, -20, 20)];
+  const stain = [uniform(rng, -10, 10), uniform(rng, -10, 10), uniform(rng, -10, 10)];
   const shifted = (rgb: [number, number, number]) => rgb.map((v, i) => v + stain[i]) as [number, number, number];
   return {
-    ncRatio: 0.2 + 0.5 * tj,
+    ncRatio: 0.18 + 0.55 * tj,
     irregularity: 0.02 + 0.2 * tj,
     texture: 0.1 + 0.6 * tj,
     nucleus: shifted(mix([95, 70, 140], [45, 25, 80], tj)),
@@ -79,7 +79,7 @@ export function drawCell(grade: number, classes: number, size: number, rng: Rng)
   const chromatin = valueNoise(rng, 6 + Math.round(6 * look.texture));
   const cx = size * uniform(rng, 0.42, 0.58);
   const cy = size * uniform(rng, 0.42, 0.58);
-  const rc = size * uniform(rng, 0.3, 0.4);
+  const rc = size * uniform(rng, 0.32, 0.4);
   const elong = uniform(rng, 0.75, 1);
   const tilt = uniform(rng, 0, Math.PI);
   const rn = rc * look.ncRatio * Math.sqrt(elong);
@@ -116,11 +116,13 @@ export function drawCell(grade: number, classes: number, size: number, rng: Rng)
 
 /** The marker written last: a folder with it holds a complete set made with exactly these options. */
 const COMPLETE_MARKER = 'synthetic.json';
+/** Bumped whenever drawCell changes, so sets drawn by an older generator are not reused. */
+export const SYNTHETIC_GENERATOR_VERSION = 2;
 
 export function isCompleteSyntheticSet(dir: string, opts: SyntheticOptions): boolean {
   try {
     const marker = JSON.parse(fs.readFileSync(path.join(dir, COMPLETE_MARKER), 'utf8'));
-    return JSON.stringify(marker.options) === JSON.stringify(opts);
+    return marker.generator === SYNTHETIC_GENERATOR_VERSION && JSON.stringify(marker.options) === JSON.stringify(opts);
   } catch {
     return false;
   }
@@ -141,7 +143,7 @@ export async function writeSyntheticDataset(dir: string, opts: SyntheticOptions,
       atomicWriteFile(path.join(dir, name, `${name}_${String(i).padStart(5, '0')}.png`), png);
     }
   }
-  atomicWriteFile(path.join(dir, COMPLETE_MARKER), `${JSON.stringify({ options: opts }, null, 2)}\n`);
+  atomicWriteFile(path.join(dir, COMPLETE_MARKER), `${JSON.stringify({ generator: SYNTHETIC_GENERATOR_VERSION, options: opts }, null, 2)}\n`);
   log(`wrote ${opts.classes} x ${opts.perClass} synthetic cells (${opts.size}x${opts.size}) to ${dir}`);
 }
 
