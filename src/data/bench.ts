@@ -11,7 +11,7 @@ import type { Log } from './types';
 export interface DataBenchOptions {
   size?: number;
   batchSize?: number;
-  /** Images to stream per measurement (whole epochs, at least this many). */
+  /** Images to stream per measurement (whole epochs, at least this many; the run against a consumer streams at most one epoch). */
   images?: number;
   /** Worker counts to measure; 0 renders on the calling thread. */
   workers?: number[];
@@ -25,7 +25,13 @@ export interface DataBenchRun {
   workers: number;
   images: number;
   seconds: number;
+  /** With nothing consuming: the most the pipeline can deliver. */
   imagesPerSecond: number;
+  /**
+   * With a consumer that blocks the thread at the trainer's rate: the share
+   * of the run it spent waiting for data (0 = never starved).
+   */
+  starvedFraction?: number;
 }
 
 export interface DataBenchResult {
@@ -55,16 +61,32 @@ function benchDataConfig(size: number): DataConfig {
   );
 }
 
-async function timeEpochs(stream: (epoch: number) => AsyncGenerator<{ x: tf.Tensor; y: tf.Tensor; indices: number[] }>, minImages: number): Promise<{ images: number; seconds: number }> {
-  const started = process.hrtime.bigint();
+/** Blocks the thread for ms, as a synchronous (native) training step does. */
+function busyWait(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+}
+
+type Stream = (epoch: number) => AsyncGenerator<{ x: tf.Tensor; y: tf.Tensor; indices: number[] }>;
+
+/**
+ * Streams whole epochs until minImages, with a consumer that takes
+ * msPerImage per image (0: none). Returns the wall time and the time the
+ * consumer was busy; the difference is time it waited for data.
+ */
+async function timeEpochs(stream: Stream, minImages: number, msPerImage: number): Promise<{ images: number; seconds: number; busySeconds: number }> {
+  const started = performance.now();
   let images = 0;
+  let busy = 0;
   for (let epoch = 0; images < minImages; epoch++) {
     for await (const batch of stream(epoch)) {
       images += batch.indices.length;
       tf.dispose([batch.x, batch.y]);
+      busyWait(msPerImage * batch.indices.length);
+      busy += msPerImage * batch.indices.length;
     }
   }
-  return { images, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+  return { images, seconds: (performance.now() - started) / 1000, busySeconds: busy / 1000 };
 }
 
 /**
@@ -83,15 +105,24 @@ export async function benchDataPipeline(opts: DataBenchOptions = {}): Promise<Da
   const all = data.samples.map((_, i) => i);
   const normalization = computeNormalization(data.images, all);
   const runs: DataBenchRun[] = [];
-  for (const workers of opts.workers ?? [0, 1, 2]) {
-    const stream = (epoch: number) => createBatchStream(data, all, { batchSize, train: true, seed: 0, epoch, normalization, augment: cfg.augment, workers });
-    const { images, seconds } = await timeEpochs(stream, opts.images ?? 2 * all.length);
-    runs.push({ workers, images, seconds, imagesPerSecond: images / seconds });
-  }
   const consumer = opts.consumerImagesPerSecond;
+  const minImages = opts.images ?? 2 * all.length;
+  for (const workers of opts.workers ?? [0, 1, 2]) {
+    const stream: Stream = (epoch) => createBatchStream(data, all, { batchSize, train: true, seed: 0, epoch, normalization, augment: cfg.augment, workers });
+    const free = await timeEpochs(stream, minImages, 0);
+    const run: DataBenchRun = { workers, images: free.images, seconds: free.seconds, imagesPerSecond: free.images / free.seconds };
+    if (consumer) {
+      const fed = await timeEpochs(stream, Math.min(minImages, all.length), 1000 / consumer);
+      run.starvedFraction = Math.max(0, fed.seconds - fed.busySeconds) / fed.seconds;
+    }
+    runs.push(run);
+  }
   const lines = runs.map((r) => {
-    const vs = consumer ? `, ${(r.imagesPerSecond / consumer).toFixed(1)}x the trainer's ${consumer.toFixed(1)} img/s` : '';
-    return `data pipeline ${size}x${size} augmented, ${r.workers === 0 ? 'main thread' : `${r.workers} worker(s)`}: ${r.imagesPerSecond.toFixed(0)} img/s (${r.images} images in ${r.seconds.toFixed(2)} s${vs})`;
+    const where = r.workers === 0 ? 'main thread' : `${r.workers} worker(s)`;
+    const vs = consumer
+      ? `; ${(r.imagesPerSecond / consumer).toFixed(1)}x a trainer's ${consumer.toFixed(1)} img/s, which waits for data ${(100 * r.starvedFraction!).toFixed(1)}% of the time`
+      : '';
+    return `data pipeline ${size}x${size} augmented, ${where}: ${r.imagesPerSecond.toFixed(0)} img/s (${r.images} images in ${r.seconds.toFixed(2)} s)${vs}`;
   });
   return { dataset: `${data.source} ${data.root}`, size, batchSize, augment: cfg.augment, prepareSeconds, runs, consumerImagesPerSecond: consumer, lines };
 }
