@@ -39,7 +39,7 @@ export interface ModelDefinition<O extends CommonOptions = ModelOptions> {
   build: (options: O) => tfl.LayersModel;
 }
 
-const COMMON_DEFAULTS: CommonOptions = { numClasses: 1000, inputSize: 224, width: 1 };
+export const COMMON_DEFAULTS: CommonOptions = { numClasses: 1000, inputSize: 224, width: 1 };
 
 const registry = new Map<string, ModelDefinition>();
 let builtinsLoaded = false;
@@ -122,5 +122,3 @@ export function modelOptionsFromConfig(model: ModelConfig, numClasses: number, i
   const { name: _name, ...switches } = model;
   return { ...switches, numClasses, inputSize };
 }
-
-export { COMMON_DEFAULTS };
