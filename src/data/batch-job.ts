@@ -1,6 +1,6 @@
 import type { AugmentConfig } from '../config/run-config';
 import { IDENTITY, renderSample, sampleAugment } from './augment';
-import { imageAt, ImageStore } from './images';
+import { imageAt, ImageStore } from './store';
 import type { Normalization } from './types';
 
 /** What one batch needs, as plain data so a worker thread can run it. */

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { BatchJob, renderBatch } from './batch-job';
-import type { ImageStore } from './images';
+import type { ImageStore } from './store';
 
 /** A batch-rendering thread: the image store arrives once (shared memory), then one job per message. */
 const store = workerData as ImageStore;

@@ -3,7 +3,8 @@ import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type { AugmentConfig } from '../config/run-config';
 import { BatchJob, renderBatch } from './batch-job';
-import type { ImageStore, LoadedDataset } from './images';
+import type { LoadedDataset } from './images';
+import type { ImageStore } from './store';
 import { createRng, shuffleInPlace } from './rng';
 import type { Normalization } from './types';
 

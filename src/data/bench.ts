@@ -17,6 +17,8 @@ export interface DataBenchOptions {
   workers?: number[];
   /** The trainer's measured consumption (img/s), to compare against. */
   consumerImagesPerSecond?: number;
+  /** The dataset to stream; default Herlev when present, else the synthetic set (inputSize is set to size, augmentation all on). */
+  data?: DataConfig;
   cacheDir?: string;
   log?: Log;
 }
@@ -47,18 +49,13 @@ export interface DataBenchResult {
   lines: string[];
 }
 
-/** Herlev when it is there (the real decode/resize cost), else the synthetic default set. */
-function benchDataConfig(size: number): DataConfig {
+const FULL_AUGMENT: DataConfig['augment'] = { hflip: true, vflip: true, rot90: true, rotate: 15, scale: 0.1, colorJitter: 0.1 };
+
+/** Herlev when it is there (real cell images), else the synthetic default set. */
+function benchDataConfig(size: number, data?: DataConfig): DataConfig {
   const herlev = fs.existsSync(defaultHerlevPath());
-  return dataSchema.parse(
-    {
-      source: herlev ? 'herlev' : 'synthetic',
-      task: herlev ? 'herlev7' : 'classes',
-      inputSize: size,
-      augment: { hflip: true, vflip: true, rot90: true, rotate: 15, scale: 0.1, colorJitter: 0.1 },
-    },
-    'data',
-  );
+  const base = data ?? dataSchema.parse({ source: herlev ? 'herlev' : 'synthetic', task: herlev ? 'herlev7' : 'classes' }, 'data');
+  return { ...base, inputSize: size, augment: FULL_AUGMENT };
 }
 
 /** Blocks the thread for ms, as a synchronous (native) training step does. */
@@ -98,7 +95,7 @@ async function timeEpochs(stream: Stream, minImages: number, msPerImage: number)
 export async function benchDataPipeline(opts: DataBenchOptions = {}): Promise<DataBenchResult> {
   const size = opts.size ?? 224;
   const batchSize = opts.batchSize ?? 32;
-  const cfg = benchDataConfig(size);
+  const cfg = benchDataConfig(size, opts.data);
   const prepStart = Date.now();
   const data = await loadDataset(cfg, { seed: 0, log: opts.log, cacheDir: opts.cacheDir });
   const prepareSeconds = (Date.now() - prepStart) / 1000;

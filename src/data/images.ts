@@ -5,18 +5,11 @@ import type { DataConfig } from '../config/run-config';
 import { UserError } from '../cli/errors';
 import { atomicWriteFile, packageRoot } from '../util/files';
 import { applyMask, decodeImageFile, resizeSquare } from './decode';
+import type { ImageStore } from './store';
 import type { Dataset, Log, Sample, SkippedFile } from './types';
 
-/**
- * Every image of a dataset decoded and resized to size x size RGB, one after
- * another (NHWC uint8). The bytes live in a SharedArrayBuffer so batch worker
- * threads read them without a copy.
- */
-export interface ImageStore {
-  size: number;
-  count: number;
-  pixels: Uint8Array;
-}
+export type { ImageStore } from './store';
+export { imageAt } from './store';
 
 /** A dataset whose samples (bad files already left out) line up with its decoded images. */
 export interface LoadedDataset extends Dataset {
@@ -182,10 +175,4 @@ export async function loadImages(dataset: Dataset, cfg: ImageCfg, opts: LoadImag
     log(`image cache written: ${cacheFile}`);
   }
   return withImages(dataset, skipped, { size, count: kept.length, pixels });
-}
-
-/** One image's bytes (size*size*3, HWC) inside the store, without a copy. */
-export function imageAt(store: ImageStore, index: number): Uint8Array {
-  const stride = store.size * store.size * 3;
-  return store.pixels.subarray(index * stride, (index + 1) * stride);
 }

@@ -1,4 +1,4 @@
-import { imageAt, ImageStore } from './images';
+import { imageAt, ImageStore } from './store';
 import type { Normalization } from './types';
 
 /**
