@@ -197,18 +197,16 @@ Tensors avgPool(const Tensors& in, const Attrs& a) {
   return {sums / avgPoolCounts(x, w)};
 }
 
-// inputs: dy, x (the forward input)
+// inputs: dy, x (the forward input). tfjs defines AvgPoolGrad with a constant
+// 1/window even where the forward pass left padding out of the count (its cpu
+// and webgl backends and tfjs-core's tests agree), so this does the same.
 Tensors avgPoolGrad(const Tensors& in, const Attrs& a) {
   Window w = Window::from(a);
   const at::Tensor &dy = in[0], &x = in[1];
   std::vector<int64_t> xShape(x.sizes().begin(), x.sizes().end());
-  if (w.poolPaddingOk()) {
-    at::Tensor like = emptyChannelsLast(paddedNCHWShape(xShape, {0, 0, 0, 0}), dy);
-    return {nhwc(at::avg_pool2d_backward(nchw(dy), like, w.kernel, w.stride, w.padding(), w.ceil, false, c10::nullopt))};
-  }
   at::Tensor like = emptyChannelsLast(paddedNCHWShape(xShape, w.pads), dy);
-  at::Tensor scaled = (dy / avgPoolCounts(x, w)).contiguous();
-  at::Tensor dx = nhwc(at::avg_pool2d_backward(nchw(scaled), like, w.kernel, w.stride, {0, 0}, w.ceil, true, 1));
+  at::Tensor dx = nhwc(at::avg_pool2d_backward(nchw(dy), like, w.kernel, w.stride, {0, 0}, w.ceil, true,
+                                               w.kernel[0] * w.kernel[1]));
   return {cropNHWC(dx, w.pads)};
 }
 
