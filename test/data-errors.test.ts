@@ -65,6 +65,8 @@ test('a corrupt image stops the load naming the file; skipBad leaves it out and 
     assert.ok(!ds.samples.some((s) => s.path === bad || s.path === garbage), pass);
     assert.deepEqual(classCounts(ds), [3, 2], pass);
   }
+  // The cache remembers the bad files, but only a skipBad load may leave them out.
+  await rejectsWith(loadDataset(folderCfg(root), { seed: 1, cacheDir }), /zz-garbage\.jpg: cannot read image: /);
 });
 
 test('a truncated BMP is a corrupt image, named in the error', async (t) => {

@@ -55,64 +55,71 @@ function meanLuminance(src: Uint8Array): number {
 /**
  * Writes one augmented, normalised image (size x size x 3, float32) at
  * out[offset]. Resampling is bilinear with edge clamping; an integer matrix
- * (flips and 90° turns only) takes a copy path, which is exact and faster.
+ * (flips and 90° turns only) reads pixels directly, which is exact and
+ * faster. Source positions advance incrementally along a row: this loop is
+ * the data pipeline's hot path.
  */
 export function renderSample(src: Uint8Array, size: number, p: AugmentParams, norm: Normalization, out: Float32Array, offset: number): void {
   const [a, b, c, d] = p.matrix;
   const centre = (size - 1) / 2;
-  const scaleOut = [1 / (255 * norm.std[0]), 1 / (255 * norm.std[1]), 1 / (255 * norm.std[2])];
-  const shift = [norm.mean[0] / norm.std[0], norm.mean[1] / norm.std[1], norm.mean[2] / norm.std[2]];
   const colour = p.brightness !== 0 || p.contrast !== 0 || p.saturation !== 0;
   const gain = 1 + p.brightness;
-  const contrast = 1 + p.contrast;
-  const saturation = 1 + p.saturation;
+  const sat = 1 + p.saturation;
+  const con = 1 + p.contrast;
   const grey = colour ? meanLuminance(src) * gain : 0;
+  const s0 = 1 / (255 * norm.std[0]);
+  const s1 = 1 / (255 * norm.std[1]);
+  const s2 = 1 / (255 * norm.std[2]);
+  const m0 = norm.mean[0] / norm.std[0];
+  const m1 = norm.mean[1] / norm.std[1];
+  const m2 = norm.mean[2] / norm.std[2];
   const exact = Number.isInteger(a) && Number.isInteger(b) && Number.isInteger(c) && Number.isInteger(d);
   const max = size - 1;
-  const px = [0, 0, 0];
   let o = offset;
   for (let y = 0; y < size; y++) {
     const v = y - centre;
-    for (let x = 0; x < size; x++) {
-      const u = x - centre;
-      const sx = a * u + b * v + centre;
-      const sy = c * u + d * v + centre;
+    let sx = -a * centre + b * v + centre;
+    let sy = -c * centre + d * v + centre;
+    for (let x = 0; x < size; x++, sx += a, sy += c) {
+      let r: number;
+      let g: number;
+      let bl: number;
       if (exact) {
         const i = (Math.round(sy) * size + Math.round(sx)) * 3;
-        px[0] = src[i];
-        px[1] = src[i + 1];
-        px[2] = src[i + 2];
+        r = src[i];
+        g = src[i + 1];
+        bl = src[i + 2];
       } else {
         const cx = sx < 0 ? 0 : sx > max ? max : sx;
         const cy = sy < 0 ? 0 : sy > max ? max : sy;
-        const x0 = Math.floor(cx);
-        const y0 = Math.floor(cy);
-        const x1 = x0 < max ? x0 + 1 : max;
-        const y1 = y0 < max ? y0 + 1 : max;
+        const x0 = cx | 0;
+        const y0 = cy | 0;
+        const dx = x0 < max ? 3 : 0;
+        const dy = y0 < max ? size * 3 : 0;
         const fx = cx - x0;
         const fy = cy - y0;
-        const i00 = (y0 * size + x0) * 3;
-        const i01 = (y0 * size + x1) * 3;
-        const i10 = (y1 * size + x0) * 3;
-        const i11 = (y1 * size + x1) * 3;
-        for (let k = 0; k < 3; k++) {
-          const top = src[i00 + k] + (src[i01 + k] - src[i00 + k]) * fx;
-          const bottom = src[i10 + k] + (src[i11 + k] - src[i10 + k]) * fx;
-          px[k] = top + (bottom - top) * fy;
-        }
+        const w00 = (1 - fx) * (1 - fy);
+        const w01 = fx * (1 - fy);
+        const w10 = (1 - fx) * fy;
+        const w11 = fx * fy;
+        const i = (y0 * size + x0) * 3;
+        r = src[i] * w00 + src[i + dx] * w01 + src[i + dy] * w10 + src[i + dy + dx] * w11;
+        g = src[i + 1] * w00 + src[i + dx + 1] * w01 + src[i + dy + 1] * w10 + src[i + dy + dx + 1] * w11;
+        bl = src[i + 2] * w00 + src[i + dx + 2] * w01 + src[i + dy + 2] * w10 + src[i + dy + dx + 2] * w11;
       }
       if (colour) {
-        const lum = (0.299 * px[0] + 0.587 * px[1] + 0.114 * px[2]) * gain;
-        for (let k = 0; k < 3; k++) {
-          let value = px[k] * gain;
-          value = lum + (value - lum) * saturation;
-          value = grey + (value - grey) * contrast;
-          px[k] = value < 0 ? 0 : value > 255 ? 255 : value;
-        }
+        // brightness, then saturation around the pixel's luminance, then contrast around the image's mean grey.
+        const lum = (0.299 * r + 0.587 * g + 0.114 * bl) * gain;
+        r = grey + (lum + (r * gain - lum) * sat - grey) * con;
+        g = grey + (lum + (g * gain - lum) * sat - grey) * con;
+        bl = grey + (lum + (bl * gain - lum) * sat - grey) * con;
+        r = r < 0 ? 0 : r > 255 ? 255 : r;
+        g = g < 0 ? 0 : g > 255 ? 255 : g;
+        bl = bl < 0 ? 0 : bl > 255 ? 255 : bl;
       }
-      out[o++] = px[0] * scaleOut[0] - shift[0];
-      out[o++] = px[1] * scaleOut[1] - shift[1];
-      out[o++] = px[2] * scaleOut[2] - shift[2];
+      out[o++] = r * s0 - m0;
+      out[o++] = g * s1 - m1;
+      out[o++] = bl * s2 - m2;
     }
   }
 }

@@ -112,6 +112,10 @@ function describeError(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split('\n')[0];
 }
 
+function badImageError(file: string, reason: string): UserError {
+  return new UserError(`${file}: cannot read image: ${reason} (set data.skipBad: true, or --skip-bad, to leave bad files out)`);
+}
+
 /** Decodes every sample (a few at a time); bad files either stop the load, naming the file, or are collected with skipBad. */
 async function decodeAll(samples: Sample[], cfg: ImageCfg, log: Log): Promise<{ pixels: Uint8Array; kept: number[]; skipped: SkippedFile[] }> {
   const stride = cfg.inputSize * cfg.inputSize * 3;
@@ -128,7 +132,7 @@ async function decodeAll(samples: Sample[], cfg: ImageCfg, log: Log): Promise<{ 
       } catch (err) {
         const reason = describeError(err);
         if (!cfg.skipBad) {
-          throw new UserError(`${samples[i].path}: cannot read image: ${reason} (set data.skipBad: true, or --skip-bad, to leave bad files out)`);
+          throw badImageError(samples[i].path, reason);
         }
         skipped.push({ path: samples[i].path, reason });
       }
@@ -165,6 +169,9 @@ export async function loadImages(dataset: Dataset, cfg: ImageCfg, opts: LoadImag
   if (cfg.cache) {
     const hit = readCache(cacheFile, key, size);
     if (hit) {
+      // A cache built with skipBad remembers the bad files; without skipBad they still stop the load.
+      const bad = hit.header.skipped[0];
+      if (bad && !cfg.skipBad) throw badImageError(bad.path, bad.reason);
       log(`image cache: ${cacheFile} (${hit.header.count} images)`);
       return withImages(dataset, hit.header.skipped, { size, count: hit.header.count, pixels: hit.pixels });
     }
