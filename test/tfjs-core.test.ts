@@ -1,0 +1,25 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ADDON_PATH } from '../src/backend/torch';
+import type { SuiteCounts } from './tfjs-core/run';
+
+// tfjs-core's own kernel specs, run on the torch backend in a child process
+// (jasmine installs globals and tfjs-core keeps engine state; neither should
+// leak into this test process).
+test('tfjs-core jasmine suite passes on the torch backend (ignored specs listed with reasons)', { timeout: 600_000 }, () => {
+  if (!fs.existsSync(ADDON_PATH)) {
+    assert.fail(`the torch addon is not built (${ADDON_PATH}); run npm install with libtorch present (apt-get install libtorch-dev)`);
+  }
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-core-')), 'counts.json');
+  const runner = path.join(__dirname, 'tfjs-core', 'run.js');
+  const res = spawnSync(process.execPath, [runner, '--backend', 'torch', '--json', out], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const counts = JSON.parse(fs.readFileSync(out, 'utf8')) as SuiteCounts;
+  console.log(`tfjs-core on torch: ${counts.passed} passed, ${counts.failed} failed, ${counts.ignored} ignored, ${counts.pending} pending`);
+  const failures = counts.failures.map((f) => `${f.name}: ${f.message}`).join('\n');
+  assert.equal(counts.failed, 0, `failing tfjs-core specs on torch:\n${failures}`);
+  assert.ok(counts.passed > 2000, `only ${counts.passed} specs ran: the bundle lost its specs (exit ${res.status}, ${res.stderr.slice(-500)})`);
+});

@@ -1,0 +1,2 @@
+import './setup';
+import '@tensorflow/tfjs-core/dist/tests';

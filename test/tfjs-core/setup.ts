@@ -1,0 +1,11 @@
+// Imported before tfjs-core's specs (ES imports are hoisted, so this must be
+// its own module): registers the backend under test and every gradient, then
+// points tfjs-core's describeWithFlags at that backend only.
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { setTestEnvs } from '@tensorflow/tfjs-core/dist/jasmine_util';
+import { registerTorchBackend } from '../../src/backend/torch';
+
+const backendName = process.env.TFJS_SUITE_BACKEND ?? 'torch';
+if (backendName === 'torch') registerTorchBackend();
+setTestEnvs([{ name: `test-${backendName}`, backendName, flags: {}, isDataSync: true }]);
