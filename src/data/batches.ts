@@ -45,16 +45,21 @@ function chunk(order: number[], size: number, dropLast: boolean): number[][] {
   return chunks;
 }
 
-/** Worker threads sharing the image store; jobs go round-robin and come back by id. */
+/**
+ * Worker threads sharing the image store; jobs go round-robin and come back
+ * by id. A worker keeps the process alive only while it owes a batch, so an
+ * abandoned stream never holds the process open.
+ */
 class BatchWorkers {
   private readonly workers: Worker[];
-  private readonly pending = new Map<number, { resolve: (x: Float32Array) => void; reject: (e: Error) => void }>();
+  private readonly owed: number[];
+  private readonly pending = new Map<number, { worker: number; resolve: (x: Float32Array) => void; reject: (e: Error) => void }>();
   private nextId = 0;
 
   constructor(store: ImageStore, count: number) {
+    this.owed = new Array(count).fill(0);
     this.workers = Array.from({ length: count }, () => {
       const worker = new Worker(path.join(__dirname, 'batch-worker.js'), { workerData: store });
-      // Never keep the process alive for an abandoned stream.
       worker.unref();
       worker.on('message', (msg: { id: number; x?: Float32Array; error?: string }) => this.settle(msg));
       worker.on('error', (err) => this.failAll(err));
@@ -64,9 +69,11 @@ class BatchWorkers {
 
   run(job: BatchJob): Promise<Float32Array> {
     const id = this.nextId++;
+    const w = id % this.workers.length;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.workers[id % this.workers.length].postMessage({ id, job });
+      this.pending.set(id, { worker: w, resolve, reject });
+      if (this.owed[w]++ === 0) this.workers[w].ref();
+      this.workers[w].postMessage({ id, job });
     });
   }
 
@@ -76,14 +83,18 @@ class BatchWorkers {
 
   private settle(msg: { id: number; x?: Float32Array; error?: string }): void {
     const waiter = this.pending.get(msg.id);
+    if (!waiter) return;
     this.pending.delete(msg.id);
-    if (msg.x) waiter?.resolve(msg.x);
-    else waiter?.reject(new Error(`batch worker failed: ${msg.error}`));
+    if (--this.owed[waiter.worker] === 0) this.workers[waiter.worker].unref();
+    if (msg.x) waiter.resolve(msg.x);
+    else waiter.reject(new Error(`batch worker failed: ${msg.error}`));
   }
 
   private failAll(err: Error): void {
     for (const waiter of this.pending.values()) waiter.reject(err);
     this.pending.clear();
+    this.owed.fill(0);
+    for (const w of this.workers) w.unref();
   }
 }
 

@@ -68,7 +68,7 @@ function readFolderTree(root: string, withMasks: boolean): { folders: ClassFolde
   return { folders: dirs.map((d) => readClassFolder(root, d, withMasks)), looseFiles };
 }
 
-/** Maps folder names to class labels according to the task; errors name missing or unknown folders. */
+/** Maps class names (folders, or a CSV's labels) to labels according to the task; errors name missing or unknown classes. */
 function labelFolders(folderNames: string[], task: DataConfig['task'], root: string): { classes: string[]; labelOf: (folder: string) => number } {
   if (task === 'classes') {
     return { classes: folderNames, labelOf: (f) => folderNames.indexOf(f) };
@@ -76,7 +76,7 @@ function labelFolders(folderNames: string[], task: DataConfig['task'], root: str
   const herlevOf = new Map<string, HerlevClass>();
   for (const f of folderNames) {
     const c = herlevClassOf(f);
-    if (!c) throw new UserError(`data.task: ${task} needs the 7 Herlev class folders, but ${path.join(root, f)} is not one of ${HERLEV_CLASSES.join(', ')}`);
+    if (!c) throw new UserError(`data.task: ${task} needs the 7 Herlev classes, but class "${f}" (in ${root}) is not one of ${HERLEV_CLASSES.join(', ')}`);
     herlevOf.set(f, c);
   }
   const missing = HERLEV_CLASSES.filter((c) => ![...herlevOf.values()].includes(c));
