@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { UserError } from '../src/cli/errors';
 import { dataSchema } from '../src/config/run-config';
-import { classCounts, loadDataset, scanDataset } from '../src/data';
+import { classCounts, loadDataset, loadImages, makeSplits, readSplitManifest, scanDataset, writeSplitManifest } from '../src/data';
 import { runCli } from './helpers/cli';
 import { herlevFiles, herlevOrSkip, tempDir, writeFolderDataset } from './fixtures/data';
 
@@ -67,6 +67,15 @@ test('a corrupt image stops the load naming the file; skipBad leaves it out and 
   }
   // The cache remembers the bad files, but only a skipBad load may leave them out.
   await rejectsWith(loadDataset(folderCfg(root), { seed: 1, cacheDir }), /zz-garbage\.jpg: cannot read image: /);
+
+  // A run's split manifest fixes its samples: a file that breaks later cannot be skipped.
+  const good = await loadDataset(folderCfg(root, { skipBad: true }), { seed: 1, cacheDir });
+  const manifest = path.join(root, '..', `${path.basename(root)}-split.json`);
+  t.after(() => fs.rmSync(manifest, { force: true }));
+  writeSplitManifest(manifest, good, makeSplits(good, { type: 'kfold', folds: 2, valFraction: 0.2 }, 1), 1);
+  fs.writeFileSync(good.samples[0].path, 'broken later');
+  const { dataset } = readSplitManifest(manifest);
+  await rejectsWith(loadImages(dataset, folderCfg(root, { skipBad: true }), { cacheDir }), /img0\.png: cannot read image: .*the split manifest .*-split\.json lists it, so it cannot be skipped/);
 });
 
 test('a truncated BMP is a corrupt image, named in the error', async (t) => {

@@ -48,6 +48,7 @@ test('the split manifest round-trips the files, labels and folds (paths relative
   assert.deepEqual(back.folds, folds);
   assert.equal(back.seed, 1);
   assert.deepEqual(back.dataset.samples, ds.samples);
+  assert.equal(back.dataset.manifest, file);
   assert.deepEqual(back.dataset.classes, ds.classes);
   const moved = readSplitManifest(file, '/elsewhere');
   assert.equal(moved.dataset.samples[1].path, '/elsewhere/c0/1.png');

@@ -112,12 +112,13 @@ function describeError(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split('\n')[0];
 }
 
-function badImageError(file: string, reason: string): UserError {
-  return new UserError(`${file}: cannot read image: ${reason} (set data.skipBad: true, or --skip-bad, to leave bad files out)`);
+function badImageError(file: string, reason: string, manifest?: string): UserError {
+  const hint = manifest ? `the split manifest ${manifest} lists it, so it cannot be skipped` : 'set data.skipBad: true, or --skip-bad, to leave bad files out';
+  return new UserError(`${file}: cannot read image: ${reason} (${hint})`);
 }
 
 /** Decodes every sample (a few at a time); bad files either stop the load, naming the file, or are collected with skipBad. */
-async function decodeAll(samples: Sample[], cfg: ImageCfg, log: Log): Promise<{ pixels: Uint8Array; kept: number[]; skipped: SkippedFile[] }> {
+async function decodeAll(samples: Sample[], cfg: ImageCfg, log: Log, manifest?: string): Promise<{ pixels: Uint8Array; kept: number[]; skipped: SkippedFile[] }> {
   const stride = cfg.inputSize * cfg.inputSize * 3;
   const decoded: (Uint8Array | undefined)[] = new Array(samples.length);
   const skipped: SkippedFile[] = [];
@@ -132,7 +133,7 @@ async function decodeAll(samples: Sample[], cfg: ImageCfg, log: Log): Promise<{ 
       } catch (err) {
         const reason = describeError(err);
         if (!cfg.skipBad) {
-          throw badImageError(samples[i].path, reason);
+          throw badImageError(samples[i].path, reason, manifest);
         }
         skipped.push({ path: samples[i].path, reason });
       }
@@ -161,8 +162,10 @@ function withImages(dataset: Dataset, skipped: SkippedFile[], store: ImageStore)
  * data.cache is on: the first load decodes, later loads (and epochs) only
  * read the cache file.
  */
-export async function loadImages(dataset: Dataset, cfg: ImageCfg, opts: LoadImagesOptions = {}): Promise<LoadedDataset> {
+export async function loadImages(dataset: Dataset, dataCfg: ImageCfg, opts: LoadImagesOptions = {}): Promise<LoadedDataset> {
   const log = opts.log ?? (() => {});
+  // Leaving a file out would shift every index of the manifest's folds.
+  const cfg = dataset.manifest ? { ...dataCfg, skipBad: false } : dataCfg;
   const size = cfg.inputSize;
   const { file, key } = cacheIdentity(dataset.samples, cfg);
   const cacheFile = path.join(opts.cacheDir ?? defaultCacheDir(), file);
@@ -171,12 +174,12 @@ export async function loadImages(dataset: Dataset, cfg: ImageCfg, opts: LoadImag
     if (hit) {
       // A cache built with skipBad remembers the bad files; without skipBad they still stop the load.
       const bad = hit.header.skipped[0];
-      if (bad && !cfg.skipBad) throw badImageError(bad.path, bad.reason);
+      if (bad && !cfg.skipBad) throw badImageError(bad.path, bad.reason, dataset.manifest);
       log(`image cache: ${cacheFile} (${hit.header.count} images)`);
       return withImages(dataset, hit.header.skipped, { size, count: hit.header.count, pixels: hit.pixels });
     }
   }
-  const { pixels, kept, skipped } = await decodeAll(dataset.samples, cfg, log);
+  const { pixels, kept, skipped } = await decodeAll(dataset.samples, cfg, log, dataset.manifest);
   if (cfg.cache) {
     writeCache(cacheFile, { version: CACHE_VERSION, key, size, count: kept.length, skipped }, pixels);
     log(`image cache written: ${cacheFile}`);

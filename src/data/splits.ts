@@ -111,6 +111,7 @@ export function readSplitManifest(file: string, rootOverride?: string): { datase
     })),
     ignoredFiles: 0,
     skipped: [],
+    manifest: file,
   };
   return { dataset, folds: manifest.folds, seed: manifest.seed };
 }

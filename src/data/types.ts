@@ -27,6 +27,11 @@ export interface Dataset {
   ignoredFiles: number;
   /** Images left out (corrupt files when skipBad is on). */
   skipped: SkippedFile[];
+  /**
+   * The split manifest this dataset was read from. Its folds index these
+   * exact samples, so none may be skipped, whatever skipBad says.
+   */
+  manifest?: string;
 }
 
 /** Indices into Dataset.samples. */
