@@ -101,4 +101,12 @@ test('real Herlev BMPs decode through fast-bmp, resize to the input size (pad an
   assert.notDeepEqual(rebuilt.images.pixels.subarray(0, 32 * 32 * 3), first.images.pixels.subarray(0, 32 * 32 * 3));
   assert.deepEqual(rebuilt.images.pixels.subarray(32 * 32 * 3), first.images.pixels.subarray(32 * 32 * 3));
   assert.equal(fs.readdirSync(cacheDir).filter((f) => f.endsWith('.bin')).length, 2, 'the changed entry is rewritten in place');
+
+  // A damaged cache file is rebuilt, not trusted.
+  const entry = path.join(cacheDir, fs.readdirSync(cacheDir).find((f) => f.includes('-pad-'))!);
+  fs.truncateSync(entry, fs.statSync(entry).size - 100);
+  logs.length = 0;
+  const repaired = await loadImages(ds, cfg, { cacheDir, log });
+  assert.ok(logs.some((l) => l.startsWith('decoded 6 images')), `truncated cache rebuilds: ${logs}`);
+  assert.deepEqual(repaired.images.pixels, rebuilt.images.pixels);
 });

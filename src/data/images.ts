@@ -69,28 +69,45 @@ function sharedBytes(length: number): Uint8Array {
   return new Uint8Array(new SharedArrayBuffer(length));
 }
 
+/** Reads exactly length bytes at position into target (readSync may return fewer per call). */
+function readFully(fd: number, target: Uint8Array, position: number): void {
+  for (let done = 0; done < target.length; ) {
+    const n = fs.readSync(fd, target, done, target.length - done, position + done);
+    if (n === 0) throw new Error('cache file ended early');
+    done += n;
+  }
+}
+
+/** The cached pixels if the file is there and matches key; read straight into shared memory (no second copy). */
 function readCache(file: string, key: string, size: number): { header: CacheHeader; pixels: Uint8Array } | undefined {
-  let bytes: Buffer;
+  let fd: number;
   try {
-    bytes = fs.readFileSync(file);
+    fd = fs.openSync(file, 'r');
   } catch {
     return undefined;
   }
-  if (bytes.byteLength < 4) return undefined;
-  const headerLength = bytes.readUInt32LE(0);
-  let header: CacheHeader;
   try {
-    header = JSON.parse(bytes.subarray(4, 4 + headerLength).toString('utf8')) as CacheHeader;
+    const fileBytes = fs.fstatSync(fd).size;
+    const lengthField = new Uint8Array(4);
+    readFully(fd, lengthField, 0);
+    const headerLength = Buffer.from(lengthField).readUInt32LE(0);
+    if (4 + headerLength > fileBytes) return undefined;
+    const headerBytes = new Uint8Array(headerLength);
+    readFully(fd, headerBytes, 4);
+    const header = JSON.parse(Buffer.from(headerBytes).toString('utf8')) as CacheHeader;
+    const pixelBytes = header.count * size * size * 3;
+    if (header.version !== CACHE_VERSION || header.key !== key || header.size !== size || fileBytes !== 4 + headerLength + pixelBytes) {
+      return undefined;
+    }
+    const pixels = sharedBytes(pixelBytes);
+    readFully(fd, pixels, 4 + headerLength);
+    return { header, pixels };
   } catch {
+    // A damaged cache file is rebuilt, never trusted.
     return undefined;
+  } finally {
+    fs.closeSync(fd);
   }
-  const pixelBytes = header.count * size * size * 3;
-  if (header.version !== CACHE_VERSION || header.key !== key || header.size !== size || bytes.byteLength !== 4 + headerLength + pixelBytes) {
-    return undefined;
-  }
-  const pixels = sharedBytes(pixelBytes);
-  pixels.set(bytes.subarray(4 + headerLength));
-  return { header, pixels };
 }
 
 function writeCache(file: string, header: CacheHeader, pixels: Uint8Array): void {
