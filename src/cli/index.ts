@@ -5,6 +5,8 @@ import { registerDataCommand } from './data';
 import { registerCompareCommand } from './compare';
 import { registerAblateCommand } from './ablate';
 import { registerTablesCommand } from './tables';
+import { registerTrainCommand } from './train';
+import { registerEvalCommand } from './eval';
 import { registerInfoCommand } from './info';
 
 /** Each command lives in its own file and adds itself to the program here. */
@@ -15,6 +17,8 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerCompareCommand,
   registerAblateCommand,
   registerTablesCommand,
+  registerTrainCommand,
+  registerEvalCommand,
 ];
 
 export function buildProgram(): Command {

@@ -1,0 +1,98 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { loadRunConfig } from '../config/load';
+import { UserError } from './errors';
+import { withConfigOptions } from './config';
+import { defaultProgressMode } from '../train/progress';
+import { resumeRun, RunResult, trainRun, TrainRunOptions } from '../train/trainer';
+
+interface TrainCliOptions {
+  config?: string;
+  set: string[];
+  fold?: number | 'all';
+  backend?: string;
+  threads?: number;
+  resume?: string;
+  out?: string;
+  quiet?: boolean;
+  stopAfterEpoch?: number;
+}
+
+export function parseFold(value: string): number | 'all' {
+  if (value === 'all') return 'all';
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a fold index (0, 1, ...) or "all"');
+  return Number(value);
+}
+
+export function parseCount(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number');
+  return Number(value);
+}
+
+/** --backend/--threads/--quiet/--out are shorthands for runtime.* keys, so the schema validates them with the rest. */
+function runtimeOverrides(o: TrainCliOptions): string[] {
+  return [
+    ...(o.backend !== undefined ? [`runtime.backend=${o.backend}`] : []),
+    ...(o.threads !== undefined ? [`runtime.threads=${o.threads}`] : []),
+    ...(o.quiet ? ['runtime.quiet=true'] : []),
+    ...(o.out !== undefined ? [`runtime.outDir=${JSON.stringify(o.out)}`] : []),
+  ];
+}
+
+export function formatRunSummary(run: RunResult): string[] {
+  const lines = run.folds.map((f) =>
+    `fold ${f.fold}: ${f.status}, ${f.epochsDone} epochs` +
+    (f.final ? `, val top-1 ${(100 * f.final.top1).toFixed(2)}%` : '') +
+    (f.final?.clinical ? `, AUC ${f.final.clinical.auc.toFixed(4)}` : ''));
+  const top1 = run.summary.val_top1;
+  if (top1 && run.folds.length > 1) lines.push(`val top-1 over ${run.folds.length} folds: ${(100 * top1.mean).toFixed(2)} ± ${(100 * top1.std).toFixed(2)}%`);
+  lines.push(`run folder: ${run.runDir}`);
+  return lines;
+}
+
+/** SIGINT asks the trainer to save and stop after the current step; a second one exits at once. */
+function installInterrupt(): { flag: { stop: boolean }; remove: () => void } {
+  const flag = { stop: false };
+  const onSigint = () => {
+    if (flag.stop) process.exit(130);
+    flag.stop = true;
+    process.stderr.write('\ninterrupt: saving a checkpoint after this step (Ctrl-C again to quit without saving)\n');
+  };
+  process.on('SIGINT', onSigint);
+  return { flag, remove: () => process.off('SIGINT', onSigint) };
+}
+
+export function registerTrainCommand(program: Command): void {
+  withConfigOptions(program.command('train').description('train a model (one fold or all folds) into runs/<name>-<time>/'), false)
+    .option('--fold <i|all>', 'fold to train (overrides train.fold)', parseFold)
+    .option('--backend <name>', 'torch | tensorflow | cpu | auto (runtime.backend)')
+    .option('--threads <n>', 'intra-op threads, 0 = all cores (runtime.threads)', parseCount)
+    .option('--out <dir>', 'parent folder of run folders (runtime.outDir)')
+    .option('--resume <runDir>', 'continue an interrupted run from its last checkpoint (uses the run\'s own config)')
+    .option('-q, --quiet', 'plain per-epoch lines, no progress bar')
+    .option('--stop-after-epoch <n>', 'debug: stop like an interruption once n epochs of a fold are done', parseCount)
+    .action(async (o: TrainCliOptions) => {
+      if (o.resume && (o.config || o.set.length > 0 || o.fold !== undefined || o.backend || o.threads !== undefined || o.out)) {
+        throw new UserError('--resume continues a run with its own config.yaml; drop --config/--set/--fold/--backend/--threads/--out');
+      }
+      if (!o.resume && !o.config) throw new UserError('train: expected --config <file> (or --resume <runDir>)');
+      const config = o.resume ? undefined : loadRunConfig(o.config!, [...o.set, ...runtimeOverrides(o)]);
+      const interrupt = installInterrupt();
+      const opts: TrainRunOptions = {
+        fold: o.fold,
+        stopAfterEpoch: o.stopAfterEpoch,
+        progress: defaultProgressMode(Boolean(o.quiet || config?.runtime.quiet)),
+        interrupt: interrupt.flag,
+      };
+      let run: RunResult;
+      try {
+        run = config ? await trainRun(config, opts) : await resumeRun(o.resume!, opts);
+      } finally {
+        interrupt.remove();
+      }
+      for (const line of formatRunSummary(run)) process.stdout.write(`${line}\n`);
+      if (run.status === 'interrupted') {
+        process.stdout.write(`interrupted; continue with: dresnet train --resume ${run.runDir}\n`);
+        if (interrupt.flag.stop) process.exitCode = 130;
+      }
+    });
+}

@@ -1,0 +1,104 @@
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core's CommonJS entry registers no gradients (its register_all_gradients is
+// ESM-only); loading the tfjs-layers bundle registers all of them.
+import '@tensorflow/tfjs-layers';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import type { LossFn } from './losses';
+import { weightDecayPenalty } from './optimizer';
+import { evaluatePredictions, EvalMetrics } from './metrics';
+
+export interface Batch {
+  x: tf.Tensor4D;
+  y: tf.Tensor1D;
+}
+
+export interface StepResult {
+  /** The data loss (without the weight-decay term), averaged over the batch. */
+  loss: number;
+  correct: number;
+  size: number;
+}
+
+/**
+ * One optimisation step. The gradients are applied only when the loss is
+ * finite, so a NaN/Inf step leaves the weights as they were and the caller can
+ * stop on the last good state. Every tensor made here is disposed before it
+ * returns (the tensor count stays flat across steps).
+ */
+export function trainStep(
+  model: LayersModel,
+  optimizer: tf.Optimizer,
+  lossFn: LossFn,
+  batch: Batch,
+  decayed: readonly tf.Variable[],
+  weightDecay: number,
+): StepResult {
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const kept: tf.Tensor[] = [];
+  const { value, grads } = tf.variableGrads(() => {
+    const probs = model.apply(batch.x, { training: true }) as tf.Tensor2D;
+    const dataLoss = lossFn(probs, batch.y);
+    kept.push(tf.keep(dataLoss), tf.keep(correctCount(probs, batch.y)));
+    return weightDecay > 0 && decayed.length > 0 ? tf.add(dataLoss, weightDecayPenalty(decayed, weightDecay)) : dataLoss;
+  }, variables);
+  try {
+    const [loss, correct] = kept.map((t) => t.dataSync()[0]);
+    const total = value.dataSync()[0];
+    if (Number.isFinite(total)) optimizer.applyGradients(grads);
+    return { loss: Number.isFinite(total) ? loss : total, correct, size: batch.y.shape[0] };
+  } finally {
+    tf.dispose([value, ...kept, ...Object.values(grads)]);
+  }
+}
+
+function correctCount(probs: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(probs, 1), tf.cast(labels, 'int32')), 'int32')) as tf.Scalar);
+}
+
+export interface Evaluation {
+  loss: number;
+  metrics: EvalMetrics;
+  /** Row-major [n, classes] softmax outputs, in the order of the batches. */
+  probs: Float32Array;
+  labels: Int32Array;
+}
+
+/** Inference mode (BN uses its moving statistics) over every batch; the loss is the training loss. */
+export async function evaluateModel(
+  model: LayersModel,
+  batches: AsyncIterable<Batch>,
+  lossFn: LossFn,
+  classNames: readonly string[],
+): Promise<Evaluation> {
+  const probParts: Float32Array[] = [];
+  const labelParts: Int32Array[] = [];
+  let lossSum = 0;
+  for await (const batch of batches) {
+    try {
+      const [probs, loss] = tf.tidy(() => {
+        const p = model.apply(batch.x, { training: false }) as tf.Tensor2D;
+        return [p, lossFn(p, batch.y)] as const;
+      });
+      probParts.push((await probs.data()) as Float32Array);
+      labelParts.push(Int32Array.from(await batch.y.data()));
+      lossSum += (await loss.data())[0] * batch.y.shape[0];
+      tf.dispose([probs, loss]);
+    } finally {
+      tf.dispose([batch.x, batch.y]);
+    }
+  }
+  const probs = concat(probParts, Float32Array);
+  const labels = concat(labelParts, Int32Array);
+  const metrics = evaluatePredictions({ probs, labels, numClasses: classNames.length }, classNames);
+  return { loss: labels.length > 0 ? lossSum / labels.length : NaN, metrics, probs, labels };
+}
+
+function concat<T extends Float32Array | Int32Array>(parts: T[], Ctor: { new (n: number): T }): T {
+  const out = new Ctor(parts.reduce((a, p) => a + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
