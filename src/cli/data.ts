@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { loadRunConfig } from '../config/load';
 import { benchDataPipeline } from '../data/bench';
 import { loadDataset, summarizeDataset } from '../data/dataset';
+import { makeSplits } from '../data/splits';
 import { formatImportSummary, importHerlev } from '../data/import';
 import { ensureSyntheticDataset } from '../data/synthetic';
 import { UserError } from './errors';
@@ -56,12 +57,14 @@ function registerInfo(data: Command): void {
   withConfigOptions(
     data
       .command('info')
-      .description("load a config's dataset (decoding every image, through the cache) and print the per-class counts")
+      .description("load a config's dataset (decoding every image, through the cache) and print the per-class counts and folds")
       .option('--skip-bad', 'leave unreadable images out and list them, instead of stopping at the first'),
   ).action(async (opts: { config: string; set: string[]; skipBad?: boolean }) => {
     const cfg = loadRunConfig(opts.config, [...opts.set, ...(opts.skipBad ? ['data.skipBad=true'] : [])]);
     const data = await loadDataset(cfg.data, { seed: cfg.seed, log: err });
-    print(summarizeDataset(data));
+    const folds = makeSplits(data, cfg.data.split, cfg.seed);
+    const split = cfg.data.split.type === 'kfold' ? `${folds.length}-fold stratified` : 'stratified holdout';
+    print([...summarizeDataset(data), `${split} (seed ${cfg.seed}): validation sizes ${folds.map((f) => f.val.length).join(', ')}`]);
   });
 }
 
