@@ -39,6 +39,12 @@ test('-d.bmp masks are left out of the images, and with data.masks blank the bac
   assert.deepEqual(at(8, 8).slice(0, 2), [200, 150], 'cell kept');
   assert.deepEqual(at(8, 8), [...imageAt(plain.images, 0).subarray((8 * 16 + 8) * 3, (8 * 16 + 8) * 3 + 3)]);
 
+  const logs: string[] = [];
+  const bare = tempDir(t);
+  await writePng(path.join(bare, 'a', 'cell.png'), 8, 8, [1, 2, 3]);
+  await loadDataset(dataSchema.parse({ source: 'folder', path: bare, inputSize: 16, cache: false, masks: true }, 'data'), { seed: 1, log: (l) => logs.push(l) });
+  assert.deepEqual(logs.filter((l) => l.startsWith('data.masks')), [`data.masks: no -d.bmp masks beside the images in ${bare}; the images are used whole`]);
+
   writeMask(path.join(root, 'b', 'cell-d.bmp'), 12, 6);
   await assert.rejects(loadDataset(cfg(true), { seed: 1 }), /cell\.png: cannot read image: mask .*cell-d\.bmp is 12x12, the image 16x16/);
 });

@@ -69,6 +69,9 @@ export async function scanDataset(cfg: DataConfig, opts: DatasetOptions): Promis
  */
 export async function loadDataset(cfg: DataConfig, opts: DatasetOptions): Promise<LoadedDataset> {
   const dataset = await scanDataset(cfg, opts);
+  if (cfg.masks && !dataset.samples.some((s) => s.maskPath)) {
+    opts.log?.(`data.masks: no -d.bmp masks beside the images in ${dataset.root}; the images are used whole`);
+  }
   return loadImages(dataset, cfg, { log: opts.log, cacheDir: opts.cacheDir });
 }
 
