@@ -17,6 +17,14 @@ function positiveInt(flag: string, min = 1): (value: string) => number {
   };
 }
 
+function positiveNumber(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${flag} expects a number > 0, got "${value}"`);
+    return n;
+  };
+}
+
 function print(lines: string[]): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -76,7 +84,7 @@ function registerBench(data: Command): void {
     .option('--batch-size <n>', 'batch size', positiveInt('--batch-size'), 32)
     .option('--images <n>', 'images to stream per measurement (whole epochs)', positiveInt('--images'))
     .option('--workers <list>', 'comma-separated worker counts to measure (0: main thread)', '0,1,2')
-    .option('--consumer <imgPerSec>', "the trainer's consumption rate to compare against", Number)
+    .option('--consumer <imgPerSec>', "the trainer's consumption rate to compare against", positiveNumber('--consumer'))
     .action(async (opts: { size: number; batchSize: number; images?: number; workers: string; consumer?: number }) => {
       const workers = opts.workers.split(',').map((w) => positiveInt('--workers', 0)(w.trim()));
       const result = await benchDataPipeline({ size: opts.size, batchSize: opts.batchSize, images: opts.images, workers, consumerImagesPerSecond: opts.consumer, log: err });
