@@ -1,0 +1,166 @@
+// The torch backend itself: storage and frees, the native custom kernels
+// against the generic tfjs-ops implementations (run on cpu), and no leaks
+// across 50 training steps.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-layers';
+import '@tensorflow/tfjs-backend-cpu';
+import { describeBackend, selectBackend } from '../src/backend';
+import { TorchBackend } from '../src/backend/torch';
+import { createModel } from '../src/models';
+import { batchNormTrain, groupedConv2d, ConvPad } from '../src/ops';
+
+const SKIP = process.env.DRESNET_SKIP_NATIVE === '1' ? 'DRESNET_SKIP_NATIVE=1: torch addon not built' : false;
+
+function seeded(shape: number[], seed: number): tf.Tensor {
+  let state = seed;
+  const size = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(Float32Array.from({ length: size }, () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648 - 0.5;
+  }), shape);
+}
+
+/** One thread: OpenMP's spin-waiting makes 2 threads slower on a shared, busy CI machine. */
+async function useTorch(): Promise<TorchBackend> {
+  await selectBackend({ backend: 'torch', device: 'cpu', threads: 1 });
+  return tf.backend() as TorchBackend;
+}
+
+/** Runs f on cpu and on torch; returns the outputs' values from both. */
+async function onBoth(f: () => tf.Tensor[]): Promise<{ cpu: tf.TypedArray[]; torch: tf.TypedArray[]; shapes: number[][] }> {
+  await selectBackend({ backend: 'cpu', device: 'cpu', threads: 0 });
+  const cpuOut = tf.tidy(f);
+  const cpu = cpuOut.map((t) => t.dataSync());
+  await useTorch();
+  const torchOut = tf.tidy(f);
+  const torch = torchOut.map((t) => t.dataSync());
+  assert.deepEqual(torchOut.map((t) => t.shape), cpuOut.map((t) => t.shape));
+  const shapes = cpuOut.map((t) => t.shape);
+  tf.dispose([...cpuOut, ...torchOut]);
+  return { cpu, torch, shapes };
+}
+
+function assertClose(a: tf.TypedArray[], b: tf.TypedArray[], tol: number, label: string): void {
+  a.forEach((values, k) => {
+    let scale = 0;
+    for (const v of b[k]) scale = Math.max(scale, Math.abs(v));
+    for (let i = 0; i < values.length; i++) {
+      assert.ok(Math.abs(values[i] - b[k][i]) <= tol * Math.max(scale, 1), `${label} output ${k}[${i}]: ${values[i]} vs ${b[k][i]}`);
+    }
+  });
+}
+
+test('write/read round-trips float32, int32 and bool with tfjs dtypes', { skip: SKIP }, async () => {
+  await useTorch();
+  tf.tidy(() => {
+    const f = tf.tensor([1.5, -2, 3], [3], 'float32');
+    const i = tf.tensor([1, -2, 3], [3], 'int32');
+    const b = tf.tensor([1, 0, 1], [3], 'bool');
+    assert.deepEqual(Array.from(tf.add(f, tf.cast(i, 'float32')).dataSync()), [2.5, -4, 6]);
+    const square = tf.mul(i, i);
+    assert.equal(square.dtype, 'int32');
+    assert.deepEqual(Array.from(square.dataSync()), [1, 4, 9]);
+    const not = tf.logicalNot(b);
+    assert.equal(not.dtype, 'bool');
+    assert.deepEqual(Array.from(not.dataSync()), [0, 1, 0]);
+    assert.deepEqual(Array.from(tf.sum(b).dataSync()), [2]);
+  });
+});
+
+test('uploads written values lazily and frees ATen tensors as soon as tfjs disposes them', { skip: SKIP }, async () => {
+  const backend = await useTorch();
+  const handles = () => backend.binding.numHandles();
+  const before = handles();
+  const bytesBefore = backend.memory().numBytesInATen;
+  const written = tf.tensor2d([[1, 2], [3, 4]]);
+  assert.equal(handles(), before, 'a written tensor is not uploaded before an op needs it');
+  const big = tf.tidy(() => tf.add(tf.fill([1024, 1024], 2), tf.slice(written, [0, 0], [1, 1])));
+  assert.ok(handles() > before);
+  assert.ok(backend.memory().numBytesInATen >= bytesBefore + 4 * 1024 * 1024);
+  assert.equal(big.dataSync()[0], 3);
+  tf.dispose([written, big]);
+  assert.equal(handles(), before);
+  assert.equal(backend.memory().numBytesInATen, bytesBefore);
+});
+
+const CONV_CASES: Array<{ x: [number, number, number, number]; k: number; cout: number; strides: number; pad: ConvPad; groups: number }> = [
+  { x: [2, 8, 8, 8], k: 3, cout: 8, strides: 1, pad: 'same', groups: 4 },
+  { x: [2, 8, 8, 8], k: 3, cout: 16, strides: 2, pad: 'same', groups: 2 }, // asymmetric 'same' padding
+  { x: [2, 7, 7, 6], k: 3, cout: 6, strides: 2, pad: 'same', groups: 6 }, // depthwise
+  { x: [2, 9, 9, 4], k: 1, cout: 8, strides: 1, pad: 'valid', groups: 2 },
+  { x: [1, 10, 10, 3], k: 7, cout: 4, strides: 2, pad: 3, groups: 1 },
+];
+
+for (const c of CONV_CASES) {
+  test(`DresnetGroupedConv2D native = generic: x ${c.x} k${c.k} s${c.strides} pad ${c.pad} groups ${c.groups} (forward, dx, dfilter)`, { skip: SKIP }, async () => {
+    const filterShape = [c.k, c.k, c.x[3] / c.groups, c.cout];
+    const opts = { strides: c.strides, pad: c.pad, groups: c.groups };
+    const { cpu, torch } = await onBoth(() => {
+      const x = seeded(c.x, 1) as tf.Tensor4D;
+      const filter = seeded(filterShape, 2) as tf.Tensor4D;
+      const y = groupedConv2d(x, filter, opts);
+      const dyWeights = seeded(y.shape, 3);
+      const [dx, dFilter] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(groupedConv2d(a as tf.Tensor4D, b as tf.Tensor4D, opts), dyWeights)))([x, filter]);
+      return [y, dx, dFilter];
+    });
+    assertClose(torch, cpu, 1e-5, 'grouped conv');
+  });
+}
+
+for (const shape of [[4, 5, 5, 6], [2, 1, 1, 3], [16, 10]]) {
+  test(`DresnetBatchNormTrain native = generic on x ${shape} (y, mean, invStd, dx, dScale, dOffset)`, { skip: SKIP }, async () => {
+    const c = shape[shape.length - 1];
+    const { cpu, torch } = await onBoth(() => {
+      const x = seeded(shape, 4);
+      const scale = tf.add(seeded([c], 5), 1) as tf.Tensor1D;
+      const offset = seeded([c], 6) as tf.Tensor1D;
+      const { y, mean, invStd } = batchNormTrain(x, scale, offset, 1e-3);
+      const dyWeights = seeded(shape, 7);
+      const grads = tf.grads((a: tf.Tensor, s: tf.Tensor, o: tf.Tensor) =>
+        tf.sum(tf.mul(batchNormTrain(a, s as tf.Tensor1D, o as tf.Tensor1D, 1e-3).y, dyWeights)))([x, scale, offset]);
+      return [y, mean, invStd, ...grads];
+    });
+    assertClose(torch, cpu, 1e-5, 'batch norm');
+  });
+}
+
+test('no leaks: tensor count and ATen bytes are flat across 50 training steps', { skip: SKIP }, async () => {
+  const backend = await useTorch();
+  const model = createModel('dresnet', { numClasses: 4, inputSize: 32, width: 0.25 });
+  const optimizer = tf.train.momentum(0.01, 0.9);
+  const x = seeded([4, 32, 32, 3], 8);
+  const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3], 'int32'), 4);
+  const step = () => {
+    const loss = optimizer.minimize(() => {
+      const probs = model.apply(x, { training: true }) as tf.Tensor;
+      return tf.neg(tf.mean(tf.sum(tf.mul(y, tf.log(tf.add(probs, 1e-7))), 1))) as tf.Scalar;
+    }, true);
+    const value = loss?.dataSync()[0];
+    if (loss) loss.dispose();
+    return value;
+  };
+  const samples: Array<{ tensors: number; dataIds: number; aten: number; handles: number }> = [];
+  let firstLoss = NaN;
+  let lastLoss = NaN;
+  for (let i = 0; i < 50; i++) {
+    const loss = step() as number;
+    if (i === 0) firstLoss = loss;
+    lastLoss = loss;
+    // Step 1 creates the optimizer's momentum slots; count from step 2 on.
+    if (i >= 1) {
+      const mem = backend.memory();
+      samples.push({ tensors: tf.memory().numTensors, dataIds: backend.numDataIds(), aten: mem.numBytesInATen, handles: mem.numATenTensors });
+    }
+  }
+  const first = samples[0];
+  const last = samples[samples.length - 1];
+  assert.deepEqual(last, first, `memory drifted over 49 steps: ${JSON.stringify(first)} -> ${JSON.stringify(last)}`);
+  assert.ok(samples.every((s) => s.aten === first.aten), 'ATen bytes changed between steps');
+  assert.ok(lastLoss < firstLoss, `training did not lower the loss (${firstLoss} -> ${lastLoss})`);
+  const info = describeBackend();
+  assert.equal(info.name, 'torch');
+  assert.match(info.libtorchVersion ?? '', /^\d+\.\d+/);
+});
