@@ -160,8 +160,12 @@ Tensors fusedConv(const Tensors& in, const Attrs& a, bool depthwise) {
 
 // --------------------------------------------------------------- pooling
 
+// tfjs's max pooling skips NaNs (a NaN never compares greater), ATen's
+// propagates them: NaNs become -inf, the value tfjs starts each window from.
 at::Tensor maxPoolInput(const at::Tensor& x, const Window& w) {
-  return w.poolPaddingOk() ? x : padNHWC(x, w.pads, -std::numeric_limits<double>::infinity());
+  const double lowest = -std::numeric_limits<double>::infinity();
+  at::Tensor input = x.is_floating_point() ? x.masked_fill(at::isnan(x), lowest) : x;
+  return w.poolPaddingOk() ? input : padNHWC(input, w.pads, lowest);
 }
 std::vector<int64_t> maxPoolPadding(const Window& w) { return w.poolPaddingOk() ? w.padding() : Window::none(); }
 
@@ -332,6 +336,7 @@ const std::unordered_map<std::string, Binary>& binaryOps() {
       {"LogicalAnd", [](const at::Tensor& a, const at::Tensor& b) { return at::logical_and(a, b); }},
       {"LogicalOr", [](const at::Tensor& a, const at::Tensor& b) { return at::logical_or(a, b); }},
       {"LogicalXor", [](const at::Tensor& a, const at::Tensor& b) { return at::logical_xor(a, b); }},
+      {"BitwiseAnd", [](const at::Tensor& a, const at::Tensor& b) { return at::bitwise_and(a, b); }},
       {"EluGrad", [](const at::Tensor& dy, const at::Tensor& y) { return at::where(y > 0, dy, dy * (y + 1)); }},
   };
   return table;
@@ -421,6 +426,55 @@ Tensors topK(const at::Tensor& x, const Attrs& a) {
 
 Tensors single(at::Tensor t) { return {std::move(t)}; }
 
+// tfjs's argMax/argMin skip NaNs (they never compare greater or less) and
+// accept bool; ATen's treat NaN as the extreme and have no bool kernel.
+at::Tensor argExtreme(const at::Tensor& x, int64_t axis, bool max) {
+  at::Tensor input = x.scalar_type() == at::kBool ? x.to(at::kInt) : x;
+  if (input.is_floating_point()) {
+    const double skip = max ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+    input = input.masked_fill(at::isnan(input), skip);
+  }
+  return max ? at::argmax(input, axis) : at::argmin(input, axis);
+}
+
+// Sums rows of `src` (along `axis`) into `size` slots picked by `indices`;
+// indices outside [0, size) are dropped, as tfjs's unsortedSegmentSum does.
+at::Tensor indexAdd(const at::Tensor& src, const at::Tensor& indices, const Attrs& a) {
+  int64_t axis = a.i("axis"), size = a.i("size");
+  at::Tensor idx = indices.to(at::kLong);
+  idx = at::where((idx >= 0) & (idx < size), idx, size);  // slot `size` collects the dropped rows
+  std::vector<int64_t> shape(src.sizes().begin(), src.sizes().end());
+  shape[axis] = size + 1;
+  return at::zeros(shape, src.options()).index_add_(axis, idx, src).narrow(axis, 0, size);
+}
+
+// inputs: x, indices (rows of x), updates -> a copy of x with those rows replaced.
+at::Tensor indexPut(const Tensors& in) {
+  c10::List<c10::optional<at::Tensor>> rows;
+  rows.push_back(in[1].to(at::kLong));
+  return in[0].index_put(rows, in[2]);
+}
+
+// Windowed sum over the last (channel) axis, `radius` each side, zeros outside.
+at::Tensor channelWindowSum(const at::Tensor& x, int64_t radius) {
+  return at::constant_pad_nd(x, {radius, radius}, 0).unfold(-1, 2 * radius + 1, 1).sum(-1);
+}
+
+// tfjs LRN over the last axis: y = x * (bias + alpha * sum(x^2 in window))^-beta.
+at::Tensor lrnNorm(const at::Tensor& x, const Attrs& a) {
+  return a.f("bias") + a.f("alpha") * channelWindowSum(x * x, a.i("depthRadius"));
+}
+
+// inputs: dy, x, y. dx_k = dy_k * norm_k^-beta - 2 alpha beta x_k * sum_j(dy_j y_j / norm_j), j in k's window.
+at::Tensor lrnGrad(const Tensors& in, const Attrs& a) {
+  const at::Tensor &dy = in[0], &x = in[1], &y = in[2];
+  int64_t radius = a.i("depthRadius");
+  double alpha = a.f("alpha"), beta = a.f("beta");
+  at::Tensor norm = lrnNorm(x, a);
+  at::Tensor cross = channelWindowSum(dy * y / norm, radius);
+  return dy * at::pow(norm, -beta) - 2 * alpha * beta * x * cross;
+}
+
 const std::unordered_map<std::string, OpFn>& opTable() {
   static const std::unordered_map<std::string, OpFn> table = {
       // layout and copies
@@ -478,8 +532,8 @@ const std::unordered_map<std::string, OpFn>& opTable() {
       {"Prod", [](const Tensors& in, const Attrs& a) { return reduce("Prod", in, a); }},
       {"All", [](const Tensors& in, const Attrs& a) { return reduce("All", in, a); }},
       {"Any", [](const Tensors& in, const Attrs& a) { return reduce("Any", in, a); }},
-      {"ArgMax", [](const Tensors& in, const Attrs& a) { return single(at::argmax(in[0], a.i("axis"))); }},
-      {"ArgMin", [](const Tensors& in, const Attrs& a) { return single(at::argmin(in[0], a.i("axis"))); }},
+      {"ArgMax", [](const Tensors& in, const Attrs& a) { return single(argExtreme(in[0], a.i("axis"), true)); }},
+      {"ArgMin", [](const Tensors& in, const Attrs& a) { return single(argExtreme(in[0], a.i("axis"), false)); }},
       {"TopK", [](const Tensors& in, const Attrs& a) { return topK(in[0], a); }},
       {"Softmax", [](const Tensors& in, const Attrs& a) { return single(at::softmax(in[0], a.i("dim"))); }},
       // linear algebra and convolutions
@@ -522,6 +576,17 @@ const std::unordered_map<std::string, OpFn>& opTable() {
       {"AvgPool", avgPool},
       {"AvgPoolGrad", avgPoolGrad},
       {"FusedBatchNorm", fusedBatchNorm},
+      // scatter, einsum, search and normalisation kernels outside the zoo (tfjs-core's suite)
+      {"IndexAdd", [](const Tensors& in, const Attrs& a) { return single(indexAdd(in[0], in[1], a)); }},
+      {"IndexPut", [](const Tensors& in, const Attrs&) { return single(indexPut(in)); }},
+      {"Einsum", [](const Tensors& in, const Attrs& a) { return single(at::einsum(a.s("equation"), in)); }},
+      {"SearchSorted",
+       [](const Tensors& in, const Attrs& a) {
+         return single(at::searchsorted(in[0], in[1], false, a.s("side") == "right"));
+       }},
+      {"LRN",
+       [](const Tensors& in, const Attrs& a) { return single(in[0] * at::pow(lrnNorm(in[0], a), -a.f("beta"))); }},
+      {"LRNGrad", [](const Tensors& in, const Attrs& a) { return single(lrnGrad(in, a)); }},
       {"BatchNormTrain", batchNormTrain},
       {"BatchNormTrainGrad", batchNormTrainGrad},
   };

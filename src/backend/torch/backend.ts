@@ -13,19 +13,23 @@ import { NATIVE_DTYPES, NativeAttrs, NativeDtype, NativeInfo, NativeTensor, Torc
 
 /**
  * What the backend keeps per dataId: either values written from JS and not
- * yet needed natively (`values`, uploaded lazily), or an ATen tensor handle.
+ * yet needed natively (`values`, uploaded lazily; string tensors stay so),
+ * or an ATen tensor handle.
  */
 interface TensorData {
   handle: number;
   values?: BackendValues;
   shape: number[];
-  dtype: NativeDtype;
+  dtype: StoredDtype;
   refCount: number;
 }
 
-function checkDtype(dtype: DataType): NativeDtype {
-  if ((NATIVE_DTYPES as readonly string[]).includes(dtype)) return dtype as NativeDtype;
-  throw new Error(`the torch backend does not support dtype '${dtype}' (float32, int32 and bool only)`);
+/** Dtypes the backend stores: ATen's three, and strings kept in JS. */
+type StoredDtype = NativeDtype | 'string';
+
+function checkDtype(dtype: DataType): StoredDtype {
+  if (dtype === 'string' || (NATIVE_DTYPES as readonly string[]).includes(dtype)) return dtype as StoredDtype;
+  throw new Error(`the torch backend does not support dtype '${dtype}' (float32, int32, bool and string only)`);
 }
 
 /** Typed array of the exact dtype the addon copies from. */
@@ -132,6 +136,7 @@ export class TorchBackend extends KernelBackend {
   handle(info: TensorInfo): number {
     const d = this.data.get(info.dataId);
     if (d.handle === 0) {
+      if (d.dtype === 'string') throw new Error('torch backend: string tensors stay in JS and have no ATen tensor');
       d.handle = this.binding.create(toTypedArray(d.values as BackendValues, d.dtype), d.shape, d.dtype);
       d.values = undefined;
     }

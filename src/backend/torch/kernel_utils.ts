@@ -9,6 +9,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import { NativeAttrs } from './binding';
 import { TorchBackend } from './backend';
+import { runOnCpu } from './cpu_fallback';
 
 export const BACKEND_NAME = 'torch';
 
@@ -19,13 +20,29 @@ export const BACKEND_NAME = 'torch';
  */
 type Defined<I> = { [K in keyof I]-?: Exclude<I[K], undefined> };
 
-/** A KernelConfig for the torch backend from a function of (inputs, backend, attrs). */
+function hasStringInput(inputs: NamedTensorInfoMap): boolean {
+  return Object.values(inputs).some((t) => t?.dtype === 'string');
+}
+
+/**
+ * A KernelConfig for the torch backend from a function of (inputs, backend,
+ * attrs). String tensors live in JS (ATen has no string dtype), so a kernel
+ * given one runs tfjs's cpu kernel of the same name on them.
+ */
 export function torchKernel<I = NamedTensorInfoMap, A = NamedAttrMap>(
   kernelName: string,
   run: (inputs: Defined<I>, backend: TorchBackend, attrs: A) => TensorInfo | TensorInfo[],
 ): KernelConfig {
   const kernelFunc = (({ inputs, backend, attrs }) =>
-    run(inputs as unknown as Defined<I>, backend as TorchBackend, attrs as unknown as A)) as KernelFunc;
+    hasStringInput(inputs)
+      ? runOnCpu(kernelName, inputs, backend as TorchBackend, attrs)
+      : run(inputs as unknown as Defined<I>, backend as TorchBackend, attrs as unknown as A)) as KernelFunc;
+  return { kernelName, backendName: BACKEND_NAME, kernelFunc };
+}
+
+/** A kernel that always runs host-side on tfjs's cpu kernel (see cpu_fallback.ts for which and why). */
+export function cpuKernel(kernelName: string): KernelConfig {
+  const kernelFunc = (({ inputs, backend, attrs }) => runOnCpu(kernelName, inputs, backend as TorchBackend, attrs)) as KernelFunc;
   return { kernelName, backendName: BACKEND_NAME, kernelFunc };
 }
 

@@ -116,6 +116,46 @@ import { transposeConfig } from './kernels/Transpose';
 import { unpackConfig } from './kernels/Unpack';
 import { zerosLikeConfig } from './kernels/ZerosLike';
 import { fusedMatMulConfig } from './kernels/_FusedMatMul';
+import { stringNGramsConfig } from './kernels/StringNGrams';
+import { stringSplitConfig } from './kernels/StringSplit';
+import { stringToHashBucketFastConfig } from './kernels/StringToHashBucketFast';
+import { staticRegexReplaceConfig } from './kernels/StaticRegexReplace';
+import { sparseFillEmptyRowsConfig } from './kernels/SparseFillEmptyRows';
+import { sparseReshapeConfig } from './kernels/SparseReshape';
+import { sparseSegmentMeanConfig } from './kernels/SparseSegmentMean';
+import { sparseSegmentSumConfig } from './kernels/SparseSegmentSum';
+import { sparseToDenseConfig } from './kernels/SparseToDense';
+import { raggedGatherConfig } from './kernels/RaggedGather';
+import { raggedRangeConfig } from './kernels/RaggedRange';
+import { raggedTensorToTensorConfig } from './kernels/RaggedTensorToTensor';
+import { nonMaxSuppressionV3Config } from './kernels/NonMaxSuppressionV3';
+import { nonMaxSuppressionV4Config } from './kernels/NonMaxSuppressionV4';
+import { nonMaxSuppressionV5Config } from './kernels/NonMaxSuppressionV5';
+import { uniqueConfig } from './kernels/Unique';
+import { bincountConfig } from './kernels/Bincount';
+import { denseBincountConfig } from './kernels/DenseBincount';
+import { multinomialConfig } from './kernels/Multinomial';
+import { broadcastArgsConfig } from './kernels/BroadcastArgs';
+import { linSpaceConfig } from './kernels/LinSpace';
+import { einsumConfig } from './kernels/Einsum';
+import { searchSortedConfig } from './kernels/SearchSorted';
+import { lrnConfig } from './kernels/LRN';
+import { lrnGradConfig } from './kernels/LRNGrad';
+import { bitwiseAndConfig } from './kernels/BitwiseAnd';
+import { unsortedSegmentSumConfig } from './kernels/UnsortedSegmentSum';
+import { gatherNdConfig } from './kernels/GatherNd';
+import { scatterNdConfig } from './kernels/ScatterNd';
+import { tensorScatterUpdateConfig } from './kernels/TensorScatterUpdate';
+import { diagConfig } from './kernels/Diag';
+import { flipLeftRightConfig } from './kernels/FlipLeftRight';
+import { depthToSpaceConfig } from './kernels/DepthToSpace';
+import { mirrorPadConfig } from './kernels/MirrorPad';
+import { spaceToBatchNDConfig } from './kernels/SpaceToBatchND';
+import { batchToSpaceNDConfig } from './kernels/BatchToSpaceND';
+import { resizeBilinearConfig } from './kernels/ResizeBilinear';
+import { resizeBilinearGradConfig } from './kernels/ResizeBilinearGrad';
+import { resizeNearestNeighborConfig } from './kernels/ResizeNearestNeighbor';
+import { resizeNearestNeighborGradConfig } from './kernels/ResizeNearestNeighborGrad';
 
 /** Every kernel of the torch backend; add a kernel by adding its file and its config here. */
 export const KERNEL_CONFIGS: readonly KernelConfig[] = [
@@ -236,6 +276,47 @@ export const KERNEL_CONFIGS: readonly KernelConfig[] = [
   unpackConfig,
   zerosLikeConfig,
   fusedMatMulConfig,
+  // outside the zoo's path: for tfjs-core's own suite (and users' other models)
+  stringNGramsConfig,
+  stringSplitConfig,
+  stringToHashBucketFastConfig,
+  staticRegexReplaceConfig,
+  sparseFillEmptyRowsConfig,
+  sparseReshapeConfig,
+  sparseSegmentMeanConfig,
+  sparseSegmentSumConfig,
+  sparseToDenseConfig,
+  raggedGatherConfig,
+  raggedRangeConfig,
+  raggedTensorToTensorConfig,
+  nonMaxSuppressionV3Config,
+  nonMaxSuppressionV4Config,
+  nonMaxSuppressionV5Config,
+  uniqueConfig,
+  bincountConfig,
+  denseBincountConfig,
+  multinomialConfig,
+  broadcastArgsConfig,
+  linSpaceConfig,
+  einsumConfig,
+  searchSortedConfig,
+  lrnConfig,
+  lrnGradConfig,
+  bitwiseAndConfig,
+  unsortedSegmentSumConfig,
+  gatherNdConfig,
+  scatterNdConfig,
+  tensorScatterUpdateConfig,
+  diagConfig,
+  flipLeftRightConfig,
+  depthToSpaceConfig,
+  mirrorPadConfig,
+  spaceToBatchNDConfig,
+  batchToSpaceNDConfig,
+  resizeBilinearConfig,
+  resizeBilinearGradConfig,
+  resizeNearestNeighborConfig,
+  resizeNearestNeighborGradConfig,
 ];
 
 export function registerAllKernels(): void {
