@@ -16,6 +16,19 @@ function hostBackend(): MathBackendCPU {
   return host;
 }
 
+type InputTree = TensorInfo | undefined | InputTree[] | { [name: string]: InputTree };
+
+function isTensorInfo(x: InputTree): x is TensorInfo {
+  return x !== undefined && !Array.isArray(x) && 'dataId' in x && 'shape' in x;
+}
+
+function copyInputs(tree: InputTree, copy: (t: TensorInfo) => TensorInfo): InputTree {
+  if (tree === undefined) return undefined;
+  if (isTensorInfo(tree)) return copy(tree);
+  if (Array.isArray(tree)) return tree.map((t) => copyInputs(t, copy));
+  return Object.fromEntries(Object.entries(tree).map(([name, t]) => [name, copyInputs(t, copy)]));
+}
+
 /** Runs tfjs's cpu kernel `kernelName` on copies of the inputs; returns torch tensors. */
 export function runOnCpu(
   kernelName: string,
@@ -26,10 +39,13 @@ export function runOnCpu(
   const config = getKernel(kernelName, 'cpu');
   if (config === undefined) throw new Error(`torch backend: no host-side (tfjs cpu) kernel '${kernelName}'`);
   const cpu = hostBackend();
-  const hostInputs: NamedTensorInfoMap = {};
-  for (const [name, t] of Object.entries(inputs)) {
-    if (t !== undefined) hostInputs[name] = { ...t, dataId: cpu.write(backend.readSync(t.dataId), t.shape, t.dtype) };
-  }
+  const copied: TensorInfo[] = [];
+  const copy = (t: TensorInfo): TensorInfo => {
+    copied.push({ ...t, dataId: cpu.write(backend.readSync(t.dataId), t.shape, t.dtype) });
+    return copied[copied.length - 1];
+  };
+  // Inputs come as a map (some entries lists of tensors, e.g. ragged splits) or as a list (Concat, Pack).
+  const hostInputs = copyInputs(inputs as InputTree, copy) as NamedTensorInfoMap;
   const hostOutputs: TensorInfo[] = [];
   try {
     const out = config.kernelFunc({ inputs: hostInputs, backend: cpu, attrs });
@@ -38,8 +54,6 @@ export function runOnCpu(
     const results = hostOutputs.map((o) => backend.makeTensorInfo(o.shape, o.dtype, cpu.readSync(o.dataId)));
     return Array.isArray(out) ? results : results[0];
   } finally {
-    for (const t of [...Object.values(hostInputs), ...hostOutputs]) {
-      if (t !== undefined) cpu.disposeData(t.dataId, true);
-    }
+    for (const t of [...copied, ...hostOutputs]) cpu.disposeData(t.dataId, true);
   }
 }

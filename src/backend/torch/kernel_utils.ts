@@ -21,7 +21,7 @@ export const BACKEND_NAME = 'torch';
 type Defined<I> = { [K in keyof I]-?: Exclude<I[K], undefined> };
 
 function hasStringInput(inputs: NamedTensorInfoMap): boolean {
-  return Object.values(inputs).some((t) => t?.dtype === 'string');
+  return Object.values(inputs).some((t) => (Array.isArray(t) ? t.some((u) => u?.dtype === 'string') : t?.dtype === 'string'));
 }
 
 /**
@@ -124,21 +124,30 @@ export interface PoolParams {
   dimRoundingMode?: Rounding;
 }
 
-/** Native pooling attributes; `ceil` when tfjs's output size needs a partial last window. */
+function poolInfo(xShape: number[], p: PoolParams): backend_util.Conv2DInfo {
+  return backend_util.computePool2DInfo(xShape as [number, number, number, number], p.filterSize, p.strides, 1, p.pad, p.dimRoundingMode);
+}
+
+/**
+ * Native pooling attributes. tfjs's output size (rounding modes, numeric
+ * pads) may need windows past the padded input, even wholly in the padding;
+ * the bottom/right pad grows to cover them, so ATen's floor-mode size is tfjs's.
+ */
 export function poolAttrs(xShape: number[], p: PoolParams): NativeAttrs {
-  const info = backend_util.computePool2DInfo(
-    xShape as [number, number, number, number],
-    p.filterSize,
-    p.strides,
-    1,
-    p.pad,
-    p.dimRoundingMode,
-  );
+  const info = poolInfo(xShape, p);
   const pad = info.padInfo;
-  const floorOut = (size: number, before: number, after: number, k: number, s: number) =>
-    Math.floor((size + before + after - k) / s) + 1;
-  const ceil =
-    info.outHeight > floorOut(info.inHeight, pad.top, pad.bottom, info.filterHeight, info.strideHeight) ||
-    info.outWidth > floorOut(info.inWidth, pad.left, pad.right, info.filterWidth, info.strideWidth);
-  return { ...windowAttrs(info), filterSize: [info.filterHeight, info.filterWidth], ceil };
+  const after = (size: number, before: number, given: number, out: number, k: number, s: number) =>
+    Math.max(given, (out - 1) * s + k - size - before);
+  const bottom = after(info.inHeight, pad.top, pad.bottom, info.outHeight, info.filterHeight, info.strideHeight);
+  const right = after(info.inWidth, pad.left, pad.right, info.outWidth, info.filterWidth, info.strideWidth);
+  return { ...windowAttrs(info), pads: [pad.top, bottom, pad.left, right], filterSize: [info.filterHeight, info.filterWidth] };
+}
+
+/**
+ * tfjs's backends return a 1x1 pool whose output shape equals its input's
+ * as the input itself, whatever the stride and padding; so does this one.
+ */
+export function poolIsIdentity(xShape: number[], p: PoolParams): boolean {
+  const info = poolInfo(xShape, p);
+  return info.filterHeight === 1 && info.filterWidth === 1 && util.arraysEqual(info.inShape, info.outShape);
 }

@@ -54,6 +54,11 @@ export class Scope {
     return this.reshape(rows, [-1]);
   }
 
+  /** scatterND's index tuples as [n, depth]: a rank-1 `indices` holds n one-element tuples. */
+  scatterTuples(indices: TensorInfo): TensorInfo {
+    return indices.shape.length === 1 ? this.reshape(indices, [indices.shape[0], 1]) : indices;
+  }
+
   private track(t: TensorInfo): TensorInfo {
     this.temps.push(t);
     return t;

@@ -1,6 +1,8 @@
 import { MaxPool, MaxPoolAttrs, MaxPoolInputs } from '@tensorflow/tfjs-core';
-import { poolAttrs, torchKernel } from '../kernel_utils';
+import { poolAttrs, poolIsIdentity, torchKernel } from '../kernel_utils';
 
 export const maxPoolConfig = torchKernel<MaxPoolInputs, MaxPoolAttrs>(MaxPool, ({ x }, backend, attrs) =>
-  backend.execute1(MaxPool, [x], poolAttrs(x.shape, attrs)),
+  poolIsIdentity(x.shape, attrs)
+    ? backend.execute1('Reshape', [x], { shape: x.shape })
+    : backend.execute1(MaxPool, [x], poolAttrs(x.shape, attrs)),
 );

@@ -5,13 +5,12 @@ export const stridedSliceConfig = torchKernel<StridedSliceInputs, StridedSliceAt
   const info = slice_util.sliceInfo(
     x.shape, a.begin, a.end, a.strides, a.beginMask, a.endMask, a.ellipsisMask, a.newAxisMask, a.shrinkAxisMask,
   );
-  if (info.finalShapeSparse.length !== x.shape.length) {
-    throw new Error(`torch backend: StridedSlice with ${info.finalShapeSparse.length} sparse dims on a rank-${x.shape.length} input`);
-  }
+  // Per input axis (shrunk axes have size 1; new axes only appear in finalShape).
+  const sizes = slice_util.computeOutShape(info.begin, info.end, info.strides).map((n) => Math.max(n, 0));
   return backend.execute1(StridedSlice, [x], {
     begin: info.begin,
     strides: info.strides,
-    sizes: info.finalShapeSparse,
+    sizes,
     finalShape: info.finalShape,
   });
 });
