@@ -3,6 +3,7 @@
  * paper's figure and ours side by side. Pure functions from rows to rows and
  * text, so `dresnet tables` can regenerate everything from the CSVs alone.
  */
+import { claimsMarkdown, checkClaims } from './claims';
 import { CsvRow, toCsv } from './csv';
 import { PAPER_ABLATION, PAPER_TABLE3, PAPER_TABLE4, PaperTableId } from './paper';
 
@@ -118,7 +119,8 @@ export function buildTableRows(spec: TableSpec, sizes: readonly SizeRow[], folds
   const refTop1 = spec.reference === undefined ? undefined : top1Of(spec.reference);
   return sizes.map((size, i) => {
     const top1 = top1Of(size.id);
-    const base: CsvRow = { ...sizeCsvRow(size), folds: top1?.n ?? 0, ...runtimeCells(folds, size.id) };
+    // `paper` is not a table.csv column: it lets the claim checks find the paper's rows.
+    const base: CsvRow = { ...sizeCsvRow(size), paper: size.paper, folds: top1?.n ?? 0, ...runtimeCells(folds, size.id) };
     const diffToRef = top1 && refTop1 ? round(top1.mean - refTop1.mean, 2) : undefined;
     switch (spec.layout) {
       case 'table3': {
@@ -273,6 +275,10 @@ export function tableMarkdown(spec: TableSpec, rows: readonly CsvRow[], ctx: Run
     '## Size, compute, memory and speed (ours)',
     '',
     detailTable(rows),
+    '',
+    "## The paper's claims on our runs",
+    '',
+    claimsMarkdown(checkClaims(spec.layout, rows)),
     ...figures.flatMap((f) => ['', `![${f}](${f})`]),
     '',
   ].join('\n');

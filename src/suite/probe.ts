@@ -16,9 +16,8 @@ import { trainStep } from '../train/step';
 import { ProbeRequest, ProbeResult } from './runner';
 
 const MB = 1e6;
-/** Timing budget per measurement: at least MIN_REPEATS runs, then stop at MAX_REPEATS or after BUDGET_MS. */
-const WARMUP = 3;
-const MIN_REPEATS = 5;
+/** Timing per measurement: warm-up, then at least minRepeats runs, stopping at MAX_REPEATS or after BUDGET_MS. */
+const DEFAULT_TIMING = { warmup: 3, minRepeats: 5 };
 const MAX_REPEATS = 30;
 const BUDGET_MS = 5000;
 
@@ -34,16 +33,23 @@ function peakRssMB(): number {
 }
 
 /** Times `fn` after warm-up; returns the median in ms. */
-function timeMedian(fn: () => void): number {
-  for (let i = 0; i < WARMUP; i++) fn();
+function timeMedian(fn: () => void, timing: { warmup: number; minRepeats: number }): number {
+  for (let i = 0; i < timing.warmup; i++) fn();
   const times: number[] = [];
   const start = performance.now();
-  while (times.length < MIN_REPEATS || (times.length < MAX_REPEATS && performance.now() - start < BUDGET_MS)) {
+  while (times.length < timing.minRepeats || (times.length < MAX_REPEATS && performance.now() - start < BUDGET_MS)) {
     const t0 = performance.now();
     fn();
     times.push(performance.now() - t0);
   }
   return median(times);
+}
+
+/** Peak bytes held by all tensors (weights included) while `fn` runs. */
+async function peakTensorBytes(fn: () => void): Promise<number> {
+  // tf.profile returns the engine's one live profile object: read it before the next profile overwrites it.
+  const profile = await tf.profile(() => { fn(); });
+  return profile.peakBytes;
 }
 
 /** Runs in the child: batch-1 inference first (its RSS peak is read before any training allocates), then training steps. */
@@ -58,8 +64,9 @@ export async function measureInProcess(req: ProbeRequest): Promise<ProbeResult> 
     y.dataSync(); // wait for the backend: latency includes reading the result
     y.dispose();
   };
-  const latency = timeMedian(infer);
-  const inferProfile = await tf.profile(() => { infer(); });
+  const timing = req.timing ?? DEFAULT_TIMING;
+  const latency = timeMedian(infer, timing);
+  const inferPeakBytes = await peakTensorBytes(infer);
   const rssInfer = peakRssMB();
 
   const n = req.train.batchSize;
@@ -69,13 +76,13 @@ export async function measureInProcess(req: ProbeRequest): Promise<ProbeResult> 
   const decayed = decayedVariables(model.trainableWeights.map((w) => w.read() as tf.Variable));
   const step = () => { trainStep(model, optimizer, lossFn, batch, decayed, req.train.optimizer.weightDecay); };
   step(); // the optimiser creates its slots on the first step: measure a steady-state step
-  const trainProfile = await tf.profile(() => { step(); });
-  const stepMs = timeMedian(step);
+  const trainPeakBytes = await peakTensorBytes(step);
+  const stepMs = timeMedian(step, { ...timing, warmup: 0 });
   return {
     peak_rss_infer_mb: round(rssInfer),
     peak_rss_train_mb: round(peakRssMB()),
-    peak_tensor_infer_mb: round(inferProfile.peakBytes / MB),
-    peak_tensor_train_mb: round(trainProfile.peakBytes / MB),
+    peak_tensor_infer_mb: round(inferPeakBytes / MB),
+    peak_tensor_train_mb: round(trainPeakBytes / MB),
     latency_ms: round(latency, 3),
     train_step_ms: round(stepMs, 1),
   };

@@ -48,6 +48,8 @@ export interface ProbeRequest {
   /** The run's batch size, loss and optimiser: the measured training step is the run's own. */
   train: RunConfig['train'];
   runtime: RunConfig['runtime'];
+  /** Timed repetitions after warm-up (default: 3 warm-up runs, then at least 5, up to 30 or 5 s). */
+  timing?: { warmup: number; minRepeats: number };
 }
 
 /** Memory and speed of one model (see probe.ts); all in MB (10^6 bytes) and milliseconds. */
@@ -74,6 +76,8 @@ export interface SuiteRunOptions {
   protocol: string;
   /** results/<suite> by default. */
   outDir: string;
+  /** Parent of the suite's run folders (default: each run config's runtime.outDir). */
+  runsRoot?: string;
   /** Only these run ids / folds (default: all). */
   runs?: readonly string[];
   folds?: readonly number[];
@@ -95,8 +99,8 @@ export function resultHash(config: RunConfig): string {
 }
 
 /** Where a fold's run folder lives: one folder per config hash, so a changed config never resumes a stale run. */
-export function foldRunsDir(config: RunConfig, suite: Suite, protocol: string, runId: string, fold: number): string {
-  return path.join(config.runtime.outDir, 'suites', suite.name, protocol, `${runId}-fold${fold}-${resultHash(config)}`);
+export function foldRunsDir(config: RunConfig, suite: Suite, protocol: string, runId: string, fold: number, runsRoot?: string): string {
+  return path.join(runsRoot ?? config.runtime.outDir, 'suites', suite.name, protocol, `${runId}-fold${fold}-${resultHash(config)}`);
 }
 
 export async function computeSizes(suite: Suite, ports: Pick<SuitePorts, 'modelStats'>): Promise<SizeRow[]> {
@@ -173,7 +177,7 @@ class SuiteRun {
       this.summary.reused.push(key);
       return undefined;
     }
-    const foldDir = foldRunsDir(resolved, this.suite, this.opts.protocol, run.id, fold);
+    const foldDir = foldRunsDir(resolved, this.suite, this.opts.protocol, run.id, fold, this.opts.runsRoot);
     const config: RunConfig = { ...resolved, runtime: { ...resolved.runtime, outDir: foldDir } };
     this.state.folds[key] = { configHash: hash, runDir: foldDir, status: 'running' };
     this.save();
