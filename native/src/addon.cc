@@ -180,6 +180,11 @@ Napi::Value SetDevice(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value SetConvLayout(const Napi::CallbackInfo& info) {
+  setConvLayout(info[0].As<Napi::String>().Utf8Value());
+  return info.Env().Undefined();
+}
+
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
@@ -189,6 +194,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("threads", at::get_num_threads());
   o.Set("device", g_device.str());
   o.Set("parallelInfo", at::get_parallel_info());
+  o.Set("convLayout", convLayout());
   return o;
 }
 
@@ -216,6 +222,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("numHandles", Napi::Function::New(env, guarded<NumHandles>));
   exports.Set("setThreads", Napi::Function::New(env, guarded<SetThreads>));
   exports.Set("setDevice", Napi::Function::New(env, guarded<SetDevice>));
+  exports.Set("setConvLayout", Napi::Function::New(env, guarded<SetConvLayout>));
   exports.Set("info", Napi::Function::New(env, guarded<Info>));
   return exports;
 }

@@ -50,8 +50,17 @@ at::ScalarType scalarType(const std::string& dtype) {
 // A contiguous NHWC tensor viewed as NCHW is exactly a channels-last tensor.
 at::Tensor nchw(const at::Tensor& x) { return x.permute({0, 3, 1, 2}); }
 at::Tensor nhwc(const at::Tensor& y) { return y.permute({0, 2, 3, 1}).contiguous(); }
+
+// Memory format convolutions run in. Channels-last needs no layout copies,
+// but in some libtorch builds (Debian's 1.13 CPU build: ResNet-50 inference
+// 3x slower than NCHW, in PyTorch too) ATen's NCHW kernels are much faster, and
+// two copies per conv cost far less than that. Set from JS (setConvLayout).
+at::MemoryFormat g_conv_format = at::MemoryFormat::Contiguous;
+
+// An NHWC tensor as an NCHW tensor in the convolution memory format.
+at::Tensor convIn(const at::Tensor& x) { return nchw(x).contiguous(g_conv_format); }
 // tfjs filter [kh, kw, in, out] <-> ATen weight [out, in, kh, kw].
-at::Tensor torchWeight(const at::Tensor& f) { return f.permute({3, 2, 0, 1}).contiguous(at::MemoryFormat::ChannelsLast); }
+at::Tensor torchWeight(const at::Tensor& f) { return f.permute({3, 2, 0, 1}); }
 at::Tensor tfjsFilter(const at::Tensor& w) { return w.permute({2, 3, 1, 0}).contiguous(); }
 // tfjs depthwise filter [kh, kw, in, mult] <-> ATen grouped weight [in*mult, 1, kh, kw].
 at::Tensor depthwiseWeight(const at::Tensor& f) {
@@ -63,7 +72,6 @@ at::Tensor depthwiseWeight(const at::Tensor& f) {
 struct Window {
   std::vector<int64_t> kernel{1, 1}, stride, dilation{1, 1}, pads;
   int64_t groups = 1;
-  bool ceil = false;
 
   static Window from(const Attrs& a) {
     Window w;
@@ -72,7 +80,6 @@ struct Window {
     if (a.has("dilations")) w.dilation = a.ints("dilations");
     w.pads = a.ints("pads");
     if (a.has("groups")) w.groups = a.i("groups");
-    if (a.has("ceil")) w.ceil = a.b("ceil");
     return w;
   }
   bool symmetric() const { return pads[0] == pads[1] && pads[2] == pads[3]; }
@@ -95,6 +102,9 @@ std::vector<int64_t> paddedNCHWShape(const std::vector<int64_t>& nhwcShape, cons
 at::Tensor emptyChannelsLast(const std::vector<int64_t>& shape, const at::Tensor& like) {
   return at::empty(shape, like.options().memory_format(at::MemoryFormat::ChannelsLast));
 }
+at::Tensor emptyConv(const std::vector<int64_t>& shape, const at::Tensor& like) {
+  return at::empty(shape, like.options().memory_format(g_conv_format));
+}
 
 // ------------------------------------------------------------- convolution
 
@@ -103,7 +113,7 @@ at::Tensor emptyChannelsLast(const std::vector<int64_t>& shape, const at::Tensor
 at::Tensor convForward(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, const Window& w) {
   bool sym = w.symmetric();
   at::Tensor input = sym ? x : padNHWC(x, w.pads, 0);
-  at::Tensor y = at::convolution(nchw(input), weight, bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt, w.stride,
+  at::Tensor y = at::convolution(convIn(input), weight, bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt, w.stride,
                                  sym ? w.padding() : Window::none(), w.dilation, false, {0, 0}, w.groups);
   return nhwc(y);
 }
@@ -112,8 +122,8 @@ at::Tensor convBackpropInput(const at::Tensor& dy, const at::Tensor& weight, con
                              const Window& w) {
   bool sym = w.symmetric();
   std::vector<int64_t> noPad{0, 0, 0, 0};
-  at::Tensor inputLike = emptyChannelsLast(paddedNCHWShape(inputShape, sym ? noPad : w.pads), dy);
-  auto grads = at::convolution_backward(nchw(dy), inputLike, weight, c10::nullopt, w.stride, sym ? w.padding() : Window::none(),
+  at::Tensor inputLike = emptyConv(paddedNCHWShape(inputShape, sym ? noPad : w.pads), dy);
+  auto grads = at::convolution_backward(convIn(dy), inputLike, weight, c10::nullopt, w.stride, sym ? w.padding() : Window::none(),
                                         w.dilation, false, {0, 0}, w.groups, {true, false, false});
   at::Tensor dx = nhwc(std::get<0>(grads));
   return sym ? dx : cropNHWC(dx, w.pads);
@@ -124,8 +134,8 @@ at::Tensor convBackpropWeight(const at::Tensor& x, const at::Tensor& dy, const s
                               const Window& w) {
   bool sym = w.symmetric();
   at::Tensor input = sym ? x : padNHWC(x, w.pads, 0);
-  at::Tensor weightLike = at::empty(weightShape, x.options());
-  auto grads = at::convolution_backward(nchw(dy), nchw(input), weightLike, c10::nullopt, w.stride,
+  at::Tensor weightLike = emptyConv(weightShape, x);
+  auto grads = at::convolution_backward(convIn(dy), convIn(input), weightLike, c10::nullopt, w.stride,
                                         sym ? w.padding() : Window::none(), w.dilation, false, {0, 0}, w.groups,
                                         {false, true, false});
   return std::get<1>(grads);
@@ -171,7 +181,7 @@ std::vector<int64_t> maxPoolPadding(const Window& w) { return w.poolPaddingOk() 
 
 Tensors maxPool(const Tensors& in, const Attrs& a) {
   Window w = Window::from(a);
-  at::Tensor y = at::max_pool2d(nchw(maxPoolInput(in[0], w)), w.kernel, w.stride, maxPoolPadding(w), {1, 1}, w.ceil);
+  at::Tensor y = at::max_pool2d(nchw(maxPoolInput(in[0], w)), w.kernel, w.stride, maxPoolPadding(w), {1, 1}, false);
   return {nhwc(y)};
 }
 
@@ -179,25 +189,25 @@ Tensors maxPool(const Tensors& in, const Attrs& a) {
 Tensors maxPoolGrad(const Tensors& in, const Attrs& a) {
   Window w = Window::from(a);
   at::Tensor input = nchw(maxPoolInput(in[1], w));
-  auto pooled = at::max_pool2d_with_indices(input, w.kernel, w.stride, maxPoolPadding(w), {1, 1}, w.ceil);
+  auto pooled = at::max_pool2d_with_indices(input, w.kernel, w.stride, maxPoolPadding(w), {1, 1}, false);
   at::Tensor dx = nhwc(at::max_pool2d_with_indices_backward(nchw(in[0]), input, w.kernel, w.stride, maxPoolPadding(w), {1, 1},
-                                                            w.ceil, std::get<1>(pooled)));
+                                                                         false, std::get<1>(pooled)));
   return {w.poolPaddingOk() ? dx : cropNHWC(dx, w.pads)};
 }
 
 // Number of real (unpadded) inputs under each window, for asymmetric padding.
 at::Tensor avgPoolCounts(const at::Tensor& x, const Window& w) {
   at::Tensor ones = padNHWC(at::ones({1, x.size(1), x.size(2), 1}, x.options()), w.pads, 0);
-  return nhwc(at::avg_pool2d(nchw(ones), w.kernel, w.stride, {0, 0}, w.ceil, true, 1));
+  return nhwc(at::avg_pool2d(nchw(ones), w.kernel, w.stride, {0, 0}, false, true, 1));
 }
 
 Tensors avgPool(const Tensors& in, const Attrs& a) {
   Window w = Window::from(a);
   const at::Tensor& x = in[0];
   if (w.poolPaddingOk()) {
-    return {nhwc(at::avg_pool2d(nchw(x), w.kernel, w.stride, w.padding(), w.ceil, false, c10::nullopt))};
+    return {nhwc(at::avg_pool2d(nchw(x), w.kernel, w.stride, w.padding(), false, false, c10::nullopt))};
   }
-  at::Tensor sums = nhwc(at::avg_pool2d(nchw(padNHWC(x, w.pads, 0)), w.kernel, w.stride, {0, 0}, w.ceil, true, 1));
+  at::Tensor sums = nhwc(at::avg_pool2d(nchw(padNHWC(x, w.pads, 0)), w.kernel, w.stride, {0, 0}, false, true, 1));
   return {sums / avgPoolCounts(x, w)};
 }
 
@@ -209,9 +219,134 @@ Tensors avgPoolGrad(const Tensors& in, const Attrs& a) {
   const at::Tensor &dy = in[0], &x = in[1];
   std::vector<int64_t> xShape(x.sizes().begin(), x.sizes().end());
   at::Tensor like = emptyChannelsLast(paddedNCHWShape(xShape, w.pads), dy);
-  at::Tensor dx = nhwc(at::avg_pool2d_backward(nchw(dy), like, w.kernel, w.stride, {0, 0}, w.ceil, true,
+  at::Tensor dx = nhwc(at::avg_pool2d_backward(nchw(dy), like, w.kernel, w.stride, {0, 0}, false, true,
                                                w.kernel[0] * w.kernel[1]));
   return {cropNHWC(dx, w.pads)};
+}
+
+// tfjs maxPoolWithArgmax: the max and the flat NHWC position of each max,
+// ((b * H + y) * W + x) * C + c, the batch term only with includeBatchInIndex.
+Tensors maxPoolWithArgmax(const Tensors& in, const Attrs& a) {
+  Window w = Window::from(a);
+  const at::Tensor& x = in[0];
+  int64_t height = x.size(1), width = x.size(2), channels = x.size(3);
+  at::Tensor padded = padNHWC(maxPoolInput(x, w), w.pads, -std::numeric_limits<double>::infinity());
+  auto pooled = at::max_pool2d_with_indices(nchw(padded), w.kernel, w.stride, {0, 0}, {1, 1}, false);
+  at::Tensor index = nhwc(std::get<1>(pooled));  // padded-plane positions hp * Wp + wp
+  int64_t paddedWidth = padded.size(2);
+  at::Tensor row = at::div(index, paddedWidth, "floor") - w.pads[0];
+  at::Tensor col = at::remainder(index, paddedWidth) - w.pads[2];
+  at::Tensor channel = at::arange(channels, index.options());
+  at::Tensor position = (row * width + col) * channels + channel;
+  if (a.b("includeBatchInIndex")) {
+    position = position + at::arange(x.size(0), index.options()).reshape({-1, 1, 1, 1}) * (height * width * channels);
+  }
+  return {nhwc(std::get<0>(pooled)), position};
+}
+
+// ------------------------------------------------------------ 3-D (NDHWC)
+
+// Contiguous NDHWC viewed as NCDHW is a channels-last-3d tensor, as in 2-D.
+at::Tensor ncdhw(const at::Tensor& x) { return x.permute({0, 4, 1, 2, 3}); }
+at::Tensor ndhwc(const at::Tensor& y) { return y.permute({0, 2, 3, 4, 1}).contiguous(); }
+// tfjs filter [kd, kh, kw, in, out] <-> ATen weight [out, in, kd, kh, kw].
+at::Tensor torchWeight3d(const at::Tensor& f) { return f.permute({4, 3, 0, 1, 2}).contiguous(); }
+at::Tensor tfjsFilter3d(const at::Tensor& w) { return w.permute({2, 3, 4, 1, 0}).contiguous(); }
+
+// 3-D window, pads = [front, back, top, bottom, left, right] from tfjs; the
+// 3-D kernels are outside the zoo, so padding is always explicit.
+struct Window3d {
+  std::vector<int64_t> kernel{1, 1, 1}, stride, dilation{1, 1, 1}, pads;
+  static Window3d from(const Attrs& a) {
+    Window3d w;
+    if (a.has("filterSize")) w.kernel = a.ints("filterSize");
+    w.stride = a.ints("strides");
+    if (a.has("dilations")) w.dilation = a.ints("dilations");
+    w.pads = a.ints("pads");
+    return w;
+  }
+  at::Tensor pad(const at::Tensor& x, double value) const {
+    return at::constant_pad_nd(x, {0, 0, pads[4], pads[5], pads[2], pads[3], pads[0], pads[1]}, value);
+  }
+  at::Tensor crop(const at::Tensor& x) const {
+    return x.slice(1, pads[0], x.size(1) - pads[1]).slice(2, pads[2], x.size(2) - pads[3]).slice(3, pads[4], x.size(3) - pads[5]).contiguous();
+  }
+  // NCDHW shape of the padded NDHWC input shape.
+  std::vector<int64_t> paddedShape(const std::vector<int64_t>& s) const {
+    return {s[0], s[4], s[1] + pads[0] + pads[1], s[2] + pads[2] + pads[3], s[3] + pads[4] + pads[5]};
+  }
+};
+const std::vector<int64_t> kNoPad3d{0, 0, 0};
+
+std::vector<int64_t> shapeOf(const at::Tensor& t) { return std::vector<int64_t>(t.sizes().begin(), t.sizes().end()); }
+
+Tensors conv3d(const Tensors& in, const Attrs& a) {
+  Window3d w = Window3d::from(a);
+  at::Tensor y = at::convolution(ncdhw(w.pad(in[0], 0)), torchWeight3d(in[1]), c10::nullopt, w.stride, kNoPad3d, w.dilation,
+                                 false, kNoPad3d, 1);
+  return {ndhwc(y)};
+}
+
+// inputs: dy, filter; attrs inputShape (NDHWC).
+Tensors conv3dBackpropInput(const Tensors& in, const Attrs& a) {
+  Window3d w = Window3d::from(a);
+  at::Tensor inputLike = at::empty(w.paddedShape(a.ints("inputShape")), in[0].options());
+  auto grads = at::convolution_backward(ncdhw(in[0]), inputLike, torchWeight3d(in[1]), c10::nullopt, w.stride, kNoPad3d,
+                                        w.dilation, false, kNoPad3d, 1, {true, false, false});
+  return {w.crop(ndhwc(std::get<0>(grads)))};
+}
+
+// inputs: x, dy; attrs filterShape [kd, kh, kw, in, out].
+Tensors conv3dBackpropFilter(const Tensors& in, const Attrs& a) {
+  Window3d w = Window3d::from(a);
+  auto f = a.ints("filterShape");
+  at::Tensor weightLike = at::empty({f[4], f[3], f[0], f[1], f[2]}, in[0].options());
+  auto grads = at::convolution_backward(ncdhw(in[1]), ncdhw(w.pad(in[0], 0)), weightLike, c10::nullopt, w.stride, kNoPad3d,
+                                        w.dilation, false, kNoPad3d, 1, {false, true, false});
+  return {tfjsFilter3d(std::get<1>(grads))};
+}
+
+// NaNs skipped and padding never the max, as in 2-D.
+at::Tensor maxPool3dInput(const at::Tensor& x, const Window3d& w) {
+  const double lowest = -std::numeric_limits<double>::infinity();
+  return w.pad(x.masked_fill(at::isnan(x), lowest), lowest);
+}
+
+Tensors maxPool3d(const Tensors& in, const Attrs& a) {
+  Window3d w = Window3d::from(a);
+  return {ndhwc(at::max_pool3d(ncdhw(maxPool3dInput(in[0], w)), w.kernel, w.stride, kNoPad3d, {1, 1, 1}, false))};
+}
+
+// inputs: dy, x (the forward input). Recomputes the argmax positions.
+Tensors maxPool3dGrad(const Tensors& in, const Attrs& a) {
+  Window3d w = Window3d::from(a);
+  at::Tensor input = ncdhw(maxPool3dInput(in[1], w));
+  auto pooled = at::max_pool3d_with_indices(input, w.kernel, w.stride, kNoPad3d, {1, 1, 1}, false);
+  at::Tensor dx = at::max_pool3d_with_indices_backward(ncdhw(in[0]), input, w.kernel, w.stride, kNoPad3d, {1, 1, 1}, false,
+                                                       std::get<1>(pooled));
+  return {w.crop(ndhwc(dx))};
+}
+
+// Averages over the real (unpadded) inputs under each window, as tfjs does.
+Tensors avgPool3d(const Tensors& in, const Attrs& a) {
+  Window3d w = Window3d::from(a);
+  const at::Tensor& x = in[0];
+  auto windowSums = [&](const at::Tensor& t) {
+    return ndhwc(at::avg_pool3d(ncdhw(w.pad(t, 0)), w.kernel, w.stride, kNoPad3d, false, true, 1));
+  };
+  at::Tensor ones = at::ones({1, x.size(1), x.size(2), x.size(3), 1}, x.options());
+  return {windowSums(x) / windowSums(ones)};
+}
+
+// inputs: dy, x. tfjs's gradient spreads each dy over its window with a
+// constant 1/window, as in AvgPoolGrad.
+Tensors avgPool3dGrad(const Tensors& in, const Attrs& a) {
+  Window3d w = Window3d::from(a);
+  const at::Tensor &dy = in[0], &x = in[1];
+  at::Tensor like = at::empty(w.paddedShape(shapeOf(x)), dy.options());
+  int64_t window = w.kernel[0] * w.kernel[1] * w.kernel[2];
+  at::Tensor dx = at::avg_pool3d_backward(ncdhw(dy), like, w.kernel, w.stride, kNoPad3d, false, true, window);
+  return {w.crop(ndhwc(dx))};
 }
 
 // ------------------------------------------------------------ batch norm
@@ -233,12 +368,14 @@ Tensors batchNormTrainGrad(const Tensors& in, const Attrs& a) {
   return {bnOut(std::get<0>(r)), std::get<1>(r), std::get<2>(r)};
 }
 
-// inputs: x, mean, variance, offset?, scale? (tfjs FusedBatchNorm, inference form)
+// inputs: x, mean, variance, offset?, scale? (tfjs FusedBatchNorm, inference
+// form), folded into y = x * a + b so that x is read once.
 Tensors fusedBatchNorm(const Tensors& in, const Attrs& a) {
-  at::Tensor y = (in[0] - in[1]) * at::rsqrt(in[2] + a.f("varianceEpsilon"));
-  if (in[4].defined()) y = y * in[4];
-  if (in[3].defined()) y = y + in[3];
-  return {y};
+  at::Tensor mul = at::rsqrt(in[2] + a.f("varianceEpsilon"));
+  if (in[4].defined()) mul = mul * in[4];
+  at::Tensor add = -in[1] * mul;
+  if (in[3].defined()) add = add + in[3];
+  return {at::addcmul(add, in[0], mul)};
 }
 
 // ----------------------------------------------------------- reductions
@@ -515,7 +652,10 @@ const std::unordered_map<std::string, OpFn>& opTable() {
          return single(sum);
        }},
       {"ClipByValue",
-       [](const Tensors& in, const Attrs& a) { return single(at::clamp(in[0], a.f("clipValueMin"), a.f("clipValueMax"))); }},
+       [](const Tensors& in, const Attrs& a) {
+         // ATen promotes an int tensor clamped to double bounds; tfjs keeps the dtype.
+         return single(at::clamp(in[0], a.f("clipValueMin"), a.f("clipValueMax")).to(in[0].scalar_type()));
+       }},
       {"LeakyRelu", [](const Tensors& in, const Attrs& a) { return single(at::where(in[0] < 0, in[0] * a.f("alpha"), in[0])); }},
       {"Step",
        [](const Tensors& in, const Attrs& a) {
@@ -572,6 +712,14 @@ const std::unordered_map<std::string, OpFn>& opTable() {
          return single(tfjsFilter(dw).reshape(f));
        }},
       {"MaxPool", maxPool},
+      {"MaxPoolWithArgmax", maxPoolWithArgmax},
+      {"Conv3D", conv3d},
+      {"Conv3DBackpropInputV2", conv3dBackpropInput},
+      {"Conv3DBackpropFilterV2", conv3dBackpropFilter},
+      {"MaxPool3D", maxPool3d},
+      {"MaxPool3DGrad", maxPool3dGrad},
+      {"AvgPool3D", avgPool3d},
+      {"AvgPool3DGrad", avgPool3dGrad},
       {"MaxPoolGrad", maxPoolGrad},
       {"AvgPool", avgPool},
       {"AvgPoolGrad", avgPoolGrad},
@@ -594,6 +742,14 @@ const std::unordered_map<std::string, OpFn>& opTable() {
 }
 
 }  // namespace
+
+void setConvLayout(const std::string& layout) {
+  if (layout == "channels_last") g_conv_format = at::MemoryFormat::ChannelsLast;
+  else if (layout == "nchw") g_conv_format = at::MemoryFormat::Contiguous;
+  else throw std::invalid_argument("torch backend: conv layout must be 'nchw' or 'channels_last', got '" + layout + "'");
+}
+
+std::string convLayout() { return g_conv_format == at::MemoryFormat::ChannelsLast ? "channels_last" : "nchw"; }
 
 Tensors runOp(const std::string& name, const Tensors& inputs, const Attrs& attrs) {
   const auto& ops = opTable();

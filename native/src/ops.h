@@ -31,6 +31,10 @@ class Attrs {
   at::Device device_;
 };
 
+// Memory format of convolutions: "nchw" or "channels_last".
+void setConvLayout(const std::string& layout);
+std::string convLayout();
+
 // Runs the op `name`; absent optional inputs are undefined tensors.
 std::vector<at::Tensor> runOp(const std::string& name, const std::vector<at::Tensor>& inputs, const Attrs& attrs);
 

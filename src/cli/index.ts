@@ -8,6 +8,7 @@ import { registerTablesCommand } from './tables';
 import { registerTrainCommand } from './train';
 import { registerEvalCommand } from './eval';
 import { registerInfoCommand } from './info';
+import { registerBenchCommand } from './bench';
 
 /** Each command lives in its own file and adds itself to the program here. */
 const COMMANDS: Array<(program: Command) => void> = [
@@ -19,6 +20,7 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerTablesCommand,
   registerTrainCommand,
   registerEvalCommand,
+  registerBenchCommand,
 ];
 
 export function buildProgram(): Command {

@@ -23,7 +23,11 @@ export interface NativeInfo {
   threads: number;
   device: string;
   parallelInfo: string;
+  convLayout: ConvLayout;
 }
+
+/** Memory format ATen's convolutions run in (see setConvLayout in native/src/ops.cc). */
+export type ConvLayout = 'nchw' | 'channels_last';
 
 /** The whole surface of native/src/addon.cc. */
 export interface TorchBinding {
@@ -40,6 +44,8 @@ export interface TorchBinding {
   /** Sets ATen's intra-op thread count (n > 0) and returns the count in effect. */
   setThreads(n: number): number;
   setDevice(device: 'cpu' | 'cuda'): void;
+  /** nchw: copy NHWC to NCHW around each conv; channels_last: no copies. */
+  setConvLayout(layout: ConvLayout): void;
   info(): NativeInfo;
 }
 

@@ -1,0 +1,105 @@
+#!/usr/bin/python3
+"""PyTorch eager baseline for `dresnet bench`: the same measurements on the
+same CPU, with torchvision's models.
+
+Training throughput: SGD momentum steps (forward, cross-entropy, backward,
+update) on a random batch; img/s = batch * steps / seconds. Inference latency:
+batch-1 forward in eval mode under no_grad, median of the runs. Prints one JSON
+object on stdout: {"torch_version": ..., "threads": ..., "models": {name: {...}}}.
+Models without a torchvision counterpart (dresnet) are reported as skipped.
+
+Needs Debian's python3-torch and python3-torchvision (run with /usr/bin/python3).
+"""
+import argparse
+import json
+import statistics
+import sys
+import time
+
+import torch
+import torchvision
+
+
+def build(name, classes):
+    factories = {
+        'resnet18': torchvision.models.resnet18,
+        'resnet50': torchvision.models.resnet50,
+        'mobilenet_v2': torchvision.models.mobilenet_v2,
+        'shufflenet_v2': torchvision.models.shufflenet_v2_x1_0,
+    }
+    factory = factories.get(name)
+    return factory(num_classes=classes) if factory else None
+
+
+def train_throughput(model, size, batch, classes, warmup, steps, channels_last):
+    model.train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x = torch.randn(batch, 3, size, size)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    y = torch.randint(0, classes, (batch,))
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    for _ in range(warmup):
+        step()
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    seconds = time.perf_counter() - start
+    return batch * steps / seconds, seconds / steps
+
+
+def latency_ms(model, size, warmup, runs, channels_last):
+    model.eval()
+    x = torch.randn(1, 3, size, size)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    times = []
+    with torch.no_grad():
+        for i in range(warmup + runs):
+            start = time.perf_counter()
+            model(x)
+            if i >= warmup:
+                times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument('--models', default='resnet50,mobilenet_v2,shufflenet_v2,dresnet')
+    p.add_argument('--size', type=int, default=128)
+    p.add_argument('--batch', type=int, default=32)
+    p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--classes', type=int, default=1000)
+    p.add_argument('--warmup', type=int, default=1)
+    p.add_argument('--steps', type=int, default=3)
+    p.add_argument('--latency-runs', type=int, default=20)
+    p.add_argument('--channels-last', action='store_true', help='run PyTorch in channels_last too (default: its NCHW default)')
+    args = p.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    out = {'torch_version': torch.__version__, 'threads': torch.get_num_threads(), 'models': {}}
+    for name in args.models.split(','):
+        model = build(name, args.classes)
+        if model is None:
+            out['models'][name] = {'skipped': 'no torchvision counterpart'}
+            continue
+        if args.channels_last:
+            model = model.to(memory_format=torch.channels_last)
+        img_s, step_s = train_throughput(model, args.size, args.batch, args.classes, args.warmup, args.steps, args.channels_last)
+        lat = latency_ms(model, args.size, 3, args.latency_runs, args.channels_last)
+        out['models'][name] = {'train_img_s': img_s, 'step_s': step_s, 'latency_ms': lat}
+        print(f'pytorch {name}: {img_s:.1f} img/s, batch-1 latency {lat:.2f} ms', file=sys.stderr)
+    json.dump(out, sys.stdout)
+
+
+if __name__ == '__main__':
+    main()

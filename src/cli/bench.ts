@@ -1,0 +1,252 @@
+/**
+ * `dresnet bench`: training throughput (img/s) and batch-1 inference latency
+ * of zoo models on a tfjs backend, and in the same run the same models in
+ * PyTorch eager on the same CPU (scripts/bench_pytorch.py with torchvision),
+ * printed side by side as ratios. A benchmark, not a test: numbers depend on
+ * the machine and on whatever else runs on it.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { Command, Option } from 'commander';
+import * as tf from '@tensorflow/tfjs-core';
+import { UserError } from './errors';
+import { describeBackend, selectBackend, BackendDescription } from '../backend';
+import { createModel, getModelDefinition } from '../models';
+import { crossEntropyLoss } from '../train/losses';
+import { toCsv } from '../report/csv';
+import { atomicWriteFile, packageRoot } from '../util/files';
+
+const PYTHON = '/usr/bin/python3';
+const DEFAULT_MODELS = ['resnet50', 'mobilenet_v2', 'shufflenet_v2', 'dresnet'];
+
+export interface BenchOptions {
+  size: number;
+  batch: number;
+  threads: number;
+  classes: number;
+  warmup: number;
+  steps: number;
+  latencyRuns: number;
+  backend: 'auto' | 'torch' | 'tensorflow' | 'cpu';
+  device: 'cpu' | 'cuda';
+  pytorch: boolean;
+  channelsLast: boolean;
+  out?: string;
+}
+
+export interface ModelBench {
+  model: string;
+  trainImgS: number;
+  latencyMs: number;
+  peakTensorMiB: number;
+  peakRssMiB: number;
+}
+
+interface PytorchModel {
+  train_img_s?: number;
+  latency_ms?: number;
+  skipped?: string;
+}
+
+interface PytorchResult {
+  torch_version: string;
+  threads: number;
+  models: Record<string, PytorchModel>;
+}
+
+function positiveInt(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new UserError(`${flag}: expected a non-negative integer, got "${value}"`);
+    return n;
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const MiB = 1024 * 1024;
+
+/** Peak engine tensor bytes and process RSS, sampled between steps. */
+class PeakMemory {
+  tensors = 0;
+  rss = 0;
+  sample(): void {
+    this.tensors = Math.max(this.tensors, tf.memory().numBytes);
+    this.rss = Math.max(this.rss, process.memoryUsage().rss);
+  }
+}
+
+/** SGD-momentum training steps on one random batch; img/s over the timed steps. */
+function trainThroughput(model: ReturnType<typeof createModel>, opts: BenchOptions, peak: PeakMemory): number {
+  const optimizer = tf.train.momentum(0.01, 0.9);
+  const x = tf.randomNormal([opts.batch, opts.size, opts.size, 3]) as tf.Tensor4D;
+  const labels = tf.tensor1d(Array.from({ length: opts.batch }, (_, i) => i % opts.classes), 'int32');
+  const step = () => {
+    const loss = optimizer.minimize(() => crossEntropyLoss(model.apply(x, { training: true }) as tf.Tensor2D, labels), true);
+    // Reading the loss waits for the step to finish on asynchronous backends.
+    loss?.dataSync();
+    loss?.dispose();
+    peak.sample();
+  };
+  try {
+    for (let i = 0; i < opts.warmup; i++) step();
+    const start = performance.now();
+    for (let i = 0; i < opts.steps; i++) step();
+    return (opts.batch * opts.steps) / ((performance.now() - start) / 1000);
+  } finally {
+    tf.dispose([x, labels]);
+    optimizer.dispose();
+  }
+}
+
+/** Median wall time of a batch-1 inference forward pass. */
+function inferenceLatency(model: ReturnType<typeof createModel>, opts: BenchOptions): number {
+  const x = tf.randomNormal([1, opts.size, opts.size, 3]);
+  const once = () => {
+    const start = performance.now();
+    const y = model.predict(x) as tf.Tensor;
+    y.dataSync();
+    y.dispose();
+    return performance.now() - start;
+  };
+  try {
+    for (let i = 0; i < 3; i++) once();
+    return median(Array.from({ length: Math.max(1, opts.latencyRuns) }, once));
+  } finally {
+    x.dispose();
+  }
+}
+
+export function benchModel(name: string, opts: BenchOptions): ModelBench {
+  const peak = new PeakMemory();
+  const model = createModel(name, { numClasses: opts.classes, inputSize: opts.size });
+  try {
+    const trainImgS = trainThroughput(model, opts, peak);
+    const latencyMs = inferenceLatency(model, opts);
+    return { model: name, trainImgS, latencyMs, peakTensorMiB: peak.tensors / MiB, peakRssMiB: peak.rss / MiB };
+  } finally {
+    model.dispose();
+  }
+}
+
+function pytorchAvailable(): boolean {
+  return fs.existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, torchvision'], { stdio: 'ignore' }).status === 0;
+}
+
+/** Debian's python3-torch/torchvision, installed with apt when missing and we are root. */
+function ensurePytorch(): string | undefined {
+  if (pytorchAvailable()) return undefined;
+  if (process.getuid?.() !== 0) return `${PYTHON} lacks torch/torchvision; run: apt-get install -y python3-torch python3-torchvision`;
+  process.stderr.write('dresnet bench: installing python3-torch and python3-torchvision (apt-get)\n');
+  spawnSync('apt-get', ['install', '-y', 'python3-torch', 'python3-torchvision'], { stdio: 'inherit' });
+  return pytorchAvailable() ? undefined : 'apt-get install -y python3-torch python3-torchvision failed';
+}
+
+function runPytorch(models: string[], opts: BenchOptions): PytorchResult | string {
+  const missing = ensurePytorch();
+  if (missing) return missing;
+  const script = path.join(packageRoot(), 'scripts', 'bench_pytorch.py');
+  const args = [
+    script, '--models', models.join(','), '--size', String(opts.size), '--batch', String(opts.batch),
+    '--threads', String(opts.threads), '--classes', String(opts.classes), '--warmup', String(opts.warmup),
+    '--steps', String(opts.steps), '--latency-runs', String(opts.latencyRuns),
+    ...(opts.channelsLast ? ['--channels-last'] : []),
+  ];
+  const res = spawnSync(PYTHON, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * MiB });
+  if (res.status !== 0) return `scripts/bench_pytorch.py failed (exit ${res.status})`;
+  return JSON.parse(res.stdout) as PytorchResult;
+}
+
+const COLUMNS = [
+  'model', 'backend', 'threads', 'train_img_s', 'pytorch_train_img_s', 'train_ratio',
+  'latency_ms', 'pytorch_latency_ms', 'latency_ratio', 'peak_tensor_mib', 'peak_rss_mib',
+] as const;
+
+function fmt(n: number | undefined, digits: number): string {
+  return n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(digits);
+}
+
+/**
+ * The report rows. Ratios are "ours / PyTorch" for throughput and "PyTorch /
+ * ours" for latency, so > 1 means faster than PyTorch in both.
+ */
+export function benchRows(results: ModelBench[], engine: BackendDescription, pytorch: PytorchResult | undefined) {
+  return results.map((r) => {
+    const pt = pytorch?.models[r.model];
+    return {
+      model: r.model,
+      backend: engine.name,
+      threads: engine.threads,
+      train_img_s: r.trainImgS,
+      pytorch_train_img_s: pt?.train_img_s,
+      train_ratio: pt?.train_img_s ? r.trainImgS / pt.train_img_s : undefined,
+      latency_ms: r.latencyMs,
+      pytorch_latency_ms: pt?.latency_ms,
+      latency_ratio: pt?.latency_ms ? pt.latency_ms / r.latencyMs : undefined,
+      peak_tensor_mib: r.peakTensorMiB,
+      peak_rss_mib: r.peakRssMiB,
+    };
+  });
+}
+
+function table(rows: ReturnType<typeof benchRows>): string {
+  const header = '| model | img/s (train) | PyTorch img/s | ratio | latency ms (b=1) | PyTorch ms | ratio | peak tensors MiB | peak RSS MiB |';
+  const lines = rows.map((r) =>
+    `| ${r.model} | ${fmt(r.train_img_s, 1)} | ${fmt(r.pytorch_train_img_s, 1)} | ${fmt(r.train_ratio, 2)} | ` +
+    `${fmt(r.latency_ms, 1)} | ${fmt(r.pytorch_latency_ms, 1)} | ${fmt(r.latency_ratio, 2)} | ` +
+    `${fmt(r.peak_tensor_mib, 0)} | ${fmt(r.peak_rss_mib, 0)} |`);
+  return [header, '|' + ' --- |'.repeat(9), ...lines].join('\n') + '\n';
+}
+
+export async function runBench(models: string[], opts: BenchOptions): Promise<string> {
+  for (const m of models) getModelDefinition(m);
+  await selectBackend({ backend: opts.backend, device: opts.device, threads: opts.threads });
+  const engine = describeBackend();
+  const results: ModelBench[] = [];
+  for (const m of models) {
+    const r = benchModel(m, opts);
+    process.stderr.write(`${engine.name} ${m}: ${r.trainImgS.toFixed(1)} img/s, batch-1 latency ${r.latencyMs.toFixed(2)} ms\n`);
+    results.push(r);
+  }
+  let pytorch: PytorchResult | undefined;
+  let note = '';
+  if (opts.pytorch) {
+    const pt = runPytorch(models, opts);
+    if (typeof pt === 'string') note = `PyTorch baseline not run: ${pt}\n`;
+    else pytorch = pt;
+  }
+  const rows = benchRows(results, engine, pytorch);
+  if (opts.out) atomicWriteFile(opts.out, toCsv(COLUMNS, rows));
+  const libtorch = engine.libtorchVersion ? `, libtorch ${engine.libtorchVersion}` : '';
+  const ptInfo = pytorch ? `; PyTorch ${pytorch.torch_version} eager, ${pytorch.threads} threads${opts.channelsLast ? ', channels_last' : ', NCHW'}` : '';
+  return `backend ${engine.name} (${engine.device}, ${engine.threads} threads${libtorch})${ptInfo}; ` +
+    `${opts.size}x${opts.size}, training batch ${opts.batch}, ${opts.steps} timed steps after ${opts.warmup} warm-up\n` +
+    note + table(rows);
+}
+
+export function registerBenchCommand(program: Command): void {
+  program.command('bench')
+    .description('training throughput and batch-1 latency on a tfjs backend, beside PyTorch eager on the same CPU')
+    .argument('[model...]', `zoo models (default: ${DEFAULT_MODELS.join(' ')})`)
+    .option('--size <px>', 'input size (square)', positiveInt('--size'), 128)
+    .option('--batch <n>', 'training batch size', positiveInt('--batch'), 32)
+    .option('--threads <n>', 'intra-op threads for both frameworks (0 = all cores)', positiveInt('--threads'), 2)
+    .option('--classes <n>', 'classifier classes', positiveInt('--classes'), 1000)
+    .option('--warmup <n>', 'untimed training steps first', positiveInt('--warmup'), 1)
+    .option('--steps <n>', 'timed training steps', positiveInt('--steps'), 3)
+    .option('--latency-runs <n>', 'timed batch-1 forward passes (median)', positiveInt('--latency-runs'), 20)
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'torch', 'tensorflow', 'cpu']).default('torch'))
+    .addOption(new Option('--device <device>', 'device').choices(['cpu', 'cuda']).default('cpu'))
+    .option('--no-pytorch', 'skip the PyTorch eager baseline')
+    .option('--channels-last', 'run PyTorch in channels_last memory format (default: its NCHW default)', false)
+    .option('--out <file>', 'also write the rows as CSV')
+    .action(async (args: string[], opts: BenchOptions) => {
+      if (opts.steps < 1) throw new UserError('--steps: at least 1 timed step');
+      process.stdout.write(await runBench(args.length > 0 ? args : DEFAULT_MODELS, opts));
+    });
+}
