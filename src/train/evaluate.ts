@@ -14,7 +14,7 @@ import { EvalMetrics, meanStd } from './metrics';
 import { createProgress, ProgressMode } from './progress';
 import { evaluateModel } from './step';
 import { confusionCsv, perClassRows, PER_CLASS_COLUMNS } from './tables';
-import { buildModel, foldDir } from './trainer';
+import { buildModel, foldDir, keepingProcessAlive } from './trainer';
 
 export interface EvaluateRunOptions {
   checkpoint?: 'best' | 'last';
@@ -62,7 +62,11 @@ function dataTag(data: DataConfig): string {
  * other data. Writes metrics.json, confusion and per-class CSVs per fold, and
  * a report with the mean ± std over folds.
  */
-export async function evaluateRun(runDir: string, opts: EvaluateRunOptions = {}): Promise<RunEvaluation> {
+export function evaluateRun(runDir: string, opts: EvaluateRunOptions = {}): Promise<RunEvaluation> {
+  return keepingProcessAlive(() => evaluateFolds(runDir, opts));
+}
+
+async function evaluateFolds(runDir: string, opts: EvaluateRunOptions): Promise<RunEvaluation> {
   const dir = path.resolve(runDir);
   const configFile = path.join(dir, 'config.yaml');
   if (!fs.existsSync(configFile)) throw new UserError(`--run ${runDir}: no config.yaml there (not a dresnet run folder)`);

@@ -7,6 +7,8 @@ export interface ScheduledOptimizer {
   optimizer: tf.Optimizer;
   /** Sets the learning rate of the next applyGradients (the schedule changes it every step). */
   setLearningRate(lr: number): void;
+  /** Frees the optimiser's slots and scalars. */
+  dispose(): void;
 }
 
 /**
@@ -23,10 +25,23 @@ export function makeOptimizer(cfg: OptimizerConfig): ScheduledOptimizer {
       optimizer: adam,
       // AdamOptimizer reads its learningRate field on every step but has no setter.
       setLearningRate: (lr) => { (adam as unknown as { learningRate: number }).learningRate = lr; },
+      dispose: () => adam.dispose(),
     };
   }
-  const sgd = cfg.momentum > 0 ? tf.train.momentum(cfg.lr, cfg.momentum) : tf.train.sgd(cfg.lr);
-  return { optimizer: sgd, setLearningRate: (lr) => sgd.setLearningRate(lr) };
+  if (cfg.momentum === 0) {
+    const sgd = tf.train.sgd(cfg.lr);
+    return { optimizer: sgd, setLearningRate: (lr) => sgd.setLearningRate(lr), dispose: () => sgd.dispose() };
+  }
+  const momentum = tf.train.momentum(cfg.lr, cfg.momentum);
+  return {
+    optimizer: momentum,
+    setLearningRate: (lr) => momentum.setLearningRate(lr),
+    dispose: () => {
+      momentum.dispose();
+      // MomentumOptimizer.dispose (tfjs 4.22) frees its slots but not the lr scalar of its SGD base class.
+      tf.SGDOptimizer.prototype.dispose.call(momentum);
+    },
+  };
 }
 
 /**

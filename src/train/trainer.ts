@@ -108,7 +108,7 @@ function foldPlan(fold: number | 'all', splits: readonly Fold[], source: string)
  */
 export async function trainRun(config: RunConfig, opts: TrainRunOptions = {}): Promise<RunResult> {
   if (opts.runDir && isRunFolder(opts.runDir)) return resumeRun(opts.runDir, opts);
-  return runFolds(await freshContext(config, opts));
+  return keepingProcessAlive(async () => runFolds(await freshContext(config, opts)));
 }
 
 /**
@@ -117,7 +117,22 @@ export async function trainRun(config: RunConfig, opts: TrainRunOptions = {}): P
  * checkpoint (same lr step, optimiser state and data order), the rest start.
  */
 export async function resumeRun(runDir: string, opts: TrainRunOptions = {}): Promise<RunResult> {
-  return runFolds(await resumeContext(runDir, opts));
+  return keepingProcessAlive(async () => runFolds(await resumeContext(runDir, opts)));
+}
+
+/**
+ * Holds the event loop open while `fn` runs. The data layer's batch workers
+ * are unref'd while idle, so awaiting their termination (when a batch stream
+ * is left early, as on an interruption) can otherwise leave Node with nothing
+ * to wait on, and it exits with the run half done.
+ */
+export async function keepingProcessAlive<T>(fn: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => {}, 1 << 30);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 export function isRunFolder(dir: string): boolean {
@@ -203,7 +218,8 @@ async function trainFold(ctx: RunContext, fold: number): Promise<FoldResult> {
   const classes = data.classes;
   const lossFn = makeLoss(config.train.loss, classes.length);
   const model = buildModel(config, classes.length, fold);
-  const { optimizer, setLearningRate } = makeOptimizer(config.train.optimizer);
+  const scheduled = makeOptimizer(config.train.optimizer);
+  const { optimizer, setLearningRate } = scheduled;
   try {
     const lastDir = findCheckpoint(path.join(dir, 'last'));
     let state: TrainState;
@@ -220,7 +236,7 @@ async function trainFold(ctx: RunContext, fold: number): Promise<FoldResult> {
     const loop = new FoldLoop(ctx, fold, dir, model, optimizer, setLearningRate, lossFn, trainIdx, valIdx, state, rows);
     return await loop.run();
   } finally {
-    optimizer.dispose();
+    scheduled.dispose();
     model.dispose();
   }
 }

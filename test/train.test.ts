@@ -1,0 +1,128 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadRunConfig } from '../src/config/load';
+import { readCsv } from '../src/report/csv';
+import { packageRoot } from '../src/util/files';
+import { resumeRun, trainRun, TIMING_COLUMNS } from '../src/train/trainer';
+import { readState } from '../src/train/checkpoint';
+import { runCli } from './helpers/cli';
+
+/**
+ * The trainer's mechanics on a tiny DResNet (width 0.125, 32x32) and a tiny
+ * synthetic set: 24 training images, 3 steps an epoch, on the cpu backend.
+ * Accuracy is not the point here (see train-accuracy.test.ts).
+ */
+const TINY = [
+  'runtime.backend=cpu',
+  'model.width=0.125',
+  'data.inputSize=32',
+  'data.synthetic.classes=4',
+  'data.synthetic.perClass=8',
+  'data.synthetic.imageSize=32',
+  'train.batchSize=8',
+  'train.epochs=2',
+  'train.fold=0',
+];
+
+const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'dresnet-train-'));
+const quickstart = path.join(packageRoot(), 'configs', 'quickstart.yaml');
+const config = (extra: string[] = []) => loadRunConfig(quickstart, [...TINY, `runtime.outDir=${tmpRoot}`, ...extra]);
+const silent = { progress: 'silent' as const };
+
+function metricsWithoutTiming(runDir: string): Record<string, string>[] {
+  return readCsv(path.join(runDir, 'metrics.csv')).map((row) =>
+    Object.fromEntries(Object.entries(row).filter(([k]) => !TIMING_COLUMNS.includes(k))));
+}
+
+let reference: string;
+
+test('a run writes its folder: config, split manifest, metrics.csv, checkpoints, report', async () => {
+  const before = tf.memory().numTensors;
+  const run = await trainRun(config(), { ...silent, runDir: path.join(tmpRoot, 'reference') });
+  reference = run.runDir;
+  assert.equal(run.status, 'completed');
+  assert.equal(tf.memory().numTensors, before, 'no tensors left behind by a run');
+  for (const f of ['config.yaml', 'split.json', 'metrics.csv', 'confusion.csv', 'per_class.csv', 'report.json',
+    'best/model.json', 'best/weights.bin', 'best/optimizer.bin', 'last/state.json']) {
+    assert.ok(fs.existsSync(path.join(reference, f)), `${f} written`);
+  }
+  const rows = readCsv(path.join(reference, 'metrics.csv'));
+  assert.deepEqual(rows.map((r) => r.epoch), ['1', '2']);
+  assert.deepEqual(rows.map((r) => r.step), ['3', '6']);
+  for (const r of rows) assert.ok(Number(r.train_loss) > 0 && Number(r.val_top1) >= 0 && Number(r.val_top1) <= 1);
+  const report = JSON.parse(fs.readFileSync(path.join(reference, 'report.json'), 'utf8'));
+  assert.equal(report.backend, 'cpu');
+  assert.equal(report.seed, 42);
+  assert.ok(report.packages['@tensorflow/tfjs-core']);
+  assert.ok(report.machine.cores >= 1);
+  assert.equal(readState(path.join(reference, 'last')).epoch, 2);
+});
+
+test('same seed and backend: identical metrics.csv apart from the timing columns', async () => {
+  const again = await trainRun(config(), { ...silent, runDir: path.join(tmpRoot, 'again') });
+  assert.deepEqual(metricsWithoutTiming(again.runDir), metricsWithoutTiming(reference));
+});
+
+test('stopped after epoch 1, then resumed: ends with the same metrics as the uninterrupted run', async () => {
+  const stopped = await trainRun(config(), { ...silent, runDir: path.join(tmpRoot, 'stopped'), stopAfterEpoch: 1 });
+  assert.equal(stopped.status, 'interrupted');
+  assert.equal(readCsv(path.join(stopped.runDir, 'metrics.csv')).length, 1);
+  const resumed = await resumeRun(stopped.runDir, silent);
+  assert.equal(resumed.status, 'completed');
+  assert.deepEqual(metricsWithoutTiming(resumed.runDir), metricsWithoutTiming(reference));
+});
+
+test('interrupted mid-epoch (as by SIGINT), then resumed: same metrics as the uninterrupted run', async () => {
+  let checks = 0;
+  // The trainer looks at the flag before each step: stop before the 5th (epoch 2, batch 2).
+  const interrupt = { get stop() { return ++checks > 4; } };
+  const cut = await trainRun(config(), { ...silent, runDir: path.join(tmpRoot, 'cut'), interrupt });
+  assert.equal(cut.status, 'interrupted');
+  const state = readState(path.join(cut.runDir, 'last'));
+  assert.deepEqual([state.epoch, state.batchInEpoch, state.step], [1, 1, 4]);
+  const resumed = await resumeRun(cut.runDir, silent);
+  assert.deepEqual(metricsWithoutTiming(resumed.runDir), metricsWithoutTiming(reference));
+});
+
+test('a NaN/Inf loss stops the run with a message and keeps the last good checkpoint', async () => {
+  const run = await trainRun(config(), { ...silent, runDir: path.join(tmpRoot, 'diverge'), stopAfterEpoch: 1 });
+  const lastBefore = fs.readFileSync(path.join(run.runDir, 'last', 'weights.bin'));
+  // An absurd learning rate for the rest of the run (resume reads the run's own config.yaml).
+  const file = path.join(run.runDir, 'config.yaml');
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/lr: [\d.e-]+/, 'lr: 1.0e+30'));
+  await assert.rejects(resumeRun(run.runDir, silent), /training loss became (NaN|Infinity|-Infinity).*last good checkpoint/);
+  assert.deepEqual(fs.readFileSync(path.join(run.runDir, 'last', 'weights.bin')), lastBefore);
+  assert.equal(readState(path.join(run.runDir, 'last')).epoch, 1);
+});
+
+test('dresnet eval re-evaluates best/ on its own split and reproduces the best epoch\'s val top-1', () => {
+  const rows = readCsv(path.join(reference, 'metrics.csv'));
+  const best = readState(path.join(reference, 'best'));
+  const expected = Number(rows[best.epoch - 1].val_top1);
+  const res = runCli(['eval', '--run', reference, '--quiet']);
+  assert.equal(res.code, 0, res.stderr);
+  const m = /fold 0: top-1 ([\d.]+)%/.exec(res.stdout);
+  assert.ok(m, res.stdout);
+  assert.ok(Math.abs(Number(m![1]) - 100 * expected) < 0.01, `${m![1]} vs ${100 * expected}`);
+  assert.ok(fs.existsSync(path.join(reference, 'eval-best', 'report.json')));
+  assert.ok(fs.existsSync(path.join(reference, 'eval-best', 'fold-0-confusion.csv')));
+});
+
+test('train CLI: bad user input gives one line naming what was expected', () => {
+  const noConfig = runCli(['train']);
+  assert.equal(noConfig.code, 2);
+  assert.match(noConfig.stderr, /expected --config/);
+  const badFold = runCli(['train', '-c', quickstart, '--fold', 'x']);
+  assert.notEqual(badFold.code, 0);
+  assert.match(badFold.stderr, /fold index/);
+  const both = runCli(['train', '--resume', reference, '-c', quickstart]);
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /--resume continues a run with its own config/);
+  const outOfRange = runCli(['train', '-c', quickstart, ...TINY.flatMap((s) => ['--set', s]), '--fold', '7', '--out', tmpRoot]);
+  assert.equal(outOfRange.code, 2);
+  assert.match(outOfRange.stderr, /train\.fold: expected a fold index below 1/);
+});
