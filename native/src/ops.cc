@@ -172,10 +172,11 @@ Tensors fusedConv(const Tensors& in, const Attrs& a, bool depthwise) {
 
 // tfjs's max pooling skips NaNs (a NaN never compares greater), ATen's
 // propagates them: NaNs become -inf, the value tfjs starts each window from.
+at::Tensor skipNaN(const at::Tensor& x) {
+  return x.is_floating_point() ? x.masked_fill(at::isnan(x), -std::numeric_limits<double>::infinity()) : x;
+}
 at::Tensor maxPoolInput(const at::Tensor& x, const Window& w) {
-  const double lowest = -std::numeric_limits<double>::infinity();
-  at::Tensor input = x.is_floating_point() ? x.masked_fill(at::isnan(x), lowest) : x;
-  return w.poolPaddingOk() ? input : padNHWC(input, w.pads, lowest);
+  return w.poolPaddingOk() ? skipNaN(x) : padNHWC(skipNaN(x), w.pads, -std::numeric_limits<double>::infinity());
 }
 std::vector<int64_t> maxPoolPadding(const Window& w) { return w.poolPaddingOk() ? w.padding() : Window::none(); }
 
@@ -230,7 +231,7 @@ Tensors maxPoolWithArgmax(const Tensors& in, const Attrs& a) {
   Window w = Window::from(a);
   const at::Tensor& x = in[0];
   int64_t height = x.size(1), width = x.size(2), channels = x.size(3);
-  at::Tensor padded = padNHWC(maxPoolInput(x, w), w.pads, -std::numeric_limits<double>::infinity());
+  at::Tensor padded = padNHWC(skipNaN(x), w.pads, -std::numeric_limits<double>::infinity());
   auto pooled = at::max_pool2d_with_indices(nchw(padded), w.kernel, w.stride, {0, 0}, {1, 1}, false);
   at::Tensor index = nhwc(std::get<1>(pooled));  // padded-plane positions hp * Wp + wp
   int64_t paddedWidth = padded.size(2);
@@ -308,8 +309,7 @@ Tensors conv3dBackpropFilter(const Tensors& in, const Attrs& a) {
 
 // NaNs skipped and padding never the max, as in 2-D.
 at::Tensor maxPool3dInput(const at::Tensor& x, const Window3d& w) {
-  const double lowest = -std::numeric_limits<double>::infinity();
-  return w.pad(x.masked_fill(at::isnan(x), lowest), lowest);
+  return w.pad(skipNaN(x), -std::numeric_limits<double>::infinity());
 }
 
 Tensors maxPool3d(const Tensors& in, const Attrs& a) {
@@ -327,7 +327,8 @@ Tensors maxPool3dGrad(const Tensors& in, const Attrs& a) {
   return {w.crop(ndhwc(dx))};
 }
 
-// Averages over the real (unpadded) inputs under each window, as tfjs does.
+// Averages over the real (unpadded) inputs under each window, as tfjs does
+// (0 where a window holds none).
 Tensors avgPool3d(const Tensors& in, const Attrs& a) {
   Window3d w = Window3d::from(a);
   const at::Tensor& x = in[0];
@@ -335,7 +336,7 @@ Tensors avgPool3d(const Tensors& in, const Attrs& a) {
     return ndhwc(at::avg_pool3d(ncdhw(w.pad(t, 0)), w.kernel, w.stride, kNoPad3d, false, true, 1));
   };
   at::Tensor ones = at::ones({1, x.size(1), x.size(2), x.size(3), 1}, x.options());
-  return {windowSums(x) / windowSums(ones)};
+  return {windowSums(x) / windowSums(ones).clamp_min(1)};
 }
 
 // inputs: dy, x. tfjs's gradient spreads each dy over its window with a

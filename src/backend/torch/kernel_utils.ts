@@ -128,6 +128,11 @@ function poolInfo(xShape: number[], p: PoolParams): backend_util.Conv2DInfo {
   return backend_util.computePool2DInfo(xShape as [number, number, number, number], p.filterSize, p.strides, 1, p.pad, p.dimRoundingMode);
 }
 
+/** The trailing pad of one axis, grown so that `out` windows fit (see poolAttrs). */
+export function grownPad(size: number, before: number, after: number, out: number, k: number, stride: number): number {
+  return Math.max(after, (out - 1) * stride + k - size - before);
+}
+
 /**
  * Native pooling attributes. tfjs's output size (rounding modes, numeric
  * pads) may need windows past the padded input, even wholly in the padding;
@@ -136,10 +141,8 @@ function poolInfo(xShape: number[], p: PoolParams): backend_util.Conv2DInfo {
 export function poolAttrs(xShape: number[], p: PoolParams): NativeAttrs {
   const info = poolInfo(xShape, p);
   const pad = info.padInfo;
-  const after = (size: number, before: number, given: number, out: number, k: number, s: number) =>
-    Math.max(given, (out - 1) * s + k - size - before);
-  const bottom = after(info.inHeight, pad.top, pad.bottom, info.outHeight, info.filterHeight, info.strideHeight);
-  const right = after(info.inWidth, pad.left, pad.right, info.outWidth, info.filterWidth, info.strideWidth);
+  const bottom = grownPad(info.inHeight, pad.top, pad.bottom, info.outHeight, info.filterHeight, info.strideHeight);
+  const right = grownPad(info.inWidth, pad.left, pad.right, info.outWidth, info.filterWidth, info.strideWidth);
   return { ...windowAttrs(info), pads: [pad.top, bottom, pad.left, right], filterSize: [info.filterHeight, info.filterWidth] };
 }
 

@@ -156,6 +156,14 @@ import { resizeBilinearConfig } from './kernels/ResizeBilinear';
 import { resizeBilinearGradConfig } from './kernels/ResizeBilinearGrad';
 import { resizeNearestNeighborConfig } from './kernels/ResizeNearestNeighbor';
 import { resizeNearestNeighborGradConfig } from './kernels/ResizeNearestNeighborGrad';
+import { conv3DConfig } from './kernels/Conv3D';
+import { conv3DBackpropInputV2Config } from './kernels/Conv3DBackpropInputV2';
+import { conv3DBackpropFilterV2Config } from './kernels/Conv3DBackpropFilterV2';
+import { maxPool3DConfig } from './kernels/MaxPool3D';
+import { maxPool3DGradConfig } from './kernels/MaxPool3DGrad';
+import { avgPool3DConfig } from './kernels/AvgPool3D';
+import { avgPool3DGradConfig } from './kernels/AvgPool3DGrad';
+import { maxPoolWithArgmaxConfig } from './kernels/MaxPoolWithArgmax';
 
 /** Every kernel of the torch backend; add a kernel by adding its file and its config here. */
 export const KERNEL_CONFIGS: readonly KernelConfig[] = [
@@ -317,6 +325,14 @@ export const KERNEL_CONFIGS: readonly KernelConfig[] = [
   resizeBilinearGradConfig,
   resizeNearestNeighborConfig,
   resizeNearestNeighborGradConfig,
+  conv3DConfig,
+  conv3DBackpropInputV2Config,
+  conv3DBackpropFilterV2Config,
+  maxPool3DConfig,
+  maxPool3DGradConfig,
+  avgPool3DConfig,
+  avgPool3DGradConfig,
+  maxPoolWithArgmaxConfig,
 ];
 
 export function registerAllKernels(): void {

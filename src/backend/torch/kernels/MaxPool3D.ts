@@ -1,0 +1,10 @@
+import { MaxPool3D, MaxPool3DAttrs, MaxPool3DInputs, util } from '@tensorflow/tfjs-core';
+import { torchKernel } from '../kernel_utils';
+import { pool3dAttrs, pool3dOutShape } from '../window3d';
+
+export const maxPool3DConfig = torchKernel<MaxPool3DInputs, MaxPool3DAttrs>(MaxPool3D, ({ x }, backend, attrs) => {
+  const outShape = pool3dOutShape(x.shape, attrs);
+  // No window fits: an empty result (ATen rejects a window larger than its input).
+  if (util.sizeFromShape(outShape) === 0) return backend.makeTensorInfo(outShape, x.dtype, new Float32Array(0));
+  return backend.execute1(MaxPool3D, [x], pool3dAttrs(MaxPool3D, x.shape, attrs));
+});
