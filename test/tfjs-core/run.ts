@@ -21,6 +21,8 @@ export interface SuiteCounts {
   failed: number;
   ignored: number;
   pending: number;
+  /** Full names of the specs the ignore list skipped. */
+  ignoredNames: string[];
   failures: Array<{ name: string; message: string }>;
 }
 
@@ -58,7 +60,7 @@ export async function runSuite(backend: string, grep?: string): Promise<SuiteCou
   const Jasmine = require('jasmine');
   const runner = new Jasmine({ projectBaseDir: root });
   runner.exitOnCompletion = false;
-  const counts: SuiteCounts = { passed: 0, failed: 0, ignored: 0, pending: 0, failures: [] };
+  const counts: SuiteCounts = { passed: 0, failed: 0, ignored: 0, pending: 0, ignoredNames: [], failures: [] };
   runner.env.configure({
     random: false,
     specFilter: (spec: { getFullName(): string }) => {
@@ -66,6 +68,7 @@ export async function runSuite(backend: string, grep?: string): Promise<SuiteCou
       if (grep && !name.includes(grep)) return false;
       if (backend === 'torch' && isIgnored(name)) {
         counts.ignored++;
+        counts.ignoredNames.push(name);
         return false;
       }
       return true;
