@@ -164,6 +164,7 @@ import { maxPool3DGradConfig } from './kernels/MaxPool3DGrad';
 import { avgPool3DConfig } from './kernels/AvgPool3D';
 import { avgPool3DGradConfig } from './kernels/AvgPool3DGrad';
 import { maxPoolWithArgmaxConfig } from './kernels/MaxPoolWithArgmax';
+import { cropAndResizeConfig } from './kernels/CropAndResize';
 
 /** Every kernel of the torch backend; add a kernel by adding its file and its config here. */
 export const KERNEL_CONFIGS: readonly KernelConfig[] = [
@@ -333,6 +334,7 @@ export const KERNEL_CONFIGS: readonly KernelConfig[] = [
   avgPool3DConfig,
   avgPool3DGradConfig,
   maxPoolWithArgmaxConfig,
+  cropAndResizeConfig,
 ];
 
 export function registerAllKernels(): void {

@@ -15,8 +15,8 @@ export class Scope {
     return this.track(this.backend.execute1(name, inputs, attrs));
   }
 
-  /** A constant computed in JS (index tables, weights). */
-  values(shape: number[], dtype: DataType, values: Float32Array | Int32Array): TensorInfo {
+  /** A constant computed in JS (index tables, weights, masks). */
+  values(shape: number[], dtype: DataType, values: Float32Array | Int32Array | Uint8Array): TensorInfo {
     return this.track(this.backend.makeTensorInfo(shape, dtype, values));
   }
 
