@@ -245,6 +245,61 @@ Tensors maxPoolWithArgmax(const Tensors& in, const Attrs& a) {
   return {nhwc(std::get<0>(pooled)), position};
 }
 
+// ------------------------------------------------------ grayscale dilation
+
+// tfjs dilation2d: each output is the max over its window of x + filter,
+// taps outside the image skipped (here: padded with -inf). The values at every
+// tap, [b, outH, outW, depth, filterH * filterW].
+at::Tensor dilationTaps(const at::Tensor& x, const at::Tensor& filter, const Window& w) {
+  int64_t fh = filter.size(0), fw = filter.size(1);
+  int64_t spanH = (fh - 1) * w.dilation[0] + 1, spanW = (fw - 1) * w.dilation[1] + 1;
+  at::Tensor padded = padNHWC(x, w.pads, -std::numeric_limits<double>::infinity());
+  at::Tensor windows = padded.unfold(1, spanH, w.stride[0]).unfold(2, spanW, w.stride[1]);  // [b, oh, ow, d, spanH, spanW]
+  windows = windows.slice(4, 0, spanH, w.dilation[0]).slice(5, 0, spanW, w.dilation[1]);
+  return (windows + filter.permute({2, 0, 1})).flatten(4);
+}
+
+// tfjs starts each window's max from Number.MIN_SAFE_INTEGER.
+constexpr double kMinSafeInteger = -9007199254740991.0;
+
+Tensors dilation2d(const Tensors& in, const Attrs& a) {
+  return {std::get<0>(dilationTaps(in[0], in[1], Window::from(a)).max(-1)).clamp_min(kMinSafeInteger)};
+}
+
+// The gradients go to each output's (first) max tap. inputs: x, filter, dy.
+struct DilationMax {
+  at::Tensor tap, row, col;  // tap in the filter, its row and column in the padded input
+};
+DilationMax dilationMax(const Tensors& in, const Window& w) {
+  at::Tensor tap = dilationTaps(in[0], in[1], w).argmax(-1);  // [b, oh, ow, d]
+  int64_t fw = in[1].size(1);
+  at::Tensor outRow = at::arange(tap.size(1), tap.options()).reshape({1, -1, 1, 1});
+  at::Tensor outCol = at::arange(tap.size(2), tap.options()).reshape({1, 1, -1, 1});
+  return {tap, outRow * w.stride[0] + at::div(tap, fw, "floor") * w.dilation[0],
+          outCol * w.stride[1] + at::remainder(tap, fw) * w.dilation[1]};
+}
+
+Tensors dilation2dBackpropInput(const Tensors& in, const Attrs& a) {
+  Window w = Window::from(a);
+  const at::Tensor &x = in[0], &dy = in[2];
+  DilationMax m = dilationMax(in, w);
+  int64_t batch = x.size(0), depth = x.size(3);
+  int64_t paddedH = x.size(1) + w.pads[0] + w.pads[1], paddedW = x.size(2) + w.pads[2] + w.pads[3];
+  at::Tensor image = at::arange(batch, m.tap.options()).reshape({-1, 1, 1, 1});
+  at::Tensor flat = ((image * paddedH + m.row) * paddedW + m.col) * depth + at::arange(depth, m.tap.options());
+  at::Tensor dx = at::zeros({batch * paddedH * paddedW * depth}, dy.options()).index_add_(0, flat.flatten(), dy.flatten());
+  return {cropNHWC(dx.reshape({batch, paddedH, paddedW, depth}), w.pads)};
+}
+
+Tensors dilation2dBackpropFilter(const Tensors& in, const Attrs& a) {
+  const at::Tensor &filter = in[1], &dy = in[2];
+  DilationMax m = dilationMax(in, Window::from(a));
+  int64_t depth = filter.size(2);
+  at::Tensor flat = m.tap * depth + at::arange(depth, m.tap.options());
+  at::Tensor df = at::zeros({filter.numel()}, dy.options()).index_add_(0, flat.flatten(), dy.flatten());
+  return {df.reshape(filter.sizes())};
+}
+
 // ------------------------------------------------------------ 3-D (NDHWC)
 
 // Contiguous NDHWC viewed as NCDHW is a channels-last-3d tensor, as in 2-D.
@@ -714,6 +769,9 @@ const std::unordered_map<std::string, OpFn>& opTable() {
        }},
       {"MaxPool", maxPool},
       {"MaxPoolWithArgmax", maxPoolWithArgmax},
+      {"Dilation2D", dilation2d},
+      {"Dilation2DBackpropInput", dilation2dBackpropInput},
+      {"Dilation2DBackpropFilter", dilation2dBackpropFilter},
       {"Conv3D", conv3d},
       {"Conv3DBackpropInputV2", conv3dBackpropInput},
       {"Conv3DBackpropFilterV2", conv3dBackpropFilter},

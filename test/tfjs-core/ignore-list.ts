@@ -42,10 +42,6 @@ export const IGNORE_LIST: ReadonlyArray<{ match: string; reason: string }> = [
   { match: 'stft ', reason: `${COMPLEX64} (stft is an RFFT of frames)` },
 
   // ------------------------------------- image kernels outside the zoo
-  ...['dilation gradient', 'same padding', 'valid padding'].map((spec) => ({
-    match: `dilation2d test-torch {} ${spec}`,
-    reason: `${NOT_ON_ZOO_PATH} (Dilation2D and its backprops; the argument checks still run)`,
-  })),
   ...['extreme projective transform', 'fill=', 'static output shape'].map((spec) => ({
     match: `image.transform test-torch {} ${spec}`,
     reason: `${NOT_ON_ZOO_PATH} (Transform, projective image warps; the argument checks still run)`,

@@ -165,6 +165,9 @@ import { avgPool3DConfig } from './kernels/AvgPool3D';
 import { avgPool3DGradConfig } from './kernels/AvgPool3DGrad';
 import { maxPoolWithArgmaxConfig } from './kernels/MaxPoolWithArgmax';
 import { cropAndResizeConfig } from './kernels/CropAndResize';
+import { dilation2DConfig } from './kernels/Dilation2D';
+import { dilation2DBackpropInputConfig } from './kernels/Dilation2DBackpropInput';
+import { dilation2DBackpropFilterConfig } from './kernels/Dilation2DBackpropFilter';
 
 /** Every kernel of the torch backend; add a kernel by adding its file and its config here. */
 export const KERNEL_CONFIGS: readonly KernelConfig[] = [
@@ -335,6 +338,9 @@ export const KERNEL_CONFIGS: readonly KernelConfig[] = [
   avgPool3DGradConfig,
   maxPoolWithArgmaxConfig,
   cropAndResizeConfig,
+  dilation2DConfig,
+  dilation2DBackpropInputConfig,
+  dilation2DBackpropFilterConfig,
 ];
 
 export function registerAllKernels(): void {
