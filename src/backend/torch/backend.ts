@@ -10,26 +10,33 @@ import {
   util,
 } from '@tensorflow/tfjs-core';
 import { NATIVE_DTYPES, NativeAttrs, NativeDtype, NativeInfo, NativeTensor, TorchBinding } from './binding';
+import { hostBackend } from './cpu_fallback';
 
 /**
- * What the backend keeps per dataId: either values written from JS and not
- * yet needed natively (`values`, uploaded lazily; string tensors stay so),
- * or an ATen tensor handle.
+ * What the backend keeps per dataId: values written from JS and not yet
+ * needed natively (`values`, uploaded lazily; string tensors stay so), an
+ * ATen tensor handle, or (complex64) a tensor of the private host cpu backend.
  */
 interface TensorData {
   handle: number;
   values?: BackendValues;
+  host?: TensorInfo;
   shape: number[];
   dtype: StoredDtype;
   refCount: number;
 }
 
-/** Dtypes the backend stores: ATen's three, and strings kept in JS. */
-type StoredDtype = NativeDtype | 'string';
+/**
+ * Dtypes the backend stores: ATen's three, strings kept in JS, and complex64
+ * kept as host cpu tensors (tfjs's cpu kernels pair a real and an imaginary part).
+ */
+type StoredDtype = NativeDtype | 'string' | 'complex64';
 
 function checkDtype(dtype: DataType): StoredDtype {
-  if (dtype === 'string' || (NATIVE_DTYPES as readonly string[]).includes(dtype)) return dtype as StoredDtype;
-  throw new Error(`the torch backend does not support dtype '${dtype}' (float32, int32, bool and string only)`);
+  if (dtype === 'string' || dtype === 'complex64' || (NATIVE_DTYPES as readonly string[]).includes(dtype)) {
+    return dtype as StoredDtype;
+  }
+  throw new Error(`the torch backend does not support dtype '${dtype}'`);
 }
 
 /** Typed array of the exact dtype the addon copies from. */
@@ -60,7 +67,24 @@ export class TorchBackend extends KernelBackend {
   }
 
   override move(dataId: DataId, values: BackendValues, shape: number[], dtype: DataType, refCount: number): void {
+    if (dtype === 'complex64') {
+      const host = { dataId: hostBackend().write(values, shape, dtype), shape, dtype };
+      this.data.set(dataId, { handle: 0, host, shape, dtype, refCount });
+      return;
+    }
     this.data.set(dataId, { handle: 0, values, shape, dtype: checkDtype(dtype), refCount });
+  }
+
+  /** Takes over a tensor of the host cpu backend (a complex64 result of a host-side kernel). */
+  adoptHost(host: TensorInfo): TensorInfo {
+    const dataId = {};
+    this.data.set(dataId, { handle: 0, host, shape: host.shape, dtype: checkDtype(host.dtype), refCount: 1 });
+    return { dataId, shape: host.shape, dtype: host.dtype };
+  }
+
+  /** The host cpu tensor behind a complex64 tensor; undefined for the others. */
+  hostTensor(info: TensorInfo): TensorInfo | undefined {
+    return this.data.get(info.dataId).host;
   }
 
   /** A TensorInfo over JS values (kernels computed in JS, e.g. Range). */
@@ -70,6 +94,7 @@ export class TorchBackend extends KernelBackend {
 
   override readSync(dataId: DataId): BackendValues {
     const d = this.data.get(dataId);
+    if (d.host !== undefined) return hostBackend().readSync(d.host.dataId);
     return d.values ?? this.binding.read(d.handle);
   }
 
@@ -91,6 +116,7 @@ export class TorchBackend extends KernelBackend {
     d.refCount--;
     if (!force && d.refCount > 0) return false;
     if (d.handle !== 0) this.binding.dispose(d.handle);
+    if (d.host !== undefined) hostBackend().disposeData(d.host.dataId);
     this.data.delete(dataId);
     return true;
   }
@@ -136,7 +162,9 @@ export class TorchBackend extends KernelBackend {
   handle(info: TensorInfo): number {
     const d = this.data.get(info.dataId);
     if (d.handle === 0) {
-      if (d.dtype === 'string') throw new Error('torch backend: string tensors stay in JS and have no ATen tensor');
+      if (d.dtype === 'string' || d.dtype === 'complex64') {
+        throw new Error(`torch backend: ${d.dtype} tensors stay in JS and have no ATen tensor`);
+      }
       d.handle = this.binding.create(toTypedArray(d.values as BackendValues, d.dtype), d.shape, d.dtype);
       d.values = undefined;
     }

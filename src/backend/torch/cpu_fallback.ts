@@ -3,15 +3,16 @@ import { NamedAttrMap, NamedTensorInfoMap, TensorInfo, getKernel } from '@tensor
 import type { TorchBackend } from './backend';
 
 /**
- * Host-side kernels: ATen has no string dtype, and some kernels (string ops,
- * sparse and ragged tensors, NMS, unique, bincount) produce shapes that depend
- * on the data and run element by element. These run tfjs-backend-cpu's own
- * kernel on the values read from the torch backend, on a private cpu backend
- * instance, and write the results back; none of them is on the zoo's path.
+ * Host-side kernels: ATen has no string or complex dtype, and some kernels
+ * (string ops, sparse and ragged tensors, NMS, unique, bincount) produce
+ * shapes that depend on the data and run element by element. These run
+ * tfjs-backend-cpu's own kernel on a private cpu backend instance: inputs are
+ * copied there (complex64 tensors already live there), real results are
+ * copied back, complex64 results stay there. None is on the zoo's path.
  */
 let host: MathBackendCPU | undefined;
 
-function hostBackend(): MathBackendCPU {
+export function hostBackend(): MathBackendCPU {
   host ??= new MathBackendCPU();
   return host;
 }
@@ -41,6 +42,8 @@ export function runOnCpu(
   const cpu = hostBackend();
   const copied: TensorInfo[] = [];
   const copy = (t: TensorInfo): TensorInfo => {
+    const onHost = backend.hostTensor(t);
+    if (onHost !== undefined) return { ...onHost, shape: t.shape };
     copied.push({ ...t, dataId: cpu.write(backend.readSync(t.dataId), t.shape, t.dtype) });
     return copied[copied.length - 1];
   };
@@ -50,10 +53,13 @@ export function runOnCpu(
   try {
     const out = config.kernelFunc({ inputs: hostInputs, backend: cpu, attrs });
     hostOutputs.push(...(Array.isArray(out) ? out : [out]));
-    // Read every output before freeing anything: a cpu kernel may return an input's dataId.
-    const results = hostOutputs.map((o) => backend.makeTensorInfo(o.shape, o.dtype, cpu.readSync(o.dataId)));
+    // Read every output before freeing anything: a cpu kernel may return an input's dataId (with its
+    // reference count raised, so the frees below are reference drops, never forced).
+    const results = hostOutputs.map((o) =>
+      o.dtype === 'complex64' ? backend.adoptHost(o) : backend.makeTensorInfo(o.shape, o.dtype, cpu.readSync(o.dataId)),
+    );
     return Array.isArray(out) ? results : results[0];
   } finally {
-    for (const t of [...copied, ...hostOutputs]) cpu.disposeData(t.dataId, true);
+    for (const t of [...copied, ...hostOutputs.filter((o) => o.dtype !== 'complex64')]) cpu.disposeData(t.dataId);
   }
 }

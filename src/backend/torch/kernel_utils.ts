@@ -20,21 +20,25 @@ export const BACKEND_NAME = 'torch';
  */
 type Defined<I> = { [K in keyof I]-?: Exclude<I[K], undefined> };
 
-function hasStringInput(inputs: NamedTensorInfoMap): boolean {
-  return Object.values(inputs).some((t) => (Array.isArray(t) ? t.some((u) => u?.dtype === 'string') : t?.dtype === 'string'));
+function isHostDtype(t: TensorInfo | undefined): boolean {
+  return t?.dtype === 'string' || t?.dtype === 'complex64';
+}
+
+function hasHostInput(inputs: NamedTensorInfoMap): boolean {
+  return Object.values(inputs).some((t) => (Array.isArray(t) ? t.some(isHostDtype) : isHostDtype(t)));
 }
 
 /**
  * A KernelConfig for the torch backend from a function of (inputs, backend,
- * attrs). String tensors live in JS (ATen has no string dtype), so a kernel
- * given one runs tfjs's cpu kernel of the same name on them.
+ * attrs). String and complex64 tensors live in JS (ATen has neither dtype
+ * here), so a kernel given one runs tfjs's cpu kernel of the same name on them.
  */
 export function torchKernel<I = NamedTensorInfoMap, A = NamedAttrMap>(
   kernelName: string,
   run: (inputs: Defined<I>, backend: TorchBackend, attrs: A) => TensorInfo | TensorInfo[],
 ): KernelConfig {
   const kernelFunc = (({ inputs, backend, attrs }) =>
-    hasStringInput(inputs)
+    hasHostInput(inputs)
       ? runOnCpu(kernelName, inputs, backend as TorchBackend, attrs)
       : run(inputs as unknown as Defined<I>, backend as TorchBackend, attrs as unknown as A)) as KernelFunc;
   return { kernelName, backendName: BACKEND_NAME, kernelFunc };

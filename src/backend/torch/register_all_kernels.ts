@@ -168,6 +168,12 @@ import { cropAndResizeConfig } from './kernels/CropAndResize';
 import { dilation2DConfig } from './kernels/Dilation2D';
 import { dilation2DBackpropInputConfig } from './kernels/Dilation2DBackpropInput';
 import { dilation2DBackpropFilterConfig } from './kernels/Dilation2DBackpropFilter';
+import { complexConfig } from './kernels/Complex';
+import { realConfig } from './kernels/Real';
+import { imagConfig } from './kernels/Imag';
+import { complexAbsConfig } from './kernels/ComplexAbs';
+import { fftConfig } from './kernels/FFT';
+import { ifftConfig } from './kernels/IFFT';
 
 /** Every kernel of the torch backend; add a kernel by adding its file and its config here. */
 export const KERNEL_CONFIGS: readonly KernelConfig[] = [
@@ -341,6 +347,12 @@ export const KERNEL_CONFIGS: readonly KernelConfig[] = [
   dilation2DConfig,
   dilation2DBackpropInputConfig,
   dilation2DBackpropFilterConfig,
+  complexConfig,
+  realConfig,
+  imagConfig,
+  complexAbsConfig,
+  fftConfig,
+  ifftConfig,
 ];
 
 export function registerAllKernels(): void {
