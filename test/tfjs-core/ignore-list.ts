@@ -5,15 +5,7 @@
  * many specs each run skipped.
  */
 
-const NOT_ON_ZOO_PATH = 'kernel not implemented on torch: not reached by the zoo, its gradients, optimisers, losses or metrics';
-
 export const IGNORE_LIST: ReadonlyArray<{ match: string; reason: string }> = [
-  // ------------------------------------- image kernels outside the zoo
-  ...['extreme projective transform', 'fill=', 'static output shape'].map((spec) => ({
-    match: `image.transform test-torch {} ${spec}`,
-    reason: `${NOT_ON_ZOO_PATH} (Transform, projective image warps; the argument checks still run)`,
-  })),
-
   // -------------------------------------------------- inconsistent input
   {
     match: 'conv2dTranspose test-torch {} input=8x8x8,output=4x4x8,f=8,s=1,inDepth=8,p=same vec4',

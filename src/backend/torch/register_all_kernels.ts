@@ -174,6 +174,7 @@ import { imagConfig } from './kernels/Imag';
 import { complexAbsConfig } from './kernels/ComplexAbs';
 import { fftConfig } from './kernels/FFT';
 import { ifftConfig } from './kernels/IFFT';
+import { transformConfig } from './kernels/Transform';
 
 /** Every kernel of the torch backend; add a kernel by adding its file and its config here. */
 export const KERNEL_CONFIGS: readonly KernelConfig[] = [
@@ -353,6 +354,7 @@ export const KERNEL_CONFIGS: readonly KernelConfig[] = [
   complexAbsConfig,
   fftConfig,
   ifftConfig,
+  transformConfig,
 ];
 
 export function registerAllKernels(): void {
