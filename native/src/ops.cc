@@ -51,14 +51,23 @@ at::ScalarType scalarType(const std::string& dtype) {
 at::Tensor nchw(const at::Tensor& x) { return x.permute({0, 3, 1, 2}); }
 at::Tensor nhwc(const at::Tensor& y) { return y.permute({0, 2, 3, 1}).contiguous(); }
 
-// Memory format convolutions run in. Channels-last needs no layout copies,
-// but in some libtorch builds (Debian's 1.13 CPU build: ResNet-50 inference
-// 3x slower than NCHW, in PyTorch too) ATen's NCHW kernels are much faster, and
-// two copies per conv cost far less than that. Set from JS (setConvLayout).
-at::MemoryFormat g_conv_format = at::MemoryFormat::Contiguous;
+// Memory format convolutions run in. Channels-last needs no layout copies;
+// NCHW costs a copy in and out. Measured on Debian's libtorch 1.13 CPU build
+// (2 cores): channels-last trains ResNet-50 at batch 32 about 2x faster, while
+// at batch 1 NCHW is 2-3x faster (PyTorch itself shows the same split), so
+// 'auto' picks by batch size. Set from JS (setConvLayout).
+enum class ConvLayout { Auto, Nchw, ChannelsLast };
+ConvLayout g_conv_layout = ConvLayout::Auto;
+constexpr int64_t kChannelsLastMinBatch = 16;
 
-// An NHWC tensor as an NCHW tensor in the convolution memory format.
-at::Tensor convIn(const at::Tensor& x) { return nchw(x).contiguous(g_conv_format); }
+at::MemoryFormat convFormat(int64_t batch) {
+  bool channelsLast = g_conv_layout == ConvLayout::ChannelsLast ||
+                      (g_conv_layout == ConvLayout::Auto && batch >= kChannelsLastMinBatch);
+  return channelsLast ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+}
+
+// An NHWC tensor as an NCHW tensor in the given memory format (free for channels-last).
+at::Tensor convIn(const at::Tensor& x, at::MemoryFormat fmt) { return nchw(x).contiguous(fmt); }
 // tfjs filter [kh, kw, in, out] <-> ATen weight [out, in, kh, kw].
 at::Tensor torchWeight(const at::Tensor& f) { return f.permute({3, 2, 0, 1}); }
 at::Tensor tfjsFilter(const at::Tensor& w) { return w.permute({2, 3, 1, 0}).contiguous(); }
@@ -102,8 +111,8 @@ std::vector<int64_t> paddedNCHWShape(const std::vector<int64_t>& nhwcShape, cons
 at::Tensor emptyChannelsLast(const std::vector<int64_t>& shape, const at::Tensor& like) {
   return at::empty(shape, like.options().memory_format(at::MemoryFormat::ChannelsLast));
 }
-at::Tensor emptyConv(const std::vector<int64_t>& shape, const at::Tensor& like) {
-  return at::empty(shape, like.options().memory_format(g_conv_format));
+at::Tensor emptyConv(const std::vector<int64_t>& shape, const at::Tensor& like, at::MemoryFormat fmt) {
+  return at::empty(shape, like.options().memory_format(fmt));
 }
 
 // ------------------------------------------------------------- convolution
@@ -113,7 +122,7 @@ at::Tensor emptyConv(const std::vector<int64_t>& shape, const at::Tensor& like) 
 at::Tensor convForward(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, const Window& w) {
   bool sym = w.symmetric();
   at::Tensor input = sym ? x : padNHWC(x, w.pads, 0);
-  at::Tensor y = at::convolution(convIn(input), weight, bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt, w.stride,
+  at::Tensor y = at::convolution(convIn(input, convFormat(x.size(0))), weight, bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt, w.stride,
                                  sym ? w.padding() : Window::none(), w.dilation, false, {0, 0}, w.groups);
   return nhwc(y);
 }
@@ -122,8 +131,9 @@ at::Tensor convBackpropInput(const at::Tensor& dy, const at::Tensor& weight, con
                              const Window& w) {
   bool sym = w.symmetric();
   std::vector<int64_t> noPad{0, 0, 0, 0};
-  at::Tensor inputLike = emptyConv(paddedNCHWShape(inputShape, sym ? noPad : w.pads), dy);
-  auto grads = at::convolution_backward(convIn(dy), inputLike, weight, c10::nullopt, w.stride, sym ? w.padding() : Window::none(),
+  at::MemoryFormat fmt = convFormat(dy.size(0));
+  at::Tensor inputLike = emptyConv(paddedNCHWShape(inputShape, sym ? noPad : w.pads), dy, fmt);
+  auto grads = at::convolution_backward(convIn(dy, fmt), inputLike, weight, c10::nullopt, w.stride, sym ? w.padding() : Window::none(),
                                         w.dilation, false, {0, 0}, w.groups, {true, false, false});
   at::Tensor dx = nhwc(std::get<0>(grads));
   return sym ? dx : cropNHWC(dx, w.pads);
@@ -134,8 +144,9 @@ at::Tensor convBackpropWeight(const at::Tensor& x, const at::Tensor& dy, const s
                               const Window& w) {
   bool sym = w.symmetric();
   at::Tensor input = sym ? x : padNHWC(x, w.pads, 0);
-  at::Tensor weightLike = emptyConv(weightShape, x);
-  auto grads = at::convolution_backward(convIn(dy), convIn(input), weightLike, c10::nullopt, w.stride,
+  at::MemoryFormat fmt = convFormat(x.size(0));
+  at::Tensor weightLike = emptyConv(weightShape, x, fmt);
+  auto grads = at::convolution_backward(convIn(dy, fmt), convIn(input, fmt), weightLike, c10::nullopt, w.stride,
                                         sym ? w.padding() : Window::none(), w.dilation, false, {0, 0}, w.groups,
                                         {false, true, false});
   return std::get<1>(grads);
@@ -803,12 +814,19 @@ const std::unordered_map<std::string, OpFn>& opTable() {
 }  // namespace
 
 void setConvLayout(const std::string& layout) {
-  if (layout == "channels_last") g_conv_format = at::MemoryFormat::ChannelsLast;
-  else if (layout == "nchw") g_conv_format = at::MemoryFormat::Contiguous;
-  else throw std::invalid_argument("torch backend: conv layout must be 'nchw' or 'channels_last', got '" + layout + "'");
+  if (layout == "channels_last") g_conv_layout = ConvLayout::ChannelsLast;
+  else if (layout == "nchw") g_conv_layout = ConvLayout::Nchw;
+  else if (layout == "auto") g_conv_layout = ConvLayout::Auto;
+  else throw std::invalid_argument("torch backend: conv layout must be auto, nchw or channels_last, got '" + layout + "'");
 }
 
-std::string convLayout() { return g_conv_format == at::MemoryFormat::ChannelsLast ? "channels_last" : "nchw"; }
+std::string convLayout() {
+  switch (g_conv_layout) {
+    case ConvLayout::Nchw: return "nchw";
+    case ConvLayout::ChannelsLast: return "channels_last";
+    default: return "auto";
+  }
+}
 
 Tensors runOp(const std::string& name, const Tensors& inputs, const Attrs& attrs) {
   const auto& ops = opTable();

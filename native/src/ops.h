@@ -31,7 +31,7 @@ class Attrs {
   at::Device device_;
 };
 
-// Memory format of convolutions: "nchw" or "channels_last".
+// Memory format of convolutions: "auto" (by batch size), "nchw" or "channels_last".
 void setConvLayout(const std::string& layout);
 std::string convLayout();
 

@@ -59,16 +59,17 @@ async function activate(name: string): Promise<void> {
 }
 
 /**
- * Measured on Debian's libtorch 1.13 CPU build, ATen's NCHW convolutions are
- * up to 3x faster than its channels-last ones (PyTorch itself shows the same),
- * so on CPU the backend copies around each conv; on CUDA (cuDNN) it keeps
- * channels-last. DRESNET_TORCH_CONV_LAYOUT=nchw|channels_last overrides.
+ * Memory format of the torch backend's convolutions. On Debian's libtorch
+ * 1.13 CPU build, channels-last (no copies) trains about 2x faster at batch 32
+ * but NCHW runs batch-1 inference 2-3x faster, so CPU uses 'auto' (by batch
+ * size, see native/src/ops.cc); CUDA keeps channels-last.
+ * DRESNET_TORCH_CONV_LAYOUT=auto|nchw|channels_last overrides.
  */
 function convLayout(device: Device): ConvLayout {
   const env = process.env.DRESNET_TORCH_CONV_LAYOUT;
-  if (env === 'nchw' || env === 'channels_last') return env;
-  if (env) throw new UserError(`DRESNET_TORCH_CONV_LAYOUT must be nchw or channels_last, got '${env}'`);
-  return device === 'cuda' ? 'channels_last' : 'nchw';
+  if (env === 'auto' || env === 'nchw' || env === 'channels_last') return env;
+  if (env) throw new UserError(`DRESNET_TORCH_CONV_LAYOUT must be auto, nchw or channels_last, got '${env}'`);
+  return device === 'cuda' ? 'channels_last' : 'auto';
 }
 
 async function selectTorch(device: Device, threads: number): Promise<BackendDescription> {

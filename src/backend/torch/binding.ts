@@ -27,7 +27,7 @@ export interface NativeInfo {
 }
 
 /** Memory format ATen's convolutions run in (see setConvLayout in native/src/ops.cc). */
-export type ConvLayout = 'nchw' | 'channels_last';
+export type ConvLayout = 'auto' | 'nchw' | 'channels_last';
 
 /** The whole surface of native/src/addon.cc. */
 export interface TorchBinding {
@@ -44,7 +44,7 @@ export interface TorchBinding {
   /** Sets ATen's intra-op thread count (n > 0) and returns the count in effect. */
   setThreads(n: number): number;
   setDevice(device: 'cpu' | 'cuda'): void;
-  /** nchw: copy NHWC to NCHW around each conv; channels_last: no copies. */
+  /** nchw: copy NHWC to NCHW around each conv; channels_last: no copies; auto: by batch size. */
   setConvLayout(layout: ConvLayout): void;
   info(): NativeInfo;
 }
