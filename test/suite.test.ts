@@ -2,15 +2,21 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { RunConfig } from '../src/config/run-config';
 import { readCsv } from '../src/report/csv';
 import { loadSuite, resolveRunConfig } from '../src/suite/load';
 import { OUTPUT_FILES, renderTables } from '../src/suite/outputs';
 import { FoldOutcome, ProbeResult, runSuite, SuitePorts } from '../src/suite/runner';
+import { runCli } from './helpers/cli';
+
+const made: string[] = [];
+after(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 function tmpDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'dresnet-suite-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dresnet-suite-'));
+  made.push(dir);
+  return dir;
 }
 
 function writeSuite(dir: string, body: string): string {
@@ -60,7 +66,7 @@ function fakePorts(opts: { failOnCall?: number } = {}): SuitePorts & { calls: Ru
     },
     async probe(request): Promise<ProbeResult> {
       return {
-        params: 1, total_params: 1, size_mb: 1, size_mib: 1, macs: 1, peak_rss_infer_mb: request.inputSize, peak_rss_train_mb: 2,
+        peak_rss_infer_mb: request.inputSize, peak_rss_train_mb: 2,
         peak_tensor_infer_mb: 3, peak_tensor_train_mb: 4, latency_ms: 5, train_step_ms: 6,
       };
     },
@@ -174,4 +180,17 @@ test('a changed protocol is refused in a results folder of another protocol', as
   await runSuite(suite, { protocol: 'tiny', outDir: out, runs: ['dresnet'], folds: [0] }, fakePorts());
   suite.protocols.other = suite.protocols.tiny;
   await assert.rejects(runSuite(suite, { protocol: 'other', outDir: out }, fakePorts()), /pass --out/);
+});
+
+test('the suite commands answer bad input with one line and exit code 2', () => {
+  const suite = path.join(__dirname, '..', '..', 'experiments', 'table4.yaml');
+  const badProtocol = runCli(['compare', '--suite', suite, '--protocol', 'quik', '--sizes-only']);
+  assert.equal(badProtocol.code, 2);
+  assert.match(badProtocol.stderr, /no protocol "quik" \(did you mean "quick"\?\)/);
+  const badFold = runCli(['ablate', '--folds', '7']);
+  assert.equal(badFold.code, 2);
+  assert.match(badFold.stderr, /--folds 7: "7" is not a fold of protocol quick \(0\.\.4\)/);
+  const noSizes = runCli(['tables', '--suite', suite, '--out', tmpDir()]);
+  assert.equal(noSizes.code, 2);
+  assert.match(noSizes.stderr, /sizes\.csv is missing: run `dresnet compare .*--sizes-only` first/);
 });
