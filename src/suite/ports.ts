@@ -32,9 +32,8 @@ function runDirOf(config: RunConfig): string {
 
 async function trainFold(config: RunConfig, quiet: boolean): Promise<string> {
   const runDir = runDirOf(config);
-  const started = fs.existsSync(path.join(runDir, 'config.yaml'));
-  // A run folder that already holds a config was interrupted: the trainer continues it from its last checkpoint.
-  const result = await trainRun(config, { ...(started ? { resume: runDir } : { runDir }), progress: quiet ? 'silent' : 'lines' });
+  // When runDir already holds a run (an interrupted fold), the trainer resumes it from its last checkpoint.
+  const result = await trainRun(config, { runDir, progress: quiet ? 'silent' : 'lines' });
   if (result.status !== 'completed') throw new Error(`${runDir}: the run was interrupted; run the suite again to resume it`);
   return result.runDir;
 }
