@@ -35,6 +35,8 @@ export interface TrainRunOptions {
   fold?: number | 'all';
   /** Write into this folder instead of <outDir>/<name>-<time>; when it already holds a run, that run is resumed. */
   runDir?: string;
+  /** Continue the run in this folder (as resumeRun); the config argument is then not used. */
+  resume?: string;
   /** Stop (as an interruption would, checkpoint saved) once this many epochs of a fold are done. For tests and debugging. */
   stopAfterEpoch?: number;
   progress?: ProgressMode;
@@ -107,7 +109,8 @@ function foldPlan(fold: number | 'all', splits: readonly Fold[], source: string)
  * resumed instead (see resumeRun), so the call can be repeated after a crash.
  */
 export async function trainRun(config: RunConfig, opts: TrainRunOptions = {}): Promise<RunResult> {
-  if (opts.runDir && isRunFolder(opts.runDir)) return resumeRun(opts.runDir, opts);
+  const existing = opts.resume ?? (opts.runDir && isRunFolder(opts.runDir) ? opts.runDir : undefined);
+  if (existing) return resumeRun(existing, opts);
   return keepingProcessAlive(async () => runFolds(await freshContext(config, opts)));
 }
 
