@@ -99,6 +99,20 @@ test('a NaN/Inf loss stops the run with a message and keeps the last good checkp
   assert.equal(readState(path.join(run.runDir, 'last')).epoch, 1);
 });
 
+test('--fold all: one folder per fold, folds.csv with each fold and the mean and std', async () => {
+  const run = await trainRun(config(['train.epochs=1', 'data.split.type=kfold', 'data.split.folds=2']), {
+    ...silent, runDir: path.join(tmpRoot, 'folds'), fold: 'all',
+  });
+  assert.equal(run.status, 'completed');
+  assert.deepEqual(run.folds.map((f) => f.fold), [0, 1]);
+  for (const f of [0, 1]) assert.ok(fs.existsSync(path.join(run.runDir, `fold-${f}`, 'metrics.csv')));
+  const rows = readCsv(path.join(run.runDir, 'folds.csv'));
+  assert.deepEqual(rows.map((r) => r.fold), ['0', '1', 'mean', 'std']);
+  const tops = run.folds.map((f) => f.final!.top1);
+  assert.ok(Math.abs(Number(rows[2].val_top1) - (tops[0] + tops[1]) / 2) < 1e-12);
+  assert.ok(Math.abs(run.summary.val_top1.std - Math.abs(tops[0] - tops[1]) / Math.SQRT2) < 1e-12);
+});
+
 test('dresnet eval re-evaluates best/ on its own split and reproduces the best epoch\'s val top-1', () => {
   const rows = readCsv(path.join(reference, 'metrics.csv'));
   const best = readState(path.join(reference, 'best'));
