@@ -172,3 +172,10 @@ test('no leaks: tensor count and ATen bytes are flat across 50 training steps', 
   assert.equal(info.name, 'torch');
   assert.match(info.libtorchVersion ?? '', /^\d+\.\d+/);
 });
+
+test('--backend tensorflow without @tensorflow/tfjs-node fails with a UserError that says how to get it', async () => {
+  await assert.rejects(
+    selectBackend({ backend: 'tensorflow', device: 'cpu', threads: 0 }),
+    (err: Error) => err.name === 'UserError' && /npm install @tensorflow\/tfjs-node@4\.22\.0/.test(err.message),
+  );
+});
