@@ -62,13 +62,16 @@ export function binaryKernel(kernelName: string): KernelConfig {
   );
 }
 
-/** Reduction of `x` over `axis` (tfjs: number, array or all when absent). */
+/**
+ * Reduction of `x` over `axis` (tfjs: number, array or all when absent; Max
+ * names it `reductionIndices`).
+ */
 export function reductionKernel(kernelName: string): KernelConfig {
-  return torchKernel<{ x: TensorInfo }, { axis?: number | number[]; keepDims: boolean }>(
-    kernelName,
-    ({ x }, backend, { axis, keepDims }) =>
-      backend.execute1(kernelName, [x], { axis: util.parseAxisParam(axis ?? x.shape.map((_, i) => i), x.shape), keepDims }),
-  );
+  type Attrs = { axis?: number | number[]; reductionIndices?: number | number[]; keepDims: boolean };
+  return torchKernel<{ x: TensorInfo }, Attrs>(kernelName, ({ x }, backend, attrs) => {
+    const axis = attrs.axis ?? attrs.reductionIndices ?? x.shape.map((_, i) => i);
+    return backend.execute1(kernelName, [x], { axis: util.parseAxisParam(axis, x.shape), keepDims: attrs.keepDims });
+  });
 }
 
 /** One normalised axis of a tensor of the given shape. */
