@@ -24,7 +24,7 @@ interface Bands {
   runs: Record<string, { top1_pct: [number, number] }>;
 }
 
-test('the ci protocol runs land inside the committed accuracy bands', { timeout: 600_000 }, async () => {
+test('the ci protocol runs land inside the committed accuracy bands', async () => {
   const bands = JSON.parse(fs.readFileSync(path.join(ROOT, 'results', 'regression', 'bands.json'), 'utf8')) as Bands;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dresnet-regression-'));
   try {
