@@ -163,9 +163,11 @@ class SuiteRun {
     this.state = readSuiteState(this.stateFile, suite.name, opts.protocol);
   }
 
-  private save(): void {
+  /** Persists the state and refreshes every output, so the tables are current even while a long suite is still running. */
+  private async save(): Promise<void> {
     writeSuiteState(this.stateFile, this.state);
     writeRunsCsv(this.opts.outDir, this.suite, this.state);
+    await renderTables(this.suite, this.opts.outDir);
   }
 
   async fold(run: SuiteRunSpec, fold: number): Promise<FoldOutcome | undefined> {
@@ -180,7 +182,7 @@ class SuiteRun {
     const foldDir = foldRunsDir(resolved, this.suite, this.opts.protocol, run.id, fold, this.opts.runsRoot);
     const config: RunConfig = { ...resolved, runtime: { ...resolved.runtime, outDir: foldDir } };
     this.state.folds[key] = { configHash: hash, runDir: foldDir, status: 'running' };
-    this.save();
+    await this.save();
     this.ports.log(`${this.suite.name}: ${key}: training (${entry?.configHash === hash ? 'resuming' : 'new'}) in ${foldDir}`);
     const runDir = await this.ports.trainFold(config);
     const outcome = this.ports.collect(runDir);
@@ -188,7 +190,7 @@ class SuiteRun {
     Object.assign(row, this.state.probes[run.id]?.result ?? {});
     this.state.folds[key] = { configHash: hash, runDir, status: 'done', row, curve: outcome.curve };
     this.summary.trained.push(key);
-    this.save();
+    await this.save();
     return outcome;
   }
 
@@ -213,7 +215,7 @@ class SuiteRun {
     for (const [key, entry] of Object.entries(this.state.folds)) {
       if (key.startsWith(`${run.id}/`) && entry.row) Object.assign(entry.row, result);
     }
-    this.save();
+    await this.save();
   }
 
   classesOf(run: SuiteRunSpec): number | undefined {
