@@ -206,8 +206,10 @@ function fixed(v: unknown, digits: number): string {
   return v === undefined || v === null || v === '' ? '–' : Number(v).toFixed(digits);
 }
 
-function withStd(mean: unknown, std: unknown): string {
-  return mean === undefined ? '–' : `${mean} ± ${cell(std)}`;
+/** Mean ± std over folds; a single fold has no spread to show, so it says so instead. */
+function withStd(mean: unknown, std: unknown, folds: unknown): string {
+  if (mean === undefined) return '–';
+  return Number(folds) > 1 ? `${mean} ± ${cell(std)}` : `${mean} (1 fold)`;
 }
 
 function mdTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -221,18 +223,18 @@ function mainTable(spec: TableSpec, rows: readonly CsvRow[]): string {
       return mdTable(
         ['Model', 'Size/MB paper', 'Size/MB ours', 'Compression/% paper', 'Compression/% ours', 'Accuracy/% paper', 'Accuracy/% ours', 'Error/% paper', 'Error/% ours'],
         rows.map((r) => [cell(r.label), cell(r.paper_size_mb), fixed(r.size_mb, 1), cell(r.paper_compression_pct), cell(r.compression_pct),
-          cell(r.paper_accuracy_pct), withStd(r.accuracy_pct, r.accuracy_std), cell(r.paper_error_pct), cell(r.error_pct)]),
+          cell(r.paper_accuracy_pct), withStd(r.accuracy_pct, r.accuracy_std, r.folds), cell(r.paper_error_pct), cell(r.error_pct)]),
       );
     case 'table4':
       return mdTable(
         ['Model', 'Size/MB paper', 'Size/MB ours', 'Top-1/% paper', 'Top-1/% ours', 'Top-5/% paper', 'Top-5/% ours'],
-        rows.map((r) => [cell(r.label), cell(r.paper_size_mb), fixed(r.size_mb, 1), cell(r.paper_top1_pct), withStd(r.top1_pct, r.top1_std),
-          cell(r.paper_top5_pct), withStd(r.top5_pct, r.top5_std)]),
+        rows.map((r) => [cell(r.label), cell(r.paper_size_mb), fixed(r.size_mb, 1), cell(r.paper_top1_pct), withStd(r.top1_pct, r.top1_std, r.folds),
+          cell(r.paper_top5_pct), withStd(r.top5_pct, r.top5_std, r.folds)]),
       );
     case 'ablation':
       return mdTable(
         ['Step', 'Size/MB ours', 'Δ top-1 vs previous step/% paper', 'Top-1/% ours', 'Δ vs previous step/% ours', 'Δ vs baseline/% ours'],
-        rows.map((r) => [cell(r.label), fixed(r.size_mb, 2), cell(r.paper_delta_pct), withStd(r.top1_pct, r.top1_std),
+        rows.map((r) => [cell(r.label), fixed(r.size_mb, 2), cell(r.paper_delta_pct), withStd(r.top1_pct, r.top1_std, r.folds),
           cell(r.step_delta_pct), cell(r.delta_pct)]),
       );
   }
