@@ -143,7 +143,8 @@ function foldRow(suite: Suite, protocol: string, run: SuiteRunSpec, fold: number
     val_loss: o.valLoss,
     seconds: Math.round(o.seconds * 10) / 10,
     train_img_per_s: o.imgPerSec === undefined ? undefined : Math.round(o.imgPerSec * 10) / 10,
-    run_dir: runDir,
+    // Relative, so committed CSVs do not carry one machine's absolute paths.
+    run_dir: path.relative(process.cwd(), runDir),
   };
 }
 
@@ -170,14 +171,14 @@ class SuiteRun {
     await renderTables(this.suite, this.opts.outDir);
   }
 
-  async fold(run: SuiteRunSpec, fold: number): Promise<FoldOutcome | undefined> {
+  async fold(run: SuiteRunSpec, fold: number): Promise<void> {
     const key = foldKey(run.id, fold);
     const resolved = resolveRunConfig(this.suite, run, this.opts.protocol, fold);
     const hash = resultHash(resolved);
     const entry = this.state.folds[key];
     if (entry?.status === 'done' && entry.configHash === hash) {
       this.summary.reused.push(key);
-      return undefined;
+      return;
     }
     const foldDir = foldRunsDir(resolved, this.suite, this.opts.protocol, run.id, fold, this.opts.runsRoot);
     const config: RunConfig = { ...resolved, runtime: { ...resolved.runtime, outDir: foldDir } };
@@ -191,7 +192,6 @@ class SuiteRun {
     this.state.folds[key] = { configHash: hash, runDir, status: 'done', row, curve: outcome.curve };
     this.summary.trained.push(key);
     await this.save();
-    return outcome;
   }
 
   /**
