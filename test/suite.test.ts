@@ -57,7 +57,7 @@ function fakePorts(opts: { failOnCall?: number } = {}): SuitePorts & { calls: Ru
       const top1 = base + 0.01 * Number(config.train.fold);
       return {
         top1, top5: 1, numClasses: 4, seconds: 10, imgPerSec: 100, backend: 'cpu', device: 'cpu', threads: 2, machine: 'test',
-        metrics: { sensitivity: 0.9 }, curve: [{ epoch: 1, step: 5, valTop1: 50 }, { epoch: 2, step: 10, valTop1: top1 * 100 }],
+        metrics: { sensitivity: 0.9, auc: undefined }, curve: [{ epoch: 1, step: 5, valTop1: 50 }, { epoch: 2, step: 10, valTop1: top1 * 100 }],
       };
     },
     async modelStats(model) {

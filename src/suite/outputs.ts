@@ -57,7 +57,10 @@ function byFold(a: string, b: string): number {
 export function writeRunsCsv(dir: string, suite: Suite, state: SuiteState): void {
   const rows = finishedRows(suite, state);
   const fixed = new Set<string>(RUN_COLUMNS);
-  const extra = [...new Set(rows.flatMap((r) => Object.keys(r)).filter((c) => !fixed.has(c)))].sort();
+  // Only columns with a value somewhere: undefined metrics do not survive the state file's JSON, and the
+  // columns must not depend on whether a row was just trained or read back.
+  const present = rows.flatMap((r) => Object.keys(r).filter((c) => r[c] !== undefined && r[c] !== null));
+  const extra = [...new Set(present.filter((c) => !fixed.has(c)))].sort();
   writeIfChanged(path.join(dir, OUTPUT_FILES.runs), toCsv([...RUN_COLUMNS, ...extra], rows));
   const curveRows: CsvRow[] = [];
   for (const row of rows) {
