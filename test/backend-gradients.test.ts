@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import { selectBackend } from '../src/backend';
-import { createModel, listModels } from '../src/models';
+import { createModel, listModels, logitsModel } from '../src/models';
 import { focalLoss } from '../src/train/losses';
 
 const SKIP = process.env.DRESNET_SKIP_NATIVE === '1' ? 'DRESNET_SKIP_NATIVE=1: torch addon not built' : false;
@@ -99,7 +99,7 @@ async function trainingStep(
   const y = tf.tensor1d(LABELS, 'int32');
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const { value, grads } = withSeededRandom(() =>
-    tf.variableGrads(() => focalLoss(model.apply(x, { training: true }) as tf.Tensor2D, y, { gamma: 2 }), variables),
+    tf.variableGrads(() => focalLoss(logitsModel(model).apply(x, { training: true }) as tf.Tensor2D, y, { gamma: 2 }), variables),
   );
   const out = { loss: value.dataSync()[0], grads: variables.map((v) => grads[v.name].dataSync() as Float32Array) };
   tf.dispose([x, y, value, ...Object.values(grads)]);

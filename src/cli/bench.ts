@@ -12,7 +12,7 @@ import { Command, Option } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from './errors';
 import { describeBackend, selectBackend, BackendDescription } from '../backend';
-import { createModel, getModelDefinition } from '../models';
+import { createModel, getModelDefinition, logitsModel } from '../models';
 import { crossEntropyLoss } from '../train/losses';
 import { toCsv } from '../report/csv';
 import { atomicWriteFile, packageRoot } from '../util/files';
@@ -87,7 +87,7 @@ function trainThroughput(model: ReturnType<typeof createModel>, opts: BenchOptio
   const x = tf.randomNormal([opts.batch, opts.size, opts.size, 3]) as tf.Tensor4D;
   const labels = tf.tensor1d(Array.from({ length: opts.batch }, (_, i) => i % opts.classes), 'int32');
   const step = () => {
-    const loss = optimizer.minimize(() => crossEntropyLoss(model.apply(x, { training: true }) as tf.Tensor2D, labels), true);
+    const loss = optimizer.minimize(() => crossEntropyLoss(logitsModel(model).apply(x, { training: true }) as tf.Tensor2D, labels), true);
     // Reading the loss waits for the step to finish on asynchronous backends.
     loss?.dataSync();
     loss?.dispose();

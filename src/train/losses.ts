@@ -4,14 +4,14 @@ import { UserError } from '../cli/errors';
 
 export type LossConfig = TrainConfig['loss'];
 
-/** Mean loss over a batch, from the model's softmax output and the integer labels. */
-export type LossFn = (probs: tf.Tensor2D, labels: tf.Tensor1D) => tf.Scalar;
-
 /**
- * Probabilities are clipped away from 0 before the log: the zoo's models end in
- * softmax, and a saturated softmax would otherwise give log(0) = -Inf.
+ * Mean loss over a batch, from the model's logits and the integer labels.
+ * Logits, not softmax outputs: log p comes from logSoftmax, finite however
+ * confident the model, and its gradient never vanishes (clipping saturated
+ * probabilities did both, and zeroed the gradient of every confidently wrong
+ * sample).
  */
-const PROB_EPSILON = 1e-7;
+export type LossFn = (logits: tf.Tensor2D, labels: tf.Tensor1D) => tf.Scalar;
 
 /**
  * Focal loss (eq. 5, Lin et al. 2017) generalised to soft targets so that label
@@ -21,16 +21,16 @@ const PROB_EPSILON = 1e-7;
  * alpha = 1 it is cross-entropy (with label smoothing, smoothed cross-entropy).
  */
 export function focalLoss(
-  probs: tf.Tensor2D,
+  logits: tf.Tensor2D,
   labels: tf.Tensor1D,
   opts: { gamma: number; alpha?: number | readonly number[]; labelSmoothing?: number },
 ): tf.Scalar {
   return tf.tidy(() => {
-    const numClasses = probs.shape[1];
+    const numClasses = logits.shape[1];
     const targets = smoothedTargets(labels, numClasses, opts.labelSmoothing ?? 0);
-    const p = tf.clipByValue(probs, PROB_EPSILON, 1);
-    let perClass = tf.mul(targets, tf.neg(tf.log(p)));
-    if (opts.gamma !== 0) perClass = tf.mul(perClass, tf.pow(tf.sub(1, p), opts.gamma));
+    const logP = tf.logSoftmax(logits);
+    let perClass = tf.mul(targets, tf.neg(logP));
+    if (opts.gamma !== 0) perClass = tf.mul(perClass, tf.pow(tf.sub(1, tf.exp(logP)), opts.gamma));
     const weights = alphaWeights(opts.alpha, numClasses);
     if (weights) perClass = tf.mul(perClass, weights);
     return tf.mean(tf.sum(perClass, 1)) as tf.Scalar;
@@ -39,11 +39,11 @@ export function focalLoss(
 
 /** Cross-entropy is focal loss with gamma = 0 (eq. 5's own remark); kept as one code path. */
 export function crossEntropyLoss(
-  probs: tf.Tensor2D,
+  logits: tf.Tensor2D,
   labels: tf.Tensor1D,
   opts: { alpha?: number | readonly number[]; labelSmoothing?: number } = {},
 ): tf.Scalar {
-  return focalLoss(probs, labels, { ...opts, gamma: 0 });
+  return focalLoss(logits, labels, { ...opts, gamma: 0 });
 }
 
 function smoothedTargets(labels: tf.Tensor1D, numClasses: number, smoothing: number): tf.Tensor2D {
@@ -66,5 +66,5 @@ export function makeLoss(cfg: LossConfig, numClasses: number): LossFn {
     );
   }
   const gamma = cfg.type === 'focal' ? cfg.gamma : 0;
-  return (probs, labels) => focalLoss(probs, labels, { gamma, alpha: cfg.alpha, labelSmoothing: cfg.labelSmoothing });
+  return (logits, labels) => focalLoss(logits, labels, { gamma, alpha: cfg.alpha, labelSmoothing: cfg.labelSmoothing });
 }

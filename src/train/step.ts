@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // ESM-only); loading the tfjs-layers bundle registers all of them.
 import '@tensorflow/tfjs-layers';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { logitsModel } from '../models';
 import type { LossFn } from './losses';
 import { weightDecayPenalty } from './optimizer';
 import { evaluatePredictions, EvalMetrics } from './metrics';
@@ -36,9 +37,9 @@ export function trainStep(
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const kept: tf.Tensor[] = [];
   const { value, grads } = tf.variableGrads(() => {
-    const probs = model.apply(batch.x, { training: true }) as tf.Tensor2D;
-    const dataLoss = lossFn(probs, batch.y);
-    kept.push(tf.keep(dataLoss), tf.keep(correctCount(probs, batch.y)));
+    const logits = logitsModel(model).apply(batch.x, { training: true }) as tf.Tensor2D;
+    const dataLoss = lossFn(logits, batch.y);
+    kept.push(tf.keep(dataLoss), tf.keep(correctCount(logits, batch.y)));
     return weightDecay > 0 && decayed.length > 0 ? tf.add(dataLoss, weightDecayPenalty(decayed, weightDecay)) : dataLoss;
   }, variables);
   try {
@@ -51,8 +52,8 @@ export function trainStep(
   }
 }
 
-function correctCount(probs: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
-  return tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(probs, 1), tf.cast(labels, 'int32')), 'int32')) as tf.Scalar);
+function correctCount(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.cast(labels, 'int32')), 'int32')) as tf.Scalar);
 }
 
 export interface Evaluation {
@@ -76,8 +77,8 @@ export async function evaluateModel(
   for await (const batch of batches) {
     try {
       const [probs, loss] = tf.tidy(() => {
-        const p = model.apply(batch.x, { training: false }) as tf.Tensor2D;
-        return [p, lossFn(p, batch.y)] as const;
+        const logits = logitsModel(model).apply(batch.x, { training: false }) as tf.Tensor2D;
+        return [tf.softmax(logits), lossFn(logits, batch.y)] as const;
       });
       probParts.push((await probs.data()) as Float32Array);
       labelParts.push(Int32Array.from(await batch.y.data()));
