@@ -18,6 +18,15 @@
 #include "ops.h"
 
 namespace dresnet {
+
+// The ATen type of tfjs float32 tensors (ops.h): kFloat, or kDouble in the
+// float64 reference mode (setFloatType), where every float32 tensor is stored
+// and computed in double and only reads narrow back to float32.
+namespace {
+at::ScalarType g_float_type = at::kFloat;
+}  // namespace
+at::ScalarType floatType() { return g_float_type; }
+
 namespace {
 
 std::unordered_map<uint32_t, at::Tensor> g_tensors;
@@ -25,17 +34,18 @@ uint32_t g_next_id = 1;
 at::Device g_device = at::kCPU;
 
 // tfjs knows float32, int32 and bool; anything ATen widens (int64 indices,
-// float64 scalars) is narrowed back so every handle is one of the three.
+// float64 scalars) is narrowed back so every handle is one of the three, its
+// floats in floatType().
 at::Tensor toTfjsDtype(const at::Tensor& t) {
   switch (t.scalar_type()) {
-    case at::kFloat:
     case at::kInt:
     case at::kBool:
       return t;
+    case at::kFloat:
     case at::kDouble:
     case at::kHalf:
     case at::kBFloat16:
-      return t.to(at::kFloat);
+      return t.scalar_type() == floatType() ? t : t.to(floatType());
     default:
       return t.to(at::kInt);
   }
@@ -43,7 +53,8 @@ at::Tensor toTfjsDtype(const at::Tensor& t) {
 
 int dtypeCode(at::ScalarType s) {
   switch (s) {
-    case at::kFloat: return 0;
+    case at::kFloat:
+    case at::kDouble: return 0;
     case at::kInt: return 1;
     case at::kBool: return 2;
     default: throw std::runtime_error("internal: unexpected dtype in the handle table");
@@ -90,6 +101,7 @@ Napi::Object describe(Napi::Env env, uint32_t id) {
 Napi::Value Create(const Napi::CallbackInfo& info) {
   auto values = info[0].As<Napi::TypedArray>();
   auto shape = toShape(info[1].As<Napi::Array>());
+  // The JS buffer's element type; float32 values are then widened to floatType().
   at::ScalarType type = scalarTypeOf(info[2].As<Napi::String>().Utf8Value());
   auto buffer = values.ArrayBuffer();
   void* data = static_cast<uint8_t*>(buffer.Data()) + values.ByteOffset();
@@ -100,7 +112,9 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
   }
   // from_blob borrows the JS buffer; clone()/to() copies it into ATen-owned memory.
   at::Tensor borrowed = at::from_blob(data, shape, at::TensorOptions().dtype(type));
-  at::Tensor owned = g_device.is_cpu() ? borrowed.clone() : borrowed.to(g_device);
+  at::Tensor owned = type == at::kFloat && floatType() != at::kFloat
+                         ? borrowed.to(g_device, floatType())
+                         : (g_device.is_cpu() ? borrowed.clone() : borrowed.to(g_device));
   return Napi::Number::New(info.Env(), store(owned));
 }
 
@@ -108,6 +122,7 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
 Napi::Value Read(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   at::Tensor t = lookup(info[0].As<Napi::Number>().Uint32Value()).to(at::kCPU).contiguous();
+  if (t.scalar_type() == at::kDouble) t = t.to(at::kFloat);
   size_t n = static_cast<size_t>(t.numel());
   size_t bytes = n * t.element_size();
   auto buffer = Napi::ArrayBuffer::New(env, bytes);
@@ -180,6 +195,23 @@ Napi::Value SetDevice(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// setFloatType('float32' | 'float64'): the ATen type of tfjs float32 tensors
+// from now on; tensors already in the table are converted.
+Napi::Value SetFloatType(const Napi::CallbackInfo& info) {
+  std::string type = info[0].As<Napi::String>().Utf8Value();
+  if (type == "float32") {
+    g_float_type = at::kFloat;
+  } else if (type == "float64") {
+    g_float_type = at::kDouble;
+  } else {
+    throw std::invalid_argument("torch backend: unknown float type '" + type + "' (float32 or float64)");
+  }
+  for (auto& entry : g_tensors) {
+    if (entry.second.is_floating_point()) entry.second = toTfjsDtype(entry.second).contiguous();
+  }
+  return info.Env().Undefined();
+}
+
 Napi::Value SetConvLayout(const Napi::CallbackInfo& info) {
   setConvLayout(info[0].As<Napi::String>().Utf8Value());
   return info.Env().Undefined();
@@ -195,6 +227,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("device", g_device.str());
   o.Set("parallelInfo", at::get_parallel_info());
   o.Set("convLayout", convLayout());
+  o.Set("floatType", floatType() == at::kDouble ? "float64" : "float32");
   return o;
 }
 
@@ -223,6 +256,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New(env, guarded<SetThreads>));
   exports.Set("setDevice", Napi::Function::New(env, guarded<SetDevice>));
   exports.Set("setConvLayout", Napi::Function::New(env, guarded<SetConvLayout>));
+  exports.Set("setFloatType", Napi::Function::New(env, guarded<SetFloatType>));
   exports.Set("info", Napi::Function::New(env, guarded<Info>));
   return exports;
 }

@@ -39,7 +39,7 @@ using Tensors = std::vector<at::Tensor>;
 using OpFn = std::function<Tensors(const Tensors&, const Attrs&)>;
 
 at::ScalarType scalarType(const std::string& dtype) {
-  if (dtype == "float32") return at::kFloat;
+  if (dtype == "float32") return floatType();
   if (dtype == "int32") return at::kInt;
   if (dtype == "bool") return at::kBool;
   throw std::invalid_argument("torch backend: unsupported dtype '" + dtype + "'");
@@ -461,7 +461,7 @@ Tensors reduce(const std::string& kind, const Tensors& in, const Attrs& a) {
   bool keep = a.b("keepDims");
   if (axes.empty()) return {x};
   if (kind == "Sum") return {at::sum(x, axes, keep)};
-  if (kind == "Mean") return {at::mean(x.is_floating_point() ? x : x.to(at::kFloat), axes, keep)};
+  if (kind == "Mean") return {at::mean(x.is_floating_point() ? x : x.to(floatType()), axes, keep)};
   if (kind == "Max") return {at::amax(x, axes, keep)};
   if (kind == "Min") return {at::amin(x, axes, keep)};
   if (kind == "Prod") return {reduceEach(x, axes, keep, [](const at::Tensor& t, int64_t d, bool k) { return at::prod(t, d, k); })};
@@ -552,7 +552,7 @@ at::Tensor matmul(const Tensors& in, const Attrs& a) {
   at::Tensor x = a.b("transposeA") ? in[0].transpose(-2, -1) : in[0];
   at::Tensor y = a.b("transposeB") ? in[1].transpose(-2, -1) : in[1];
   // ATen's CPU GEMM has no int32 kernel.
-  if (!x.is_floating_point()) return at::matmul(x.to(at::kFloat), y.to(at::kFloat)).round().to(x.scalar_type());
+  if (!x.is_floating_point()) return at::matmul(x.to(floatType()), y.to(floatType())).round().to(x.scalar_type());
   return at::matmul(x, y);
 }
 

@@ -31,6 +31,11 @@ class Attrs {
   at::Device device_;
 };
 
+// The ATen type of tfjs float32 tensors: at::kFloat, or at::kDouble in the
+// float64 reference mode (setFloatType in addon.cc). Ops that make a float
+// tensor from scratch or from ints use it, so the kernels stay dtype-generic.
+at::ScalarType floatType();
+
 // Memory format of convolutions: "auto" (by batch size), "nchw" or "channels_last".
 void setConvLayout(const std::string& layout);
 std::string convLayout();

@@ -2,7 +2,7 @@ import * as os from 'os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { UserError } from '../cli/errors';
-import { ConvLayout, HOW_TO_GET_LIBTORCH, TorchBinding, loadBinding, registerTorchBackend } from './torch';
+import { ConvLayout, FloatType, HOW_TO_GET_LIBTORCH, TorchBinding, loadBinding, registerTorchBackend } from './torch';
 
 export type BackendName = 'torch' | 'tensorflow' | 'cpu';
 export type Device = 'cpu' | 'cuda';
@@ -12,6 +12,11 @@ export interface BackendRequest {
   device: Device;
   /** Intra-op threads; 0 = all cores. */
   threads: number;
+  /**
+   * torch only: compute tfjs float32 tensors in ATen double, a reference for
+   * numerical checks (default: float32, or float64 under DRESNET_TORCH_FLOAT64=1).
+   */
+  torchFloat64?: boolean;
 }
 
 export interface SelectedBackend {
@@ -72,7 +77,20 @@ function convLayout(device: Device): ConvLayout {
   return device === 'cuda' ? 'channels_last' : 'auto';
 }
 
-async function selectTorch(device: Device, threads: number): Promise<BackendDescription> {
+/**
+ * The torch backend's float type: float32, or float64 (a reference mode for
+ * numerical checks: tfjs float32 tensors are computed in ATen double) when
+ * asked for or under DRESNET_TORCH_FLOAT64=1.
+ */
+function torchFloatType(float64: boolean | undefined): FloatType {
+  if (float64 !== undefined) return float64 ? 'float64' : 'float32';
+  const env = process.env.DRESNET_TORCH_FLOAT64;
+  if (env === undefined || env === '' || env === '0') return 'float32';
+  if (env === '1') return 'float64';
+  throw new UserError(`DRESNET_TORCH_FLOAT64 must be 0 or 1, got '${env}'`);
+}
+
+async function selectTorch(device: Device, threads: number, float64?: boolean): Promise<BackendDescription> {
   let binding: TorchBinding;
   try {
     binding = loadBinding();
@@ -85,6 +103,7 @@ async function selectTorch(device: Device, threads: number): Promise<BackendDesc
     throw new UserError((err as Error).message);
   }
   binding.setConvLayout(convLayout(device));
+  binding.setFloatType(torchFloatType(float64));
   const inEffect = binding.setThreads(threads > 0 ? threads : allCores());
   registerTorchBackend();
   await activate('torch');
@@ -135,7 +154,7 @@ function autoChoice(device: Device): BackendName {
  */
 export async function selectBackend(req: BackendRequest): Promise<SelectedBackend> {
   const name = req.backend === 'auto' ? autoChoice(req.device) : req.backend;
-  if (name === 'torch') current = await selectTorch(req.device, req.threads);
+  if (name === 'torch') current = await selectTorch(req.device, req.threads, req.torchFloat64);
   else if (name === 'tensorflow') current = await selectTensorflow(req.device, req.threads);
   else current = await selectCpu(req.device);
   return { name: current.name, device: current.device, threads: current.threads };

@@ -24,10 +24,17 @@ export interface NativeInfo {
   device: string;
   parallelInfo: string;
   convLayout: ConvLayout;
+  floatType: FloatType;
 }
 
 /** Memory format ATen's convolutions run in (see setConvLayout in native/src/ops.cc). */
 export type ConvLayout = 'auto' | 'nchw' | 'channels_last';
+
+/**
+ * ATen type of tfjs float32 tensors: float32, or float64 as a reference mode
+ * (stored and computed in double; reads narrow back to Float32Array).
+ */
+export type FloatType = 'float32' | 'float64';
 
 /** The whole surface of native/src/addon.cc. */
 export interface TorchBinding {
@@ -46,6 +53,8 @@ export interface TorchBinding {
   setDevice(device: 'cpu' | 'cuda'): void;
   /** nchw: copy NHWC to NCHW around each conv; channels_last: no copies; auto: by batch size. */
   setConvLayout(layout: ConvLayout): void;
+  /** Sets the ATen type of float32 tensors; converts the live ones. */
+  setFloatType(type: FloatType): void;
   info(): NativeInfo;
 }
 

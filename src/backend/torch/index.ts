@@ -6,7 +6,7 @@ import { registerAllKernels } from './register_all_kernels';
 
 export { TorchBackend } from './backend';
 export { loadBinding, HOW_TO_GET_LIBTORCH, ADDON_PATH } from './binding';
-export type { TorchBinding, NativeInfo, ConvLayout } from './binding';
+export type { TorchBinding, NativeInfo, ConvLayout, FloatType } from './binding';
 export { KERNEL_CONFIGS } from './register_all_kernels';
 export { BACKEND_NAME } from './kernel_utils';
 
