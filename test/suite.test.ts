@@ -48,6 +48,7 @@ function fakePorts(opts: { failOnCall?: number } = {}): SuitePorts & { calls: Ru
       calls.push(config);
       if (opts.failOnCall === calls.length) throw new Error('killed');
       const dir = path.join(config.runtime.outDir, 'run');
+      fs.mkdirSync(dir, { recursive: true });
       byDir.set(dir, config);
       return dir;
     },
@@ -149,6 +150,38 @@ test('a suite trains every run x fold, aggregates mean ± std, and a second run 
   fs.rmSync(path.join(out, OUTPUT_FILES.markdown));
   await renderTables(loadSuite(file), out);
   assert.deepEqual(snapshot(out), before);
+});
+
+test('a protocol with trainFolds trains and reports only the first folds of its split', async () => {
+  const dir = tmpDir();
+  const file = writeSuite(dir, SUITE.replace('RUNS', path.join(dir, 'runs')).replace('folds: 3,', 'folds: 3, trainFolds: 2,'));
+  const out = path.join(dir, 'results');
+  const ports = fakePorts();
+  await runSuite(loadSuite(file), { protocol: 'tiny', outDir: out }, ports);
+  assert.deepEqual(ports.calls.map((c) => `${c.model.name}/${c.train.fold}/${c.data.split.folds}`), ['resnet18/0/3', 'resnet18/1/3', 'dresnet/0/3', 'dresnet/1/3']);
+  assert.deepEqual(readCsv(path.join(out, OUTPUT_FILES.runs)).map((r) => r.fold), ['0', '1', '0', '1']);
+  // A fold trained on request beyond trainFolds stays out of the tables.
+  await runSuite(loadSuite(file), { protocol: 'tiny', outDir: out, folds: [2] }, ports);
+  assert.equal(ports.calls.length, 6);
+  assert.equal(readCsv(path.join(out, OUTPUT_FILES.runs)).length, 4);
+  assert.throws(() => loadSuite(writeSuite(dir, SUITE.replace('folds: 3,', 'folds: 3, trainFolds: 4,'))), /protocols\.tiny\.trainFolds: 4 is more than the split's 3 folds/);
+});
+
+test('a fold finished under another suite with the same config is reused, not retrained', async () => {
+  const { file, out } = setup();
+  const ports = fakePorts();
+  await runSuite(loadSuite(file), { protocol: 'tiny', outDir: out }, ports);
+  // Another suite under the same runs folder sharing one run (DResNet in Tables 3 and 4).
+  const otherDir = path.join(path.dirname(file), 'other');
+  fs.mkdirSync(otherDir);
+  const other = writeSuite(otherDir, fs.readFileSync(file, 'utf8').replace('name: mini', 'name: other').replace('{ id: resnet18, label: ResNet-18, paper: ResNet-18, set: { model.name: resnet18 } }', '{ id: resnet18, label: ResNet-18, paper: ResNet-18, set: { model.name: resnet18, model.width: 0.5 } }'));
+  const otherOut = path.join(path.dirname(other), 'results');
+  const summary = await runSuite(loadSuite(other), { protocol: 'tiny', outDir: otherOut }, ports);
+  assert.deepEqual(summary.trained, ['resnet18/fold0', 'resnet18/fold1', 'resnet18/fold2']);
+  assert.deepEqual(summary.reused, ['dresnet/fold0', 'dresnet/fold1', 'dresnet/fold2']);
+  const rows = readCsv(path.join(otherOut, OUTPUT_FILES.runs)).filter((r) => r.run_id === 'dresnet');
+  assert.deepEqual(rows.map((r) => [r.suite, r.top1_pct]), [['other', '80'], ['other', '81'], ['other', '82']]);
+  assert.ok(rows.every((r) => r.run_dir.includes(`${path.sep}mini${path.sep}`)), 'the rows point at the run folders of the suite that trained them');
 });
 
 test('an interrupted suite resumes the fold in progress and ends with the same tables', async () => {

@@ -52,6 +52,11 @@ function checkRuns(suite: Suite): void {
   if (suite.layout === 'ablation' && suite.reference === undefined) {
     throw new UserError(`${where}: reference: an ablation suite needs the id of its baseline run`);
   }
+  for (const [name, protocol] of Object.entries(suite.protocols)) {
+    if (protocol.trainFolds !== undefined && protocol.trainFolds > protocol.folds) {
+      throw new UserError(`${where}: protocols.${name}.trainFolds: ${protocol.trainFolds} is more than the split's ${protocol.folds} folds`);
+    }
+  }
   const paperKeys = PAPER_ROW_KEYS[suite.layout];
   suite.runs.forEach((run, i) => {
     if (run.paper !== undefined && !paperKeys.includes(run.paper)) {
@@ -72,6 +77,11 @@ export function getProtocol(suite: Suite, name: string): Protocol {
     throw new UserError(`${suite.file}: no protocol "${name}"${hint(name, names)}; protocols: ${names.join(', ')}`);
   }
   return protocol;
+}
+
+/** The folds a protocol trains and reports: the first trainFolds of its split, or all of them. */
+export function protocolFolds(protocol: Protocol): number[] {
+  return Array.from({ length: protocol.trainFolds ?? protocol.folds }, (_, i) => i);
 }
 
 export function getRun(suite: Suite, id: string): SuiteRunSpec {

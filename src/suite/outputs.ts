@@ -10,7 +10,7 @@ import { CsvRow, CsvValue, readCsv, toCsv } from '../report/csv';
 import { barChartSvg, lineChartSvg, Series, writeChart } from '../report/plots';
 import { buildTableRows, FoldRow, meanStd, runContext, SIZE_COLUMNS, sizeCsvRow, SizeRow, tableCsv, tableMarkdown } from '../report/tables';
 import { atomicWriteFile } from '../util/files';
-import { Suite } from './load';
+import { protocolFolds, Suite } from './load';
 import { foldKey, SuiteState } from './state';
 
 export const OUTPUT_FILES = {
@@ -38,10 +38,13 @@ function writeIfChanged(file: string, data: string | Buffer): void {
   atomicWriteFile(file, data);
 }
 
+/** Every finished fold the protocol reports (a fold trained beyond its trainFolds stays in the state but not in the tables). */
 function finishedRows(suite: Suite, state: SuiteState): Record<string, CsvValue>[] {
   const rows: Record<string, CsvValue>[] = [];
+  const protocol = suite.protocols[state.protocol];
+  const reported = (key: string) => protocol === undefined || foldOf(key) < protocolFolds(protocol).length;
   for (const run of suite.runs) {
-    const keys = Object.keys(state.folds).filter((k) => k.startsWith(`${run.id}/`)).sort(byFold);
+    const keys = Object.keys(state.folds).filter((k) => k.startsWith(`${run.id}/`) && reported(k)).sort(byFold);
     for (const key of keys) {
       const entry = state.folds[key];
       if (entry.status === 'done' && entry.row) rows.push(entry.row);
@@ -50,8 +53,10 @@ function finishedRows(suite: Suite, state: SuiteState): Record<string, CsvValue>
   return rows;
 }
 
+const foldOf = (key: string): number => Number(key.split('/fold')[1]);
+
 function byFold(a: string, b: string): number {
-  return Number(a.split('/fold')[1]) - Number(b.split('/fold')[1]);
+  return foldOf(a) - foldOf(b);
 }
 
 export function writeRunsCsv(dir: string, suite: Suite, state: SuiteState): void {
@@ -152,7 +157,7 @@ export async function renderTables(suite: Suite, dir: string): Promise<void> {
   const rows = buildTableRows(suite, sizes, folds);
   const protocolName = folds[0]?.protocol;
   const protocol = protocolName === undefined ? undefined : suite.protocols[protocolName];
-  const planned = protocol ? protocol.folds * suite.runs.length : 0;
+  const planned = protocol ? protocolFolds(protocol).length * suite.runs.length : 0;
   const figures = await writeFigures(dir, suite, rows, curves);
   writeIfChanged(path.join(dir, OUTPUT_FILES.table), tableCsv(suite, rows));
   writeIfChanged(path.join(dir, OUTPUT_FILES.markdown), tableMarkdown(suite, rows, runContext(folds, planned, protocol?.description), figures));

@@ -5,11 +5,13 @@
  * statistics and the probe come in as ports so the bookkeeping is testable
  * without training anything.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RunConfig } from '../config/run-config';
+import { getModelDefinition } from '../models';
 import { CsvValue } from '../report/csv';
 import { SizeRow } from '../report/tables';
-import { getProtocol, resolveRunConfig, sizingModelConfig, Suite } from './load';
+import { getProtocol, protocolFolds, resolveRunConfig, sizingModelConfig, Suite } from './load';
 import { OUTPUT_FILES, renderTables, writeRunsCsv, writeSizesCsv } from './outputs';
 import { SuiteRunSpec } from './schema';
 import { CurvePoint, foldKey, readSuiteState, stableHash, SuiteState, writeSuiteState } from './state';
@@ -92,15 +94,45 @@ export interface SuiteRunSummary {
   reused: string[];
 }
 
-/** The parts of a config that decide its results; the output folder and verbosity do not. */
+/**
+ * The parts of a config that decide its results; the run's name, output folder
+ * and verbosity do not. Model switches count with their defaults filled in, so a
+ * switch spelled out at its default (the ablation's full DResNet) is the same run.
+ */
 export function resultHash(config: RunConfig): string {
-  const { outDir, quiet, ...runtime } = config.runtime;
-  return stableHash({ ...config, runtime });
+  const { name, runtime: { outDir, quiet, ...runtime }, model, ...rest } = config;
+  return stableHash({ ...rest, runtime, model: { ...getModelDefinition(model.name).defaults, ...model } });
 }
 
 /** Where a fold's run folder lives: one folder per config hash, so a changed config never resumes a stale run. */
 export function foldRunsDir(config: RunConfig, suite: Suite, protocol: string, runId: string, fold: number, runsRoot?: string): string {
   return path.join(runsRoot ?? config.runtime.outDir, 'suites', suite.name, protocol, `${runId}-fold${fold}-${resultHash(config)}`);
+}
+
+/**
+ * The run folder of a finished fold with the same config under another suite
+ * (Table 3 and Table 4 both train DResNet under one protocol), so it is reused
+ * rather than trained twice.
+ */
+function sharedRunDir(foldDir: string, collect: SuitePorts['collect']): string | undefined {
+  const protocolDir = path.dirname(foldDir);
+  const suitesDir = path.dirname(path.dirname(protocolDir));
+  if (!fs.existsSync(suitesDir)) return undefined;
+  const suffix = path.basename(foldDir).replace(/^.*(-fold\d+-[0-9a-f]+)$/, '$1');
+  for (const suite of fs.readdirSync(suitesDir).sort()) {
+    const dir = path.join(suitesDir, suite, path.basename(protocolDir));
+    if (dir === protocolDir || !fs.existsSync(dir)) continue;
+    for (const name of fs.readdirSync(dir).filter((n) => n.endsWith(suffix)).sort()) {
+      const runDir = path.join(dir, name, 'run');
+      try {
+        collect(runDir);
+        return runDir;
+      } catch {
+        // Not finished there (or not a run folder): keep looking.
+      }
+    }
+  }
+  return undefined;
 }
 
 export async function computeSizes(suite: Suite, ports: Pick<SuitePorts, 'modelStats'>): Promise<SizeRow[]> {
@@ -182,15 +214,19 @@ class SuiteRun {
     }
     const foldDir = foldRunsDir(resolved, this.suite, this.opts.protocol, run.id, fold, this.opts.runsRoot);
     const config: RunConfig = { ...resolved, runtime: { ...resolved.runtime, outDir: foldDir } };
-    this.state.folds[key] = { configHash: hash, runDir: foldDir, status: 'running' };
-    await this.save();
-    this.ports.log(`${this.suite.name}: ${key}: training (${entry?.configHash === hash ? 'resuming' : 'new'}) in ${foldDir}`);
-    const runDir = await this.ports.trainFold(config);
+    const shared = entry?.configHash === hash ? undefined : sharedRunDir(foldDir, this.ports.collect);
+    if (shared !== undefined) this.ports.log(`${this.suite.name}: ${key}: the same config and fold finished in ${shared}: reused`);
+    else {
+      this.state.folds[key] = { configHash: hash, runDir: foldDir, status: 'running' };
+      await this.save();
+      this.ports.log(`${this.suite.name}: ${key}: training (${entry?.configHash === hash ? 'resuming' : 'new'}) in ${foldDir}`);
+    }
+    const runDir = shared ?? await this.ports.trainFold(config);
     const outcome = this.ports.collect(runDir);
     const row = foldRow(this.suite, this.opts.protocol, run, fold, config, runDir, outcome);
     Object.assign(row, this.state.probes[run.id]?.result ?? {});
     this.state.folds[key] = { configHash: hash, runDir, status: 'done', row, curve: outcome.curve };
-    this.summary.trained.push(key);
+    (shared === undefined ? this.summary.trained : this.summary.reused).push(key);
     await this.save();
   }
 
@@ -231,7 +267,7 @@ export async function runSuite(suite: Suite, opts: SuiteRunOptions, ports: Suite
   const summary: SuiteRunSummary = { trained: [], reused: [] };
   if (!opts.sizesOnly) {
     const runner = new SuiteRun(suite, opts, ports, summary);
-    const folds = opts.folds ?? Array.from({ length: protocol.folds }, (_, i) => i);
+    const folds = opts.folds ?? protocolFolds(protocol);
     for (const run of selectedRuns(suite, opts.runs)) {
       for (const fold of folds) await runner.fold(run, fold);
       const classes = runner.classesOf(run);

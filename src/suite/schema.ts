@@ -25,6 +25,7 @@ export const protocolSchema = s.object({
   dataset: s.oneOf(['synthetic', 'herlev', 'folder', 'csv'] as const, { default: 'herlev' }),
   task: s.oneOf(['classes', 'herlev7', 'herlev2'] as const, { default: 'herlev7' }),
   folds: s.integer({ default: 5, min: 2 }),
+  trainFolds: s.optional(s.integer({ min: 1, doc: "train and report only folds 0..n-1 of the split (a protocol's time budget); default: every fold" })),
   inputSize: s.integer({ default: 224, min: 16, max: 1024 }),
   epochs: s.integer({ min: 1 }),
   batchSize: s.integer({ default: 32, min: 1 }),
