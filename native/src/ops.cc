@@ -183,8 +183,10 @@ Tensors fusedConv(const Tensors& in, const Attrs& a, bool depthwise) {
 
 // tfjs's max pooling skips NaNs (a NaN never compares greater), ATen's
 // propagates them: NaNs become -inf, the value tfjs starts each window from.
+// nan_to_num does it in one pass (masked_fill(isnan) takes two and a mask).
 at::Tensor skipNaN(const at::Tensor& x) {
-  return x.is_floating_point() ? x.masked_fill(at::isnan(x), -std::numeric_limits<double>::infinity()) : x;
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  return x.is_floating_point() ? at::nan_to_num(x, -inf, inf, -inf) : x;
 }
 at::Tensor maxPoolInput(const at::Tensor& x, const Window& w) {
   return w.poolPaddingOk() ? skipNaN(x) : padNHWC(skipNaN(x), w.pads, -std::numeric_limits<double>::infinity());
@@ -542,6 +544,11 @@ const std::unordered_map<std::string, Binary>& binaryOps() {
       {"LogicalXor", [](const at::Tensor& a, const at::Tensor& b) { return at::logical_xor(a, b); }},
       {"BitwiseAnd", [](const at::Tensor& a, const at::Tensor& b) { return at::bitwise_and(a, b); }},
       {"EluGrad", [](const at::Tensor& dy, const at::Tensor& y) { return at::where(y > 0, dy, dy * (y + 1)); }},
+      // dy where x > 0 in one pass; tfjs's dy * step(x) takes four kernels.
+      {"ReluGrad", [](const at::Tensor& dy, const at::Tensor& x) { return at::threshold_backward(dy, x, 0); }},
+      // dy where 0 < x <= 6 (tfjs passes x == 6; ATen's hardtanh_backward would not).
+      {"Relu6Grad",
+       [](const at::Tensor& dy, const at::Tensor& x) { return at::where(at::logical_and(x > 0, x <= 6), dy, at::zeros({}, dy.options())); }},
   };
   return table;
 }
@@ -717,6 +724,13 @@ const std::unordered_map<std::string, OpFn>& opTable() {
          at::Tensor sum = in[0].clone();
          for (size_t k = 1; k < in.size(); ++k) sum.add_(in[k]);
          return single(sum);
+       }},
+      {"ClipByValueGrad",
+       [](const Tensors& in, const Attrs& a) {
+         // inputs: dy, x. dy where clipValueMin <= x <= clipValueMax (NaN: 0, as in tfjs); tfjs composes it of five kernels.
+         const at::Tensor &dy = in[0], &x = in[1];
+         at::Tensor inside = at::logical_and(x >= a.f("clipValueMin"), x <= a.f("clipValueMax"));
+         return single(at::where(inside, dy, at::zeros({}, dy.options())));
        }},
       {"ClipByValue",
        [](const Tensors& in, const Attrs& a) {

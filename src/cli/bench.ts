@@ -71,18 +71,26 @@ function median(values: number[]): number {
 
 const MiB = 1024 * 1024;
 
-/** Peak engine tensor bytes and process RSS, sampled between steps. */
+/**
+ * Peak tensor bytes inside a training step (tf.profile's peakBytes: between
+ * steps the activations are already freed, and a training step holds every
+ * forward activation and every activation gradient until the gradients are
+ * done) and the process's peak RSS.
+ */
 class PeakMemory {
   tensors = 0;
   rss = 0;
+  async profile(step: () => void): Promise<void> {
+    const info = await tf.profile(step);
+    this.tensors = Math.max(this.tensors, info.peakBytes);
+  }
   sample(): void {
-    this.tensors = Math.max(this.tensors, tf.memory().numBytes);
-    this.rss = Math.max(this.rss, process.memoryUsage().rss);
+    this.rss = Math.max(this.rss, process.resourceUsage().maxRSS * 1024);
   }
 }
 
 /** SGD-momentum training steps on one random batch; img/s over the timed steps. */
-function trainThroughput(model: ReturnType<typeof createModel>, opts: BenchOptions, peak: PeakMemory): number {
+async function trainThroughput(model: ReturnType<typeof createModel>, opts: BenchOptions, peak: PeakMemory): Promise<number> {
   const optimizer = tf.train.momentum(0.01, 0.9);
   const x = tf.randomNormal([opts.batch, opts.size, opts.size, 3]) as tf.Tensor4D;
   const labels = tf.tensor1d(Array.from({ length: opts.batch }, (_, i) => i % opts.classes), 'int32');
@@ -95,6 +103,8 @@ function trainThroughput(model: ReturnType<typeof createModel>, opts: BenchOptio
   };
   try {
     for (let i = 0; i < opts.warmup; i++) step();
+    // Untimed: the profiler's bookkeeping would count in img/s.
+    await peak.profile(step);
     const start = performance.now();
     for (let i = 0; i < opts.steps; i++) step();
     return (opts.batch * opts.steps) / ((performance.now() - start) / 1000);
@@ -122,11 +132,12 @@ function inferenceLatency(model: ReturnType<typeof createModel>, opts: BenchOpti
   }
 }
 
-export function benchModel(name: string, opts: BenchOptions): ModelBench {
+/** One model in this process; its peak RSS is the process's, so measure one model per process (see runBench). */
+export async function benchModel(name: string, opts: BenchOptions): Promise<ModelBench> {
   const peak = new PeakMemory();
   const model = createModel(name, { numClasses: opts.classes, inputSize: opts.size });
   try {
-    const trainImgS = trainThroughput(model, opts, peak);
+    const trainImgS = await trainThroughput(model, opts, peak);
     const latencyMs = inferenceLatency(model, opts);
     return { model: name, trainImgS, latencyMs, peakTensorMiB: peak.tensors / MiB, peakRssMiB: peak.rss / MiB };
   } finally {
@@ -203,13 +214,33 @@ function table(rows: ReturnType<typeof benchRows>): string {
   return [header, '|' + ' --- |'.repeat(9), ...lines].join('\n') + '\n';
 }
 
+/** The bench flags that reproduce `opts` in a child process. */
+function childArgs(model: string, opts: BenchOptions): string[] {
+  return [
+    path.join(__dirname, 'run.js'), 'bench', model, '--model-json', '--size', String(opts.size), '--batch', String(opts.batch),
+    '--threads', String(opts.threads), '--classes', String(opts.classes), '--warmup', String(opts.warmup),
+    '--steps', String(opts.steps), '--latency-runs', String(opts.latencyRuns), '--backend', opts.backend, '--device', opts.device,
+  ];
+}
+
+/**
+ * Each model in a fresh Node process: peak RSS is per process and the heap
+ * does not shrink (the torch addon keeps freed memory for the next step), so
+ * in one process every model after ResNet-50 reported ResNet-50's RSS.
+ */
+function benchModelInChild(model: string, opts: BenchOptions): ModelBench {
+  const res = spawnSync(process.execPath, childArgs(model, opts), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * MiB });
+  if (res.status !== 0) throw new Error(`dresnet bench ${model} failed in its child process (exit ${res.status})`);
+  return JSON.parse(res.stdout) as ModelBench;
+}
+
 export async function runBench(models: string[], opts: BenchOptions): Promise<string> {
   for (const m of models) getModelDefinition(m);
   await selectBackend({ backend: opts.backend, device: opts.device, threads: opts.threads });
   const engine = describeBackend();
   const results: ModelBench[] = [];
   for (const m of models) {
-    const r = benchModel(m, opts);
+    const r = benchModelInChild(m, opts);
     process.stderr.write(`${engine.name} ${m}: ${r.trainImgS.toFixed(1)} img/s, batch-1 latency ${r.latencyMs.toFixed(2)} ms\n`);
     results.push(r);
   }
@@ -245,8 +276,14 @@ export function registerBenchCommand(program: Command): void {
     .option('--no-pytorch', 'skip the PyTorch eager baseline')
     .option('--channels-last', 'run PyTorch in channels_last memory format (default: its NCHW default)', false)
     .option('--out <file>', 'also write the rows as CSV')
-    .action(async (args: string[], opts: BenchOptions) => {
+    .addOption(new Option('--model-json', 'internal: measure the one model in this process, print its ModelBench as JSON').hideHelp())
+    .action(async (args: string[], opts: BenchOptions & { modelJson?: boolean }) => {
       if (opts.steps < 1) throw new UserError('--steps: at least 1 timed step');
+      if (opts.modelJson) {
+        await selectBackend({ backend: opts.backend, device: opts.device, threads: opts.threads });
+        process.stdout.write(JSON.stringify(await benchModel(args[0], opts)) + '\n');
+        return;
+      }
       process.stdout.write(await runBench(args.length > 0 ? args : DEFAULT_MODELS, opts));
     });
 }

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { groupedConv2dGradConfig } from './grouped_conv2d';
 import { batchNormTrainGradConfig } from './batch_norm_train';
+import { registerActivationGradients } from './activation_grad';
 
 export * from './kernel_names';
 export { groupedConv2d, groupedConv2dBackpropInput, groupedConv2dBackpropFilter, genericGroupedConv2d, blockDiagonal } from './grouped_conv2d';
@@ -24,3 +25,6 @@ export const DRESNET_GRADIENTS: readonly tf.GradConfig[] = [groupedConv2dGradCon
 for (const config of DRESNET_GRADIENTS) {
   if (tf.getGradient(config.kernelName) == null) tf.registerGradient(config);
 }
+
+// After tfjs-layers registered tfjs-core's gradients, which these wrap.
+registerActivationGradients();

@@ -44,3 +44,17 @@ export type BatchNormTrainAttrs = { epsilon: number } & NamedAttrMap;
 /** dy, x: like x; scale, mean, invStd: [C] → [dx, dScale, dOffset]. */
 export interface BatchNormTrainGradInputs { dy: TensorInfo; x: TensorInfo; scale: TensorInfo; mean: TensorInfo; invStd: TensorInfo }
 export type BatchNormTrainGradAttrs = { epsilon: number } & NamedAttrMap;
+
+export const RELU_GRAD = 'DresnetReluGrad';
+export const RELU6_GRAD = 'DresnetRelu6Grad';
+export const CLIP_BY_VALUE_GRAD = 'DresnetClipByValueGrad';
+
+/**
+ * dy, x: same shape, float32 → dy where the activation passes x through
+ * (x > 0 for ReLU, 0 < x <= 6 for ReLU6, clipValueMin <= x <= clipValueMax
+ * for ClipByValue), 0 elsewhere: the gradient with respect to x. For ReLU a
+ * NaN x may give dy instead of tfjs's NaN.
+ */
+export interface ActivationGradInputs { dy: TensorInfo; x: TensorInfo }
+/** ClipByValue's own attributes. */
+export type ClipByValueGradAttrs = { clipValueMin: number; clipValueMax: number } & NamedAttrMap;

@@ -35,6 +35,9 @@ import { dresnetBatchNormTrainGradConfig } from './kernels/DresnetBatchNormTrain
 import { dresnetGroupedConv2DConfig } from './kernels/DresnetGroupedConv2D';
 import { dresnetGroupedConv2DBackpropFilterConfig } from './kernels/DresnetGroupedConv2DBackpropFilter';
 import { dresnetGroupedConv2DBackpropInputConfig } from './kernels/DresnetGroupedConv2DBackpropInput';
+import { dresnetClipByValueGradConfig } from './kernels/DresnetClipByValueGrad';
+import { dresnetRelu6GradConfig } from './kernels/DresnetRelu6Grad';
+import { dresnetReluGradConfig } from './kernels/DresnetReluGrad';
 import { eluConfig } from './kernels/Elu';
 import { eluGradConfig } from './kernels/EluGrad';
 import { equalConfig } from './kernels/Equal';
@@ -211,6 +214,9 @@ export const KERNEL_CONFIGS: readonly KernelConfig[] = [
   depthwiseConv2dNativeBackpropInputConfig,
   dresnetBatchNormTrainConfig,
   dresnetBatchNormTrainGradConfig,
+  dresnetReluGradConfig,
+  dresnetRelu6GradConfig,
+  dresnetClipByValueGradConfig,
   dresnetGroupedConv2DConfig,
   dresnetGroupedConv2DBackpropFilterConfig,
   dresnetGroupedConv2DBackpropInputConfig,

@@ -1,0 +1,36 @@
+// The torch backend's one-kernel activation gradients (src/ops/activation_grad.ts):
+// the same values as tfjs-core's composed gradients, from one native kernel.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { selectBackend } from '../src/backend';
+import '../src/ops';
+
+const SKIP = process.env.DRESNET_SKIP_NATIVE === '1' ? 'DRESNET_SKIP_NATIVE=1: torch addon not built' : false;
+
+/** x on both sides of the kinks (0, 6, and the clip bounds -1.5 and 2), the kinks themselves included. */
+const VALUES = [-2, -1.5, -1, -0, 0, 1e-7, 0.5, 2, 2.5, 5.999, 6, 6.001, 9];
+
+function activationGrads(): tf.Tensor[] {
+  const x = tf.tensor1d(VALUES);
+  const dyWeights = tf.tensor1d(VALUES.map((_, i) => i + 1));
+  const clip = (a: tf.Tensor) => tf.clipByValue(a, -1.5, 2);
+  return [tf.relu, tf.relu6, clip].map((act) => tf.grad((a: tf.Tensor) => tf.sum(tf.mul(act(a), dyWeights)))(x));
+}
+
+async function gradsOn(backend: 'cpu' | 'torch'): Promise<tf.TypedArray[]> {
+  await selectBackend({ backend, device: 'cpu', threads: 1 });
+  return tf.tidy(activationGrads).map((t) => t.dataSync());
+}
+
+test('Relu, Relu6 and ClipByValue gradients on torch equal tfjs-core\'s on cpu (at the kinks too)', { skip: SKIP }, async () => {
+  assert.deepEqual(await gradsOn('torch'), await gradsOn('cpu'));
+});
+
+test('the Relu gradient is one DresnetReluGrad kernel on torch, not step and mul', { skip: SKIP }, async () => {
+  await selectBackend({ backend: 'torch', device: 'cpu', threads: 1 });
+  const info = await tf.profile(() => tf.grad((a: tf.Tensor) => tf.sum(tf.relu(a)))(tf.tensor1d(VALUES)));
+  assert.ok(info.kernelNames.includes('DresnetReluGrad'), info.kernelNames.join(' '));
+  assert.ok(!info.kernelNames.includes('Step'), info.kernelNames.join(' '));
+});
