@@ -3,6 +3,9 @@
 // tables) and a file under src/backend/torch/kernels/.
 #include "ops.h"
 
+#include <ATen/Dispatch.h>
+#include <ATen/Parallel.h>
+
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -472,6 +475,33 @@ Tensors reduce(const std::string& kind, const Tensors& in, const Attrs& a) {
   throw std::invalid_argument("internal: unknown reduction " + kind);
 }
 
+// ------------------------------------------------ activation gradients
+
+// dy where lo <(=) x <= hi, else 0: the gradient of ReLU6 and ClipByValue.
+// One loop over two contiguous CPU tensors; ATen would take a comparison per
+// bound, a logical_and and a where (four passes, three allocations).
+at::Tensor passGrad(const at::Tensor& dy, const at::Tensor& x, double lo, bool loInclusive, double hi) {
+  if (!dy.device().is_cpu() || !dy.is_contiguous() || !x.is_contiguous() || dy.sizes() != x.sizes() ||
+      dy.scalar_type() != x.scalar_type() || !dy.is_floating_point()) {
+    at::Tensor above = loInclusive ? x >= lo : x > lo;
+    return at::where(at::logical_and(above, x <= hi), dy, at::zeros({}, dy.options()));
+  }
+  at::Tensor out = at::empty_like(dy);
+  AT_DISPATCH_FLOATING_TYPES(dy.scalar_type(), "passGrad", [&] {
+    const scalar_t* g = dy.data_ptr<scalar_t>();
+    const scalar_t* v = x.data_ptr<scalar_t>();
+    scalar_t* o = out.data_ptr<scalar_t>();
+    const scalar_t low = static_cast<scalar_t>(lo), high = static_cast<scalar_t>(hi);
+    at::parallel_for(0, dy.numel(), 32768, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        bool pass = (loInclusive ? v[i] >= low : v[i] > low) && v[i] <= high;
+        o[i] = pass ? g[i] : scalar_t(0);
+      }
+    });
+  });
+  return out;
+}
+
 // ------------------------------------------------------ elementwise tables
 
 using Unary = at::Tensor (*)(const at::Tensor&);
@@ -547,8 +577,7 @@ const std::unordered_map<std::string, Binary>& binaryOps() {
       // dy where x > 0 in one pass; tfjs's dy * step(x) takes four kernels.
       {"ReluGrad", [](const at::Tensor& dy, const at::Tensor& x) { return at::threshold_backward(dy, x, 0); }},
       // dy where 0 < x <= 6 (tfjs passes x == 6; ATen's hardtanh_backward would not).
-      {"Relu6Grad",
-       [](const at::Tensor& dy, const at::Tensor& x) { return at::where(at::logical_and(x > 0, x <= 6), dy, at::zeros({}, dy.options())); }},
+      {"Relu6Grad", [](const at::Tensor& dy, const at::Tensor& x) { return passGrad(dy, x, 0, false, 6); }},
   };
   return table;
 }
@@ -728,9 +757,7 @@ const std::unordered_map<std::string, OpFn>& opTable() {
       {"ClipByValueGrad",
        [](const Tensors& in, const Attrs& a) {
          // inputs: dy, x. dy where clipValueMin <= x <= clipValueMax (NaN: 0, as in tfjs); tfjs composes it of five kernels.
-         const at::Tensor &dy = in[0], &x = in[1];
-         at::Tensor inside = at::logical_and(x >= a.f("clipValueMin"), x <= a.f("clipValueMax"));
-         return single(at::where(inside, dy, at::zeros({}, dy.options())));
+         return single(passGrad(in[0], in[1], a.f("clipValueMin"), true, a.f("clipValueMax")));
        }},
       {"ClipByValue",
        [](const Tensors& in, const Attrs& a) {
