@@ -69,6 +69,36 @@ test('write/read round-trips float32, int32 and bool with tfjs dtypes', { skip: 
   });
 });
 
+test('float64 reference mode: float32 tensors round-trip, compute in ATen double, and convert when the mode changes', { skip: SKIP }, async () => {
+  await selectBackend({ backend: 'torch', device: 'cpu', threads: 1, torchFloat64: true });
+  const backend = tf.backend() as TorchBackend;
+  try {
+    assert.equal(backend.nativeInfo().floatType, 'float64');
+    const values = Float32Array.from([1 / 3, -2.5, 7.1e-5, 3e38, -0]);
+    const kept = tf.tensor(values);
+    const negated = tf.neg(kept);
+    const before = backend.memory().numBytesInATen;
+    // Stored as double (8 bytes each); the read narrows back exactly.
+    const stored = tf.neg(negated);
+    assert.equal(backend.memory().numBytesInATen - before, 8 * values.length);
+    assert.deepEqual(stored.dataSync(), values);
+    assert.equal(stored.dtype, 'float32');
+    // 2^24 + 1 is not a float32: (1 + 2^24) - 2^24 is 0 in float32, 1 in double.
+    const ones = tf.ones([4]);
+    const big = tf.fill([4], 2 ** 24);
+    assert.deepEqual(Array.from(tf.sub(tf.add(ones, big), big).dataSync()), [1, 1, 1, 1]);
+    assert.deepEqual(Array.from(tf.cast(tf.mean(tf.tensor([1, 2], [2], 'int32')), 'float32').dataSync()), [1.5]);
+    // Switching back converts live tensors to float32.
+    await useTorch();
+    assert.equal(backend.nativeInfo().floatType, 'float32');
+    assert.deepEqual(stored.dataSync(), values);
+    assert.deepEqual(Array.from(tf.sub(tf.add(ones, big), big).dataSync()), [0, 0, 0, 0]);
+    tf.dispose([kept, negated, stored, ones, big]);
+  } finally {
+    await useTorch();
+  }
+});
+
 test('uploads written values lazily and frees ATen tensors as soon as tfjs disposes them', { skip: SKIP }, async () => {
   const backend = await useTorch();
   const handles = () => backend.binding.numHandles();
