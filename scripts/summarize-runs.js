@@ -111,8 +111,8 @@ function summarizeRun(runDir, outDir) {
     if (!r.done) { L.push(`| ${r.fold} | ${r.status} | | | | | |`); continue; }
     L.push(`| ${r.fold} | ${pct(r.val_top1)} | ${num(r.auc)} | ${num(r.sensitivity)} | ${num(r.specificity)} | ${num(r.macro_f1)} | ${pct(r.best_top1)} (${r.best_epoch}) |`);
   }
-  const ms = (c, f) => (done.length ? `${f(stats[c].mean)} ± ${f(stats[c].std)}` : '–');
-  L.push(`| **mean ± std** (${done.length} folds) | **${ms('val_top1', pct)}** | ${ms('auc', num)} | ${ms('sensitivity', num)} | ${ms('specificity', num)} | ${ms('macro_f1', num)} | ${ms('best_top1', pct)} |`);
+  const ms = (c, f) => (done.length > 1 ? `${f(stats[c].mean)} ± ${f(stats[c].std)}` : done.length === 1 ? `${f(stats[c].mean)} (1 fold)` : '–');
+  L.push(`| **mean ± std** (${done.length} fold${done.length === 1 ? '' : 's'}) | **${ms('val_top1', pct)}** | ${ms('auc', num)} | ${ms('sensitivity', num)} | ${ms('specificity', num)} | ${ms('macro_f1', num)} | ${ms('best_top1', pct)} |`);
   L.push('');
   L.push('Final-epoch validation figures (the `last` checkpoint); sensitivity/specificity/AUC are abnormal vs normal; std is the sample std over folds. Early epochs, train top-1 → val top-1 (%):', '');
   L.push('| fold | epoch 1 | epoch 2 | epoch 3 | epoch 4 | epoch 5 | epoch 6 |');
