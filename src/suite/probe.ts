@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../backend';
@@ -28,8 +29,16 @@ export function median(values: readonly number[]): number {
 }
 
 /** Peak resident set size of this process so far, MB (maxRSS is in KiB). */
+/**
+ * Peak resident memory of this process image. Not resourceUsage().maxRSS:
+ * Linux carries that high-water mark across fork and exec, so a probe spawned
+ * by a suite runner holding 2 GB reported 2 GB for every model. VmHWM belongs
+ * to the current address space only.
+ */
 function peakRssMB(): number {
-  return (process.resourceUsage().maxRSS * 1024) / MB;
+  const status = fs.existsSync('/proc/self/status') ? fs.readFileSync('/proc/self/status', 'utf8') : '';
+  const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(status);
+  return hwm ? (Number(hwm[1]) * 1024) / MB : (process.resourceUsage().maxRSS * 1024) / MB;
 }
 
 /** Times `fn` after warm-up; returns the median in ms. */
