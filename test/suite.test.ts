@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -182,6 +183,22 @@ test('a fold finished under another suite with the same config is reused, not re
   const rows = readCsv(path.join(otherOut, OUTPUT_FILES.runs)).filter((r) => r.run_id === 'dresnet');
   assert.deepEqual(rows.map((r) => [r.suite, r.top1_pct]), [['other', '80'], ['other', '81'], ['other', '82']]);
   assert.ok(rows.every((r) => r.run_dir.includes(`${path.sep}mini${path.sep}`)), 'the rows point at the run folders of the suite that trained them');
+});
+
+test('a second runner on the same results folder is refused while the first runs; a dead runner\'s lock is taken over', async () => {
+  const { file, out } = setup();
+  fs.mkdirSync(out, { recursive: true });
+  // This process stands in for a live runner.
+  fs.writeFileSync(path.join(out, '.lock'), String(process.pid));
+  const ports = fakePorts();
+  await assert.rejects(runSuite(loadSuite(file), { protocol: 'tiny', outDir: out }, ports), /\.lock: another runner \(pid \d+\) is writing this suite's results/);
+  assert.equal(ports.calls.length, 0);
+  // A pid that has exited: the lock is stale.
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+  fs.writeFileSync(path.join(out, '.lock'), dead);
+  await runSuite(loadSuite(file), { protocol: 'tiny', outDir: out }, ports);
+  assert.equal(ports.calls.length, 6);
+  assert.equal(fs.existsSync(path.join(out, '.lock')), false, 'the lock is released');
 });
 
 test('an interrupted suite resumes the fold in progress and ends with the same tables', async () => {

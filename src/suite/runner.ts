@@ -13,8 +13,8 @@ import { CsvValue } from '../report/csv';
 import { SizeRow } from '../report/tables';
 import { getProtocol, protocolFolds, resolveRunConfig, sizingModelConfig, Suite } from './load';
 import { OUTPUT_FILES, renderTables, writeRunsCsv, writeSizesCsv } from './outputs';
-import { SuiteRunSpec } from './schema';
-import { CurvePoint, foldKey, readSuiteState, stableHash, SuiteState, writeSuiteState } from './state';
+import { Protocol, SuiteRunSpec } from './schema';
+import { CurvePoint, foldKey, lockSuiteDir, readSuiteState, stableHash, SuiteState, writeSuiteState } from './state';
 
 /** What a finished fold tells the suite. */
 export interface FoldOutcome {
@@ -265,15 +265,22 @@ export async function runSuite(suite: Suite, opts: SuiteRunOptions, ports: Suite
   const protocol = getProtocol(suite, opts.protocol);
   writeSizesCsv(opts.outDir, await computeSizes(suite, ports));
   const summary: SuiteRunSummary = { trained: [], reused: [] };
-  if (!opts.sizesOnly) {
-    const runner = new SuiteRun(suite, opts, ports, summary);
-    const folds = opts.folds ?? protocolFolds(protocol);
-    for (const run of selectedRuns(suite, opts.runs)) {
-      for (const fold of folds) await runner.fold(run, fold);
-      const classes = runner.classesOf(run);
-      if (classes !== undefined) await runner.measure(run, classes, opts.probe !== false);
-    }
+  const release = lockSuiteDir(opts.outDir);
+  try {
+    if (!opts.sizesOnly) await trainAndMeasure(suite, protocol, opts, ports, summary);
+    await renderTables(suite, opts.outDir);
+  } finally {
+    release();
   }
-  await renderTables(suite, opts.outDir);
   return summary;
+}
+
+async function trainAndMeasure(suite: Suite, protocol: Protocol, opts: SuiteRunOptions, ports: SuitePorts, summary: SuiteRunSummary): Promise<void> {
+  const runner = new SuiteRun(suite, opts, ports, summary);
+  const folds = opts.folds ?? protocolFolds(protocol);
+  for (const run of selectedRuns(suite, opts.runs)) {
+    for (const fold of folds) await runner.fold(run, fold);
+    const classes = runner.classesOf(run);
+    if (classes !== undefined) await runner.measure(run, classes, opts.probe !== false);
+  }
 }
