@@ -21,22 +21,13 @@ const YAML = require('yaml');
 const os = require('node:os');
 const path = require('node:path');
 
-function readCsv(file) {
-  const [head, ...lines] = fs.readFileSync(file, 'utf8').trim().split(/\r?\n/);
-  const cols = head.split(',');
-  return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i], v])));
-}
-
+// The project's own CSV reader (quoted fields) and fold statistics, from the build (npm run build).
+const dist = path.join(__dirname, '..', 'dist', 'src');
+const { readCsv } = require(path.join(dist, 'report', 'csv'));
+const { meanStd } = require(path.join(dist, 'report', 'tables'));
 
 const pct = (x) => (x === undefined || x === '' || Number.isNaN(Number(x)) ? '–' : (100 * Number(x)).toFixed(1));
 const num = (x, d = 3) => (x === undefined || x === '' || Number.isNaN(Number(x)) ? '–' : Number(x).toFixed(d));
-
-function meanStd(values) {
-  const v = values.filter((x) => Number.isFinite(x));
-  const mean = v.reduce((a, b) => a + b, 0) / v.length;
-  const std = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1)) : 0;
-  return { mean, std, n: v.length };
-}
 
 function startTime(runDir) {
   const m = /-(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})(?:-\d+)?$/.exec(path.basename(runDir));
@@ -111,7 +102,11 @@ function summarizeRun(runDir, outDir) {
     if (!r.done) { L.push(`| ${r.fold} | ${r.status} | | | | | |`); continue; }
     L.push(`| ${r.fold} | ${pct(r.val_top1)} | ${num(r.auc)} | ${num(r.sensitivity)} | ${num(r.specificity)} | ${num(r.macro_f1)} | ${pct(r.best_top1)} (${r.best_epoch}) |`);
   }
-  const ms = (c, f) => (done.length > 1 ? `${f(stats[c].mean)} ± ${f(stats[c].std)}` : done.length === 1 ? `${f(stats[c].mean)} (1 fold)` : '–');
+  const ms = (c, f) => {
+    const st = stats[c];
+    if (st === undefined) return '–';
+    return st.n > 1 ? `${f(st.mean)} ± ${f(st.std)}` : `${f(st.mean)} (1 fold)`;
+  };
   L.push(`| **mean ± std** (${done.length} fold${done.length === 1 ? '' : 's'}) | **${ms('val_top1', pct)}** | ${ms('auc', num)} | ${ms('sensitivity', num)} | ${ms('specificity', num)} | ${ms('macro_f1', num)} | ${ms('best_top1', pct)} |`);
   L.push('');
   L.push('Final-epoch validation figures (the `last` checkpoint); sensitivity/specificity/AUC are abnormal vs normal; std is the sample std over folds. Early epochs, train top-1 → val top-1 (%):', '');

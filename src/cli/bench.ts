@@ -16,6 +16,7 @@ import { createModel, getModelDefinition, logitsModel } from '../models';
 import { crossEntropyLoss } from '../train/losses';
 import { toCsv } from '../report/csv';
 import { atomicWriteFile, packageRoot } from '../util/files';
+import { peakRssBytes } from '../util/memory';
 
 const PYTHON = '/usr/bin/python3';
 const DEFAULT_MODELS = ['resnet50', 'mobilenet_v2', 'shufflenet_v2', 'dresnet'];
@@ -85,7 +86,7 @@ class PeakMemory {
     this.tensors = Math.max(this.tensors, info.peakBytes);
   }
   sample(): void {
-    this.rss = Math.max(this.rss, process.resourceUsage().maxRSS * 1024);
+    this.rss = Math.max(this.rss, peakRssBytes());
   }
 }
 

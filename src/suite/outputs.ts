@@ -42,9 +42,9 @@ function writeIfChanged(file: string, data: string | Buffer): void {
 function finishedRows(suite: Suite, state: SuiteState): Record<string, CsvValue>[] {
   const rows: Record<string, CsvValue>[] = [];
   const protocol = suite.protocols[state.protocol];
-  const reported = (key: string) => protocol === undefined || foldOf(key) < protocolFolds(protocol).length;
+  const reportedFolds = protocol === undefined ? Infinity : protocolFolds(protocol).length;
   for (const run of suite.runs) {
-    const keys = Object.keys(state.folds).filter((k) => k.startsWith(`${run.id}/`) && reported(k)).sort(byFold);
+    const keys = Object.keys(state.folds).filter((k) => k.startsWith(`${run.id}/`) && foldOf(k) < reportedFolds).sort(byFold);
     for (const key of keys) {
       const entry = state.folds[key];
       if (entry.status === 'done' && entry.row) rows.push(entry.row);

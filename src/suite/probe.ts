@@ -6,7 +6,6 @@
  */
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../backend';
@@ -14,6 +13,7 @@ import { createModel, modelOptionsFromConfig } from '../models/registry';
 import { makeLoss } from '../train/losses';
 import { decayedVariables, makeOptimizer } from '../train/optimizer';
 import { trainStep } from '../train/step';
+import { peakRssBytes } from '../util/memory';
 import { ProbeRequest, ProbeResult } from './runner';
 
 const MB = 1e6;
@@ -28,17 +28,9 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** Peak resident set size of this process so far, MB (maxRSS is in KiB). */
-/**
- * Peak resident memory of this process image. Not resourceUsage().maxRSS:
- * Linux carries that high-water mark across fork and exec, so a probe spawned
- * by a suite runner holding 2 GB reported 2 GB for every model. VmHWM belongs
- * to the current address space only.
- */
+/** Peak resident memory of this process image so far, MB. */
 function peakRssMB(): number {
-  const status = fs.existsSync('/proc/self/status') ? fs.readFileSync('/proc/self/status', 'utf8') : '';
-  const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(status);
-  return hwm ? (Number(hwm[1]) * 1024) / MB : (process.resourceUsage().maxRSS * 1024) / MB;
+  return peakRssBytes() / MB;
 }
 
 /** Times `fn` after warm-up; returns the median in ms. */

@@ -106,19 +106,22 @@ export function resultHash(config: RunConfig): string {
 
 /** Where a fold's run folder lives: one folder per config hash, so a changed config never resumes a stale run. */
 export function foldRunsDir(config: RunConfig, suite: Suite, protocol: string, runId: string, fold: number, runsRoot?: string): string {
-  return path.join(runsRoot ?? config.runtime.outDir, 'suites', suite.name, protocol, `${runId}-fold${fold}-${resultHash(config)}`);
+  return path.join(runsRoot ?? config.runtime.outDir, 'suites', suite.name, protocol, `${runId}${foldDirSuffix(fold, resultHash(config))}`);
 }
+
+/** The part of a fold's folder name shared by every suite that trains the same config (the run id before it differs). */
+const foldDirSuffix = (fold: number, hash: string): string => `-fold${fold}-${hash}`;
 
 /**
  * The run folder of a finished fold with the same config under another suite
  * (Table 3 and Table 4 both train DResNet under one protocol), so it is reused
  * rather than trained twice.
  */
-function sharedRunDir(foldDir: string, collect: SuitePorts['collect']): string | undefined {
+function sharedRunDir(foldDir: string, fold: number, hash: string, collect: SuitePorts['collect']): string | undefined {
   const protocolDir = path.dirname(foldDir);
   const suitesDir = path.dirname(path.dirname(protocolDir));
   if (!fs.existsSync(suitesDir)) return undefined;
-  const suffix = path.basename(foldDir).replace(/^.*(-fold\d+-[0-9a-f]+)$/, '$1');
+  const suffix = foldDirSuffix(fold, hash);
   for (const suite of fs.readdirSync(suitesDir).sort()) {
     const dir = path.join(suitesDir, suite, path.basename(protocolDir));
     if (dir === protocolDir || !fs.existsSync(dir)) continue;
@@ -214,7 +217,7 @@ class SuiteRun {
     }
     const foldDir = foldRunsDir(resolved, this.suite, this.opts.protocol, run.id, fold, this.opts.runsRoot);
     const config: RunConfig = { ...resolved, runtime: { ...resolved.runtime, outDir: foldDir } };
-    const shared = entry?.configHash === hash ? undefined : sharedRunDir(foldDir, this.ports.collect);
+    const shared = entry?.configHash === hash ? undefined : sharedRunDir(foldDir, fold, hash, this.ports.collect);
     if (shared !== undefined) this.ports.log(`${this.suite.name}: ${key}: the same config and fold finished in ${shared}: reused`);
     else {
       this.state.folds[key] = { configHash: hash, runDir: foldDir, status: 'running' };

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { UserError } from '../cli/errors';
 import { CsvValue } from '../report/csv';
 import { readJson, writeJson } from '../report/run-report';
@@ -89,7 +90,7 @@ function processAlive(pid: number): boolean {
  */
 export function lockSuiteDir(dir: string): () => void {
   fs.mkdirSync(dir, { recursive: true });
-  const file = `${dir}/.lock`;
+  const file = path.join(dir, '.lock');
   for (;;) {
     try {
       fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
