@@ -6,7 +6,8 @@
     "torch_api_include%": "/usr/include/torch/csrc/api/include",
     "torch_lib%": "/usr/lib/x86_64-linux-gnu",
     "torch_link%": "-ltorch -ltorch_cpu -lc10",
-    "cxx11_abi%": "1"
+    "cxx11_abi%": "1",
+    "cxx_std%": "c++17"
   },
   "targets": [
     {
@@ -20,7 +21,7 @@
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "_GLIBCXX_USE_CXX11_ABI=<(cxx11_abi)"],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
-      "cflags_cc": ["-std=c++17", "-O2", "-fexceptions", "-frtti", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
+      "cflags_cc": ["-std=<(cxx_std)", "-O2", "-fexceptions", "-frtti", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
       "libraries": ["-L<(torch_lib)", "-Wl,-rpath,<(torch_lib)", "-Wl,--no-as-needed", "<(torch_link)"]
     }
   ]

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """PyTorch eager baseline for `dresnet bench`: the same measurements on the
-same CPU, with torchvision's models.
+same device (the CPU, or the GPU with --device cuda), with torchvision's models.
 
 Training throughput: SGD momentum steps (forward, cross-entropy, backward,
 update) on a random batch; img/s = batch * steps / seconds. Inference latency:
@@ -8,7 +8,8 @@ batch-1 forward in eval mode under no_grad, median of the runs. Prints one JSON
 object on stdout: {"torch_version": ..., "threads": ..., "models": {name: {...}}}.
 Models without a torchvision counterpart (dresnet) are reported as skipped.
 
-Needs Debian's python3-torch and python3-torchvision (run with /usr/bin/python3).
+Needs torch and torchvision: Debian's python3-torch and python3-torchvision
+(/usr/bin/python3) on CPU, or any PyTorch install (dresnet bench --python).
 """
 import argparse
 import json
@@ -31,13 +32,13 @@ def build(name, classes):
     return factory(num_classes=classes) if factory else None
 
 
-def train_throughput(model, size, batch, classes, warmup, steps, channels_last):
+def train_throughput(model, size, batch, classes, warmup, steps, channels_last, device):
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    x = torch.randn(batch, 3, size, size)
+    x = torch.randn(batch, 3, size, size, device=device)
     if channels_last:
         x = x.contiguous(memory_format=torch.channels_last)
-    y = torch.randint(0, classes, (batch,))
+    y = torch.randint(0, classes, (batch,), device=device)
     loss_fn = torch.nn.CrossEntropyLoss()
 
     def step():
@@ -56,16 +57,17 @@ def train_throughput(model, size, batch, classes, warmup, steps, channels_last):
     return batch * steps / seconds, seconds / steps
 
 
-def latency_ms(model, size, warmup, runs, channels_last):
+def latency_ms(model, size, warmup, runs, channels_last, device):
     model.eval()
-    x = torch.randn(1, 3, size, size)
+    x = torch.randn(1, 3, size, size, device=device)
     if channels_last:
         x = x.contiguous(memory_format=torch.channels_last)
     times = []
     with torch.no_grad():
         for i in range(warmup + runs):
             start = time.perf_counter()
-            model(x)
+            # .cpu() waits for the GPU, as the tfjs side's dataSync does.
+            model(x).cpu()
             if i >= warmup:
                 times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
@@ -81,21 +83,26 @@ def main():
     p.add_argument('--warmup', type=int, default=1)
     p.add_argument('--steps', type=int, default=3)
     p.add_argument('--latency-runs', type=int, default=20)
+    p.add_argument('--device', default='cpu', help='cpu or cuda')
     p.add_argument('--channels-last', action='store_true', help='run PyTorch in channels_last too (default: its NCHW default)')
     args = p.parse_args()
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    out = {'torch_version': torch.__version__, 'threads': torch.get_num_threads(), 'models': {}}
+    out = {'torch_version': torch.__version__, 'threads': torch.get_num_threads(), 'device': args.device, 'models': {}}
+    if args.device == 'cuda':
+        out['gpu'] = torch.cuda.get_device_name(0)
     for name in args.models.split(','):
         model = build(name, args.classes)
         if model is None:
             out['models'][name] = {'skipped': 'no torchvision counterpart'}
             continue
+        model = model.to(args.device)
         if args.channels_last:
             model = model.to(memory_format=torch.channels_last)
-        img_s, step_s = train_throughput(model, args.size, args.batch, args.classes, args.warmup, args.steps, args.channels_last)
-        lat = latency_ms(model, args.size, 3, args.latency_runs, args.channels_last)
+        img_s, step_s = train_throughput(model, args.size, args.batch, args.classes, args.warmup, args.steps,
+                                         args.channels_last, args.device)
+        lat = latency_ms(model, args.size, 3, args.latency_runs, args.channels_last, args.device)
         out['models'][name] = {'train_img_s': img_s, 'step_s': step_s, 'latency_ms': lat}
         print(f'pytorch {name}: {img_s:.1f} img/s, batch-1 latency {lat:.2f} ms', file=sys.stderr)
     json.dump(out, sys.stdout)

@@ -34,6 +34,22 @@ function cxx11Abi(root) {
   return '1';
 }
 
+/**
+ * The C++ standard for ATen's headers: libtorch 2.13 and later refuse
+ * anything below C++20 (#error in c10/macros), earlier ones build as C++17.
+ */
+function cxxStandard(include) {
+  // 2.x moved the numbers from the API's version.h to torch/headeronly/.
+  const text = [['torch', 'headeronly', 'version.h'], ['torch', 'csrc', 'api', 'include', 'torch', 'version.h']]
+    .map((parts) => path.join(include, ...parts))
+    .filter((header) => fs.existsSync(header))
+    .map((header) => fs.readFileSync(header, 'utf8'))
+    .join('\n');
+  const major = Number(/TORCH_VERSION_MAJOR\s+(\d+)/.exec(text)?.[1] ?? 0);
+  const minor = Number(/TORCH_VERSION_MINOR\s+(\d+)/.exec(text)?.[1] ?? 0);
+  return major > 2 || (major === 2 && minor >= 13) ? 'c++20' : 'c++17';
+}
+
 function fromEnv(root) {
   const include = path.join(root, 'include');
   const lib = path.join(root, 'lib');
@@ -67,6 +83,7 @@ function gypVariables(torch) {
     torch_lib: torch.lib,
     torch_link: libs.map((l) => `-l${l}`).join(' '),
     cxx11_abi: torch.abi,
+    cxx_std: cxxStandard(torch.include),
     cuda: cuda ? '1' : '0',
   };
 }

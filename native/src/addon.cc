@@ -12,6 +12,7 @@
 #include <ATen/Version.h>
 #include <torch/version.h>
 
+#include <map>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -173,6 +174,15 @@ Napi::Value MemoryBytes(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), total);
 }
 
+// Handles per device type ("cpu", "cuda"): shows where the tensors live.
+Napi::Value Placement(const Napi::CallbackInfo& info) {
+  std::map<std::string, double> counts;
+  for (const auto& entry : g_tensors) counts[c10::DeviceTypeName(entry.second.device().type(), true)] += 1;
+  Napi::Object o = Napi::Object::New(info.Env());
+  for (const auto& [device, n] : counts) o.Set(device, n);
+  return o;
+}
+
 Napi::Value NumHandles(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(g_tensors.size()));
 }
@@ -196,6 +206,16 @@ Napi::Value SetDevice(const Napi::CallbackInfo& info) {
   } else {
     throw std::invalid_argument("torch backend: unknown device '" + device + "' (cpu or cuda)");
   }
+  return info.Env().Undefined();
+}
+
+// setTF32(allowed): whether CUDA float32 convolutions and matmuls may round
+// their inputs to TF32 (cuDNN's default allows it for convolutions, as
+// PyTorch does; numerical checks turn it off). No effect on CPU.
+Napi::Value SetTF32(const Napi::CallbackInfo& info) {
+  bool allowed = info[0].As<Napi::Boolean>().Value();
+  at::globalContext().setAllowTF32CuDNN(allowed);
+  at::globalContext().setAllowTF32CuBLAS(allowed);
   return info.Env().Undefined();
 }
 
@@ -273,6 +293,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("op", Napi::Function::New(env, guarded<Op>));
   exports.Set("memoryBytes", Napi::Function::New(env, guarded<MemoryBytes>));
   exports.Set("numHandles", Napi::Function::New(env, guarded<NumHandles>));
+  exports.Set("placement", Napi::Function::New(env, guarded<Placement>));
+  exports.Set("setTF32", Napi::Function::New(env, guarded<SetTF32>));
   exports.Set("setThreads", Napi::Function::New(env, guarded<SetThreads>));
   exports.Set("setDevice", Napi::Function::New(env, guarded<SetDevice>));
   exports.Set("setConvLayout", Napi::Function::New(env, guarded<SetConvLayout>));

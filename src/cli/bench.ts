@@ -1,8 +1,8 @@
 /**
  * `dresnet bench`: training throughput (img/s) and batch-1 inference latency
  * of zoo models on a tfjs backend, and in the same run the same models in
- * PyTorch eager on the same CPU (scripts/bench_pytorch.py with torchvision),
- * printed side by side as ratios. A benchmark, not a test: numbers depend on
+ * PyTorch eager on the same device (scripts/bench_pytorch.py with torchvision),
+ * printed side by side as ratios (on CUDA: both on the same GPU). A benchmark, not a test: numbers depend on
  * the machine and on whatever else runs on it.
  */
 import * as fs from 'node:fs';
@@ -18,7 +18,8 @@ import { toCsv } from '../report/csv';
 import { atomicWriteFile, packageRoot } from '../util/files';
 import { peakRssBytes } from '../util/memory';
 
-const PYTHON = '/usr/bin/python3';
+/** Debian's python3, where apt installs python3-torch; --python or DRESNET_PYTHON picks another (a CUDA PyTorch). */
+const DEFAULT_PYTHON = process.env.DRESNET_PYTHON || '/usr/bin/python3';
 const DEFAULT_MODELS = ['resnet50', 'mobilenet_v2', 'shufflenet_v2', 'dresnet'];
 
 export interface BenchOptions {
@@ -32,6 +33,7 @@ export interface BenchOptions {
   backend: 'auto' | 'torch' | 'tensorflow' | 'cpu';
   device: 'cpu' | 'cuda';
   pytorch: boolean;
+  python: string;
   channelsLast: boolean;
   out?: string;
 }
@@ -146,30 +148,35 @@ export async function benchModel(name: string, opts: BenchOptions): Promise<Mode
   }
 }
 
-function pytorchAvailable(): boolean {
-  return fs.existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, torchvision'], { stdio: 'ignore' }).status === 0;
+function pytorchAvailable(python: string): boolean {
+  return spawnSync(python, ['-c', 'import torch, torchvision'], { stdio: 'ignore' }).status === 0;
 }
 
-/** Debian's python3-torch/torchvision, installed with apt when missing and we are root. */
-function ensurePytorch(): string | undefined {
-  if (pytorchAvailable()) return undefined;
-  if (process.getuid?.() !== 0) return `${PYTHON} lacks torch/torchvision; run: apt-get install -y python3-torch python3-torchvision`;
+/**
+ * Debian's python3-torch/torchvision, installed with apt when missing and we
+ * are root; another --python is used as it is.
+ */
+function ensurePytorch(python: string): string | undefined {
+  if (pytorchAvailable(python)) return undefined;
+  const hint = 'apt-get install -y python3-torch python3-torchvision';
+  if (python !== '/usr/bin/python3') return `${python} cannot import torch and torchvision`;
+  if (process.getuid?.() !== 0) return `${python} lacks torch/torchvision; run: ${hint}`;
   process.stderr.write('dresnet bench: installing python3-torch and python3-torchvision (apt-get)\n');
   spawnSync('apt-get', ['install', '-y', 'python3-torch', 'python3-torchvision'], { stdio: 'inherit' });
-  return pytorchAvailable() ? undefined : 'apt-get install -y python3-torch python3-torchvision failed';
+  return pytorchAvailable(python) ? undefined : `${hint} failed`;
 }
 
 function runPytorch(models: string[], opts: BenchOptions): PytorchResult | string {
-  const missing = ensurePytorch();
+  const missing = ensurePytorch(opts.python);
   if (missing) return missing;
   const script = path.join(packageRoot(), 'scripts', 'bench_pytorch.py');
   const args = [
     script, '--models', models.join(','), '--size', String(opts.size), '--batch', String(opts.batch),
     '--threads', String(opts.threads), '--classes', String(opts.classes), '--warmup', String(opts.warmup),
-    '--steps', String(opts.steps), '--latency-runs', String(opts.latencyRuns),
+    '--steps', String(opts.steps), '--latency-runs', String(opts.latencyRuns), '--device', opts.device,
     ...(opts.channelsLast ? ['--channels-last'] : []),
   ];
-  const res = spawnSync(PYTHON, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * MiB });
+  const res = spawnSync(opts.python, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * MiB });
   if (res.status !== 0) return `scripts/bench_pytorch.py failed (exit ${res.status})`;
   return JSON.parse(res.stdout) as PytorchResult;
 }
@@ -255,7 +262,7 @@ export async function runBench(models: string[], opts: BenchOptions): Promise<st
   const rows = benchRows(results, engine, pytorch);
   if (opts.out) atomicWriteFile(opts.out, toCsv(COLUMNS, rows));
   const libtorch = engine.libtorchVersion ? `, libtorch ${engine.libtorchVersion}` : '';
-  const ptInfo = pytorch ? `; PyTorch ${pytorch.torch_version} eager, ${pytorch.threads} threads${opts.channelsLast ? ', channels_last' : ', NCHW'}` : '';
+  const ptInfo = pytorch ? `; PyTorch ${pytorch.torch_version} eager (${opts.device}), ${pytorch.threads} threads${opts.channelsLast ? ', channels_last' : ', NCHW'}` : '';
   return `backend ${engine.name} (${engine.device}, ${engine.threads} threads${libtorch})${ptInfo}; ` +
     `${opts.size}x${opts.size}, training batch ${opts.batch}, ${opts.steps} timed steps after ${opts.warmup} warm-up\n` +
     note + table(rows);
@@ -263,7 +270,7 @@ export async function runBench(models: string[], opts: BenchOptions): Promise<st
 
 export function registerBenchCommand(program: Command): void {
   program.command('bench')
-    .description('training throughput and batch-1 latency on a tfjs backend, beside PyTorch eager on the same CPU')
+    .description('training throughput and batch-1 latency on a tfjs backend, beside PyTorch eager on the same device')
     .argument('[model...]', `zoo models (default: ${DEFAULT_MODELS.join(' ')})`)
     .option('--size <px>', 'input size (square)', positiveInt('--size'), 128)
     .option('--batch <n>', 'training batch size', positiveInt('--batch'), 32)
@@ -275,6 +282,7 @@ export function registerBenchCommand(program: Command): void {
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'torch', 'tensorflow', 'cpu']).default('torch'))
     .addOption(new Option('--device <device>', 'device').choices(['cpu', 'cuda']).default('cpu'))
     .option('--no-pytorch', 'skip the PyTorch eager baseline')
+    .option('--python <path>', 'python with torch and torchvision for the baseline (env DRESNET_PYTHON)', DEFAULT_PYTHON)
     .option('--channels-last', 'run PyTorch in channels_last memory format (default: its NCHW default)', false)
     .option('--out <file>', 'also write the rows as CSV')
     .addOption(new Option('--model-json', 'internal: measure the one model in this process, print its ModelBench as JSON').hideHelp())

@@ -3,7 +3,7 @@
  * backend: bundle setup + tfjs-core/dist/tests with esbuild so the specs and
  * the backend share one tfjs-core instance, then run the bundle under jasmine.
  *
- *   node dist/test/tfjs-core/run.js [--backend torch|cpu] [--grep text] [--json out.json]
+ *   node dist/test/tfjs-core/run.js [--backend torch|cpu] [--device cpu|cuda] [--grep text] [--json out.json]
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -53,8 +53,9 @@ function isIgnored(name: string): boolean {
   return IGNORE_LIST.some((entry) => name.includes(entry.match));
 }
 
-export async function runSuite(backend: string, grep?: string): Promise<SuiteCounts> {
+export async function runSuite(backend: string, grep?: string, device = 'cpu'): Promise<SuiteCounts> {
   process.env.TFJS_SUITE_BACKEND = backend;
+  process.env.TFJS_SUITE_DEVICE = device;
   const root = packageRoot();
   const file = bundle(root);
   const Jasmine = require('jasmine');
@@ -90,11 +91,12 @@ export async function runSuite(backend: string, grep?: string): Promise<SuiteCou
 
 async function cli(argv: string[]): Promise<void> {
   const backend = argValue(argv, '--backend') ?? 'torch';
-  const counts = await runSuite(backend, argValue(argv, '--grep'));
+  const device = argValue(argv, '--device') ?? 'cpu';
+  const counts = await runSuite(backend, argValue(argv, '--grep'), device);
   for (const f of counts.failures) process.stdout.write(`FAILED: ${f.name}\n    ${f.message}\n`);
   const out = argValue(argv, '--json');
   if (out) fs.writeFileSync(out, JSON.stringify(counts, null, 2));
-  process.stdout.write(`tfjs-core suite on ${backend}: ${counts.passed} passed, ${counts.failed} failed, ${counts.ignored} ignored, ${counts.pending} pending\n`);
+  process.stdout.write(`tfjs-core suite on ${backend} (${device}): ${counts.passed} passed, ${counts.failed} failed, ${counts.ignored} ignored, ${counts.pending} pending\n`);
   process.exitCode = counts.failed > 0 ? 1 : 0;
 }
 

@@ -4,8 +4,16 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { setTestEnvs } from '@tensorflow/tfjs-core/dist/jasmine_util';
-import { registerTorchBackend } from '../../src/backend/torch';
+import { loadBinding, registerTorchBackend } from '../../src/backend/torch';
 
 const backendName = process.env.TFJS_SUITE_BACKEND ?? 'torch';
-if (backendName === 'torch') registerTorchBackend();
+if (backendName === 'torch') {
+  if (process.env.TFJS_SUITE_DEVICE === 'cuda') {
+    const binding = loadBinding();
+    binding.setDevice('cuda');
+    // The specs' expected values are float32 results: no TF32 rounding.
+    binding.setTF32(false);
+  }
+  registerTorchBackend();
+}
 setTestEnvs([{ name: `test-${backendName}`, backendName, flags: {}, isDataSync: true }]);

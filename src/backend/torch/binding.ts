@@ -48,6 +48,10 @@ export interface TorchBinding {
   /** Bytes of ATen storage held by live handles (shared storages counted once). */
   memoryBytes(): number;
   numHandles(): number;
+  /** Live handles per device type ('cpu', 'cuda'). */
+  placement(): Record<string, number>;
+  /** Whether CUDA float32 convolutions and matmuls may use TF32 (no effect on CPU). */
+  setTF32(allowed: boolean): void;
   /** Sets ATen's intra-op thread count (n > 0) and returns the count in effect. */
   setThreads(n: number): number;
   setDevice(device: 'cpu' | 'cuda'): void;
