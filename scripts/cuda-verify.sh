@@ -5,7 +5,8 @@
 #   2. scripts/cuda-check.js: every zoo model's training step on the GPU equals
 #      the CPU one (float64: same function; float32: loss), all tensors on the GPU;
 #   3. dresnet bench --device cuda: training img/s and batch-1 latency beside
-#      PyTorch eager on the same GPU (torchvision models);
+#      PyTorch eager on the same GPU (torchvision models), at the issue's
+#      128 px / batch 32 and at the paper's 224 px / batch 64;
 #   4. tfjs-core's jasmine suite on the torch backend with device cuda.
 # Each step's log goes to OUT_DIR (default results/cuda); a failed step (or
 # one past STEP_TIMEOUT seconds) does not stop the later ones, and the script
@@ -58,6 +59,8 @@ step addon-info node -e "
 step cuda-check node scripts/cuda-check.js --json "$OUT_DIR/cuda-check.json"
 step bench node bin/dresnet.js bench --device cuda --threads "$(nproc)" --python "$PYTHON" --size 128 --batch 32 \
   --warmup 5 --steps 20 --latency-runs 50 --out "$OUT_DIR/bench-128.csv"
+step bench-224 node bin/dresnet.js bench --device cuda --threads "$(nproc)" --python "$PYTHON" --size 224 --batch 64 \
+  --warmup 5 --steps 10 --latency-runs 30 --out "$OUT_DIR/bench-224.csv"
 step tfjs-core-suite node dist/test/tfjs-core/run.js --backend torch --device cuda --json "$OUT_DIR/tfjs-core-cuda.json"
 for log in "$OUT_DIR"/*.log; do echo "== tail of $log"; tail -n 12 "$log"; done
 exit $status

@@ -647,6 +647,17 @@ at::Tensor select(const Tensors& in) {
   return at::where(cond, in[1], in[2]);
 }
 
+// ATen's CUDA indexing kernels report an out-of-range index with a
+// device-side assert, which poisons the CUDA context for the rest of the
+// process, where its CPU kernels throw. Off the CPU, check first (one
+// reduction and a sync) and throw as the CPU would.
+void checkIndexRange(const at::Tensor& index, int64_t size, const char* op) {
+  if (index.device().is_cpu() || index.numel() == 0) return;
+  if (((index < 0) | (index >= size)).any().item<bool>()) {
+    throw std::out_of_range(std::string(op) + ": an index is outside [0, " + std::to_string(size) + ")");
+  }
+}
+
 at::Tensor gather(const Tensors& in, const Attrs& a) {
   const at::Tensor &x = in[0], &indices = in[1];
   int64_t axis = a.i("axis");
@@ -654,7 +665,9 @@ at::Tensor gather(const Tensors& in, const Attrs& a) {
   std::vector<int64_t> shape(x.sizes().begin(), x.sizes().begin() + axis);
   shape.insert(shape.end(), indices.sizes().begin(), indices.sizes().end());
   shape.insert(shape.end(), x.sizes().begin() + axis + 1, x.sizes().end());
-  return at::index_select(x, axis, indices.reshape({-1}).to(at::kLong)).reshape(shape);
+  at::Tensor index = indices.reshape({-1}).to(at::kLong);
+  checkIndexRange(index, x.size(axis), "GatherV2");
+  return at::index_select(x, axis, index).reshape(shape);
 }
 
 // Stable descending sort keeps the lower index first among equal values, as tfjs does.
@@ -690,8 +703,10 @@ at::Tensor indexAdd(const at::Tensor& src, const at::Tensor& indices, const Attr
 
 // inputs: x, indices (rows of x), updates -> a copy of x with those rows replaced.
 at::Tensor indexPut(const Tensors& in) {
+  at::Tensor index = in[1].to(at::kLong);
+  checkIndexRange(index, in[0].size(0), "TensorScatterUpdate");
   c10::List<c10::optional<at::Tensor>> rows;
-  rows.push_back(in[1].to(at::kLong));
+  rows.push_back(index);
   return in[0].index_put(rows, in[2]);
 }
 
@@ -875,7 +890,15 @@ Tensors runOp(const std::string& name, const Tensors& inputs, const Attrs& attrs
   if (op != ops.end()) return op->second(inputs, attrs);
   const auto& unary = unaryOps();
   auto u = unary.find(name);
-  if (u != unary.end()) return {u->second(inputs[0])};
+  if (u != unary.end()) {
+    at::Tensor out = u->second(inputs[0]);
+    // An int input to a float function (exp, log, ...) is computed in
+    // float32 by ATen; tfjs computes it in double and rounds once, which
+    // CUDA's float32 exp (up to 2 ulp off) does not match. Int inputs are
+    // rare, so recompute those in double (narrowed once by store()).
+    if (out.is_floating_point() && !inputs[0].is_floating_point()) out = u->second(inputs[0].to(at::kDouble));
+    return {out};
+  }
   const auto& binary = binaryOps();
   auto b = binary.find(name);
   if (b != binary.end()) return {b->second(inputs[0], inputs[1])};
