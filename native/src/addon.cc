@@ -102,6 +102,19 @@ Napi::Object describe(Napi::Env env, uint32_t id) {
   return o;
 }
 
+at::Tensor toHost(const at::Tensor& borrowed, at::ScalarType type) {
+  return borrowed.scalar_type() == type ? borrowed.clone() : borrowed.to(type);
+}
+
+// A copy from pageable memory waits for all GPU work queued before it, and
+// tfjs creates hundreds of small tensors (scalars of the gradients, the
+// optimiser and the layers) per training step: each drained the queue, so
+// host and GPU took turns. From pinned memory the copy is asynchronous, and
+// ATen's pinned-memory allocator keeps the block until the copy has run.
+at::Tensor toDevice(const at::Tensor& borrowed, at::ScalarType type) {
+  return borrowed.pin_memory().to(g_device, type, /*non_blocking=*/true);
+}
+
 // create(values: TypedArray, shape: number[], dtype: string) -> id
 Napi::Value Create(const Napi::CallbackInfo& info) {
   auto values = info[0].As<Napi::TypedArray>();
@@ -117,10 +130,8 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
   }
   // from_blob borrows the JS buffer; clone()/to() copies it into ATen-owned memory.
   at::Tensor borrowed = at::from_blob(data, shape, at::TensorOptions().dtype(type));
-  at::Tensor owned = type == at::kFloat && floatType() != at::kFloat
-                         ? borrowed.to(g_device, floatType())
-                         : (g_device.is_cpu() ? borrowed.clone() : borrowed.to(g_device));
-  return Napi::Number::New(info.Env(), store(owned));
+  at::ScalarType target = type == at::kFloat ? floatType() : type;
+  return Napi::Number::New(info.Env(), store(g_device.is_cpu() ? toHost(borrowed, target) : toDevice(borrowed, target)));
 }
 
 // read(id) -> Float32Array | Int32Array | Uint8Array (a copy)

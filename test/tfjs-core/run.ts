@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { packageRoot } from '../../src/util/files';
-import { IGNORE_LIST } from './ignore-list';
+import { ignoreListFor } from './ignore-list';
 
 interface SpecResult {
   fullName: string;
@@ -49,8 +49,8 @@ function bundle(root: string): string {
   return outfile;
 }
 
-function isIgnored(name: string): boolean {
-  return IGNORE_LIST.some((entry) => name.includes(entry.match));
+function isIgnored(name: string, device: string): boolean {
+  return ignoreListFor(device).some((entry) => name.includes(entry.match));
 }
 
 export async function runSuite(backend: string, grep?: string, device = 'cpu'): Promise<SuiteCounts> {
@@ -67,7 +67,7 @@ export async function runSuite(backend: string, grep?: string, device = 'cpu'): 
     specFilter: (spec: { getFullName(): string }) => {
       const name = spec.getFullName();
       if (grep && !name.includes(grep)) return false;
-      if (backend === 'torch' && isIgnored(name)) {
+      if (backend === 'torch' && isIgnored(name, device)) {
         counts.ignored++;
         counts.ignoredNames.push(name);
         return false;
