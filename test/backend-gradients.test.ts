@@ -39,8 +39,11 @@
 // per tensor (relative to its own norm, floored at 1e-3 of the largest
 // gradient norm: a batch-norm offset that feeds another batch norm has an
 // exactly-zero gradient, where any computation returns rounding noise). The
-// whole-step float32-vs-float64 gradient errors, flips included, are printed
-// for information, with everything else, as '# ...' lines.
+// whole-step float32 gradient errors, flips included, are printed for
+// information as '# ...' lines, with everything else: against float64, the
+// issue's literal cpu-vs-torch comparison, and torch against itself with 1
+// and 2 threads (the same kernels, only ATen's split of the sums differs),
+// which shows the same order of gaps as cpu vs torch.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
@@ -104,7 +107,6 @@ function withSeededRandom<T>(f: () => T): T {
 interface StepOutput {
   loss: number;
   logits: Float32Array;
-  /** Empty for a forward-only step. */
   grads: Float32Array[];
 }
 
@@ -114,7 +116,7 @@ interface StepOutput {
  * once the loss is computed: torch64 switches the float type (the saved
  * float32 activations become doubles, exactly), cpu switches tfjs's backend
  * (the gradient functions then run cpu kernels, and tfjs moves the saved
- * torch tensors over as float32 on first use). 'none' computes no gradients.
+ * torch tensors over as float32 on first use).
  */
 type Where = 'cpu' | 'torch' | 'torch64';
 
@@ -123,9 +125,10 @@ async function trainingStep(
   model: ReturnType<typeof createModel>,
   weights: Array<{ shape: number[]; values: Float32Array }>,
   forward: Where,
-  backward: Where | 'none' = forward,
+  backward: Where = forward,
+  threads = 2,
 ): Promise<StepOutput> {
-  await selectBackend({ backend: forward === 'cpu' ? 'cpu' : 'torch', device: 'cpu', threads: 2, torchFloat64: forward === 'torch64' });
+  await selectBackend({ backend: forward === 'cpu' ? 'cpu' : 'torch', device: 'cpu', threads, torchFloat64: forward === 'torch64' });
   const fresh = weights.map((w) => tf.tensor(w.values, w.shape));
   model.setWeights(fresh);
   tf.dispose(fresh);
@@ -136,7 +139,7 @@ async function trainingStep(
   const loss = () => {
     logits = tf.keep(net.apply(x, { training: true }) as tf.Tensor2D);
     const value = focalLoss(logits as tf.Tensor2D, y, { gamma: 2 });
-    if (backward === forward || backward === 'none') return value;
+    if (backward === forward) return value;
     if (backward === 'torch64') {
       (tf.backend() as TorchBackend).binding.setFloatType('float64');
     } else {
@@ -146,22 +149,14 @@ async function trainingStep(
     }
     return value;
   };
-  let out: StepOutput;
-  if (backward === 'none') {
-    const value = withSeededRandom(() => tf.tidy(loss));
-    out = { loss: value.dataSync()[0], logits: logits!.dataSync() as Float32Array, grads: [] };
-    tf.dispose(value);
-  } else {
-    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const { value, grads } = withSeededRandom(() => tf.variableGrads(loss, variables));
-    out = {
-      loss: value.dataSync()[0],
-      logits: logits!.dataSync() as Float32Array,
-      grads: variables.map((v) => grads[v.name].dataSync() as Float32Array),
-    };
-    tf.dispose([value, ...Object.values(grads)]);
-  }
-  tf.dispose([x, y, logits!]);
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const { value, grads } = withSeededRandom(() => tf.variableGrads(loss, variables));
+  const out: StepOutput = {
+    loss: value.dataSync()[0],
+    logits: logits!.dataSync() as Float32Array,
+    grads: variables.map((v) => grads[v.name].dataSync() as Float32Array),
+  };
+  tf.dispose([value, ...Object.values(grads), x, y, logits!]);
   return out;
 }
 
@@ -176,8 +171,9 @@ for (const name of listModels()) {
     const names = model.trainableWeights.map((w) => w.name);
     try {
       const truth = await trainingStep(model, weights, 'torch64');
-      const cpu = await trainingStep(model, weights, 'cpu', 'none');
+      const cpu = await trainingStep(model, weights, 'cpu');
       const torch = await trainingStep(model, weights, 'torch');
+      const torchOneThread = await trainingStep(model, weights, 'torch', 'torch', 1);
       const torchExactBackward = await trainingStep(model, weights, 'torch', 'torch64');
       const cpuBackward = await trainingStep(model, weights, 'torch64', 'cpu');
 
@@ -200,11 +196,15 @@ for (const name of listModels()) {
       const kernels = gradError(cpuBackward, truth);
       const precision = gradError(torch, torchExactBackward);
       const wholeStep = gradError(torch, truth);
+      const literal = gradError(torch, cpu);
+      const threadSplit = gradError(torchOneThread, torch);
       console.log(`# ${name}: loss rel err cpu-torch ${fmt(loss.cpuTorch)}, vs float64: cpu ${fmt(loss.cpu)} torch ${fmt(loss.torch)}; ` +
         `logits vs float64: cpu ${fmt(logits.cpu)} torch ${fmt(logits.torch)}; ` +
         `gradients on the float64 forward, cpu vs torch backward ${fmt(kernels.total)} (worst ${fmt(kernels.worst)} ${kernels.worstName}); ` +
         `torch float32 backward vs float64 backward ${fmt(precision.total)} (worst ${fmt(precision.worst)} ${precision.worstName}); ` +
-        `whole float32 step vs float64, flips included: ${fmt(wholeStep.total)} (worst ${fmt(wholeStep.worst)} ${wholeStep.worstName}); ${names.length} gradients`);
+        `whole float32 step vs float64, flips included: ${fmt(wholeStep.total)} (worst ${fmt(wholeStep.worst)} ${wholeStep.worstName}); ` +
+        `whole float32 steps, torch vs cpu: ${fmt(literal.total)} (worst ${fmt(literal.worst)}), ` +
+        `torch 1 vs 2 threads (same kernels, another summation split): ${fmt(threadSplit.total)} (worst ${fmt(threadSplit.worst)}); ${names.length} gradients`);
 
       assert.ok(loss.cpuTorch < TOLERANCE, `loss: torch ${torch.loss} vs cpu ${cpu.loss}`);
       assert.ok(loss.cpu < TOLERANCE, `loss: cpu ${cpu.loss} vs float64 ${truth.loss}`);
