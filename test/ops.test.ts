@@ -183,3 +183,28 @@ test('batchNormTrain native-path gradient (registered) matches numeric gradients
   withStandInKernel(BATCH_NORM_TRAIN, impl, () => checkBnGradients('native'));
   assert.ok(calls > 0, 'the op did not dispatch to the registered kernel');
 });
+
+test('Sum and Mean gradients (broadcast dy, no ones tensor) equal dy spread over the reduced axes, / count for Mean', () => {
+  const x = seeded([2, 3, 4, 5], 11);
+  const cases: Array<{ axis: number | number[]; keepDims: boolean }> = [
+    { axis: [1, 2], keepDims: false }, { axis: [1, 2], keepDims: true }, { axis: -1, keepDims: false }, { axis: [0, 1, 2, 3], keepDims: false },
+  ];
+  for (const { axis, keepDims } of cases) {
+    for (const op of ['sum', 'mean'] as const) {
+      const reduce = (t: tf.Tensor) => (op === 'sum' ? tf.sum(t, axis, keepDims) : tf.mean(t, axis, keepDims));
+      const outShape = reduce(x).shape;
+      const w = seeded(outShape, 5);
+      const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(reduce(t), w)))(x);
+      // Independent expectation: each x element receives the weight of the output it was reduced into.
+      const axes = tf.util.parseAxisParam(axis, x.shape);
+      const count = axes.reduce((n, a) => n * x.shape[a], 1);
+      const keptShape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+      const expected = tf.mul(tf.reshape(w, keptShape), tf.fill(x.shape, op === 'sum' ? 1 : 1 / count));
+      assert.deepEqual(grad.shape, x.shape);
+      const [got, want] = [grad.dataSync(), expected.dataSync()];
+      for (let i = 0; i < want.length; i++) {
+        assert.ok(Math.abs(got[i] - want[i]) <= 1e-6 * Math.abs(want[i]), `${op} axis ${axis} keepDims ${keepDims}: [${i}] ${got[i]} vs ${want[i]}`);
+      }
+    }
+  }
+});

@@ -11,6 +11,7 @@ import '@tensorflow/tfjs-layers';
 import { groupedConv2dGradConfig } from './grouped_conv2d';
 import { batchNormTrainGradConfig } from './batch_norm_train';
 import { registerActivationGradients } from './activation_grad';
+import { registerReductionGradients } from './reduction_grad';
 
 export * from './kernel_names';
 export { groupedConv2d, groupedConv2dBackpropInput, groupedConv2dBackpropFilter, genericGroupedConv2d, blockDiagonal } from './grouped_conv2d';
@@ -26,5 +27,6 @@ for (const config of DRESNET_GRADIENTS) {
   if (tf.getGradient(config.kernelName) == null) tf.registerGradient(config);
 }
 
-// After tfjs-layers registered tfjs-core's gradients, which these wrap.
+// After tfjs-layers registered tfjs-core's gradients, which these wrap or replace.
 registerActivationGradients();
+registerReductionGradients();
