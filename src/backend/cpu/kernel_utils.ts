@@ -1,0 +1,90 @@
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { KernelFunc, NamedAttrMap, TensorInfo, backend_util } from '@tensorflow/tfjs-core';
+
+export type Shape4 = [number, number, number, number];
+
+/** What a kernel function of the cpu backend is called with. */
+export interface CpuKernelArgs {
+  /** The kernels here are called with all their inputs (tfjs's NamedTensorInfoMap allows none). */
+  inputs: Record<string, TensorInfo>;
+  backend: MathBackendCPU;
+  attrs: NamedAttrMap;
+}
+
+/**
+ * A faster implementation of one of tfjs-backend-cpu's kernels. It handles the
+ * cases it was written for and hands every other one (NCHW, complex or string
+ * dtypes, ...) to tfjs's own kernel, `original`, so the override never narrows
+ * what the cpu backend supports.
+ */
+export interface FastCpuKernel {
+  kernelName: string;
+  kernelFunc: (args: CpuKernelArgs, original: KernelFunc) => TensorInfo | TensorInfo[];
+}
+
+/** The Float32Array behind a float32 tensor of the cpu backend. */
+export function float32Values(backend: MathBackendCPU, t: TensorInfo): Float32Array {
+  return backend.data.get(t.dataId).values as Float32Array;
+}
+
+/** Whether every tensor is float32 (the only dtype the fast paths take; tfjs's kernels do the rest). */
+export function allFloat32(...ts: TensorInfo[]): boolean {
+  return ts.every((t) => t.dtype === 'float32');
+}
+
+/**
+ * Rounds a float64 accumulator to the float32 output. The fast kernels sum in
+ * float64, as tfjs's own dot-product loops do (a JS number), so that summing
+ * in another order than tfjs changes the result by no more than its rounding.
+ */
+export function toFloat32(acc: Float64Array): Float32Array {
+  return Float32Array.from(acc);
+}
+
+/** tfjs's convolution geometry (padding, output size) for NHWC, or undefined for NCHW. */
+export function channelsLast(info: backend_util.Conv2DInfo): backend_util.Conv2DInfo | undefined {
+  return info.dataFormat === 'channelsLast' ? info : undefined;
+}
+
+/** Whether a dilations attribute (number, pair or absent) is 1 in both dimensions. */
+export function unitDilations(dilations: number | [number, number] | undefined): boolean {
+  if (dilations === undefined) return true;
+  return typeof dilations === 'number' ? dilations === 1 : dilations[0] === 1 && dilations[1] === 1;
+}
+
+/**
+ * Walks the rows (every index of all but the last dimension) of `shape` in
+ * row-major order and calls visit(row, offsets) with, for each operand, the
+ * offset of the row's first element under that operand's strides (one stride
+ * per dimension of `shape`; 0 where the operand is broadcast or reduced).
+ * This replaces tfjs's per-element indexToLoc/locToIndex with one step of an
+ * odometer per row; the caller sweeps the last dimension itself.
+ */
+export function walkRows(shape: readonly number[], strides: readonly (readonly number[])[], visit: (row: number, offsets: number[]) => void): void {
+  const rank = shape.length;
+  const rows = rank === 0 ? 1 : shape.slice(0, rank - 1).reduce((a, b) => a * b, 1);
+  if (rank > 0 && shape[rank - 1] === 0) return;
+  const offsets = strides.map(() => 0);
+  const index = new Array<number>(Math.max(rank - 1, 0)).fill(0);
+  for (let row = 0; row < rows; row++) {
+    visit(row, offsets);
+    for (let d = rank - 2; d >= 0; d--) {
+      index[d]++;
+      for (let k = 0; k < strides.length; k++) offsets[k] += strides[k][d];
+      if (index[d] < shape[d]) break;
+      for (let k = 0; k < strides.length; k++) offsets[k] -= strides[k][d] * shape[d];
+      index[d] = 0;
+    }
+  }
+}
+
+/** Row-major strides of a shape, the last one 1 (tfjs's computeStrides leaves it out). */
+export function rowMajorStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    strides[d] = s;
+    s *= shape[d];
+  }
+  return strides;
+}
