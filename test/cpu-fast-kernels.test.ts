@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { FAST_CPU_KERNELS, originalCpuKernel, registerFastCpuKernels } from '../src/backend/cpu';
+import { createRng } from '../src/data/rng';
 
 /**
  * Each fast cpu kernel (src/backend/cpu) against tfjs-backend-cpu's own
@@ -20,20 +21,9 @@ const TOLERANCE = 1e-5;
 
 const maxErrors = new Map<string, number>();
 
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 let seed = 1;
 function random(shape: number[], opts: { dtype?: 'float32' | 'int32'; min?: number; sparse?: boolean } = {}): tf.Tensor {
-  const next = rng(seed++);
+  const next = createRng(seed++);
   const size = shape.reduce((a, b) => a * b, 1);
   const min = opts.min ?? -1;
   if (opts.dtype === 'int32') return tf.tensor(Int32Array.from({ length: size }, () => Math.floor(next() * 19) - 9), shape, 'int32');

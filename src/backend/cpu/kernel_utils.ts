@@ -88,3 +88,33 @@ export function rowMajorStrides(shape: readonly number[]): number[] {
   }
   return strides;
 }
+
+/**
+ * The loop every convolution kernel here shares (forward and both gradients,
+ * dense and depthwise): for each output pixel and each filter tap whose input
+ * pixel lies inside the input (padding reads nothing), visit(xOff, tap, yOff)
+ * with the NHWC offsets of that input pixel's and that output pixel's channel
+ * rows and the tap's index wR * filterWidth + wC. The kernels sweep the
+ * channels themselves, which is where the time goes.
+ */
+export function forEachConvTap(info: backend_util.Conv2DInfo, visit: (xOff: number, tap: number, yOff: number) => void): void {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
+  const { top, left } = info.padInfo;
+  for (let b = 0; b < batchSize; b++) {
+    for (let yR = 0; yR < outHeight; yR++) {
+      for (let yC = 0; yC < outWidth; yC++) {
+        const yOff = ((b * outHeight + yR) * outWidth + yC) * outChannels;
+        for (let wR = 0; wR < filterHeight; wR++) {
+          const xR = yR * strideHeight - top + wR * dilationHeight;
+          if (xR < 0 || xR >= inHeight) continue;
+          for (let wC = 0; wC < filterWidth; wC++) {
+            const xC = yC * strideWidth - left + wC * dilationWidth;
+            if (xC < 0 || xC >= inWidth) continue;
+            visit(((b * inHeight + xR) * inWidth + xC) * inChannels, wR * filterWidth + wC, yOff);
+          }
+        }
+      }
+    }
+  }
+}

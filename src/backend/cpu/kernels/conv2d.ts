@@ -1,5 +1,5 @@
-import { Conv2D, Conv2DAttrs, backend_util } from '@tensorflow/tfjs-core';
-import { FastCpuKernel, Shape4, allFloat32, channelsLast, float32Values, toFloat32 } from '../kernel_utils';
+import { Conv2D, Conv2DAttrs, backend_util, util } from '@tensorflow/tfjs-core';
+import { FastCpuKernel, Shape4, allFloat32, channelsLast, float32Values, forEachConvTap, toFloat32 } from '../kernel_utils';
 
 /**
  * Conv2D (NHWC) for each output pixel: the filter taps that land inside the
@@ -7,32 +7,15 @@ import { FastCpuKernel, Shape4, allFloat32, channelsLast, float32Values, toFloat
  * channels (contiguous in both the filter and the accumulator).
  */
 function conv2dNhwc(x: Float32Array, w: Float32Array, info: backend_util.Conv2DInfo): Float32Array {
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
-  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  const y = new Float64Array(batchSize * outHeight * outWidth * outChannels);
-  for (let b = 0; b < batchSize; b++) {
-    for (let yR = 0; yR < outHeight; yR++) {
-      for (let yC = 0; yC < outWidth; yC++) {
-        const yOff = ((b * outHeight + yR) * outWidth + yC) * outChannels;
-        for (let wR = 0; wR < filterHeight; wR++) {
-          const xR = yR * strideHeight - top + wR * dilationHeight;
-          if (xR < 0 || xR >= inHeight) continue;
-          for (let wC = 0; wC < filterWidth; wC++) {
-            const xC = yC * strideWidth - left + wC * dilationWidth;
-            if (xC < 0 || xC >= inWidth) continue;
-            const xOff = ((b * inHeight + xR) * inWidth + xC) * inChannels;
-            let wOff = (wR * filterWidth + wC) * inChannels * outChannels;
-            for (let d1 = 0; d1 < inChannels; d1++, wOff += outChannels) {
-              const xv = x[xOff + d1];
-              for (let d2 = 0; d2 < outChannels; d2++) y[yOff + d2] += xv * w[wOff + d2];
-            }
-          }
-        }
-      }
+  const { inChannels, outChannels } = info;
+  const y = new Float64Array(util.sizeFromShape(info.outShape));
+  forEachConvTap(info, (xOff, tap, yOff) => {
+    let wOff = tap * inChannels * outChannels;
+    for (let d1 = 0; d1 < inChannels; d1++, wOff += outChannels) {
+      const xv = x[xOff + d1];
+      for (let d2 = 0; d2 < outChannels; d2++) y[yOff + d2] += xv * w[wOff + d2];
     }
-  }
+  });
   return toFloat32(y);
 }
 

@@ -1,5 +1,5 @@
 import { Conv2DBackpropFilter, Conv2DBackpropFilterAttrs, backend_util, util } from '@tensorflow/tfjs-core';
-import { FastCpuKernel, Shape4, allFloat32, channelsLast, float32Values, toFloat32 } from '../kernel_utils';
+import { FastCpuKernel, Shape4, allFloat32, channelsLast, float32Values, forEachConvTap, toFloat32 } from '../kernel_utils';
 
 /**
  * dW[wR, wC, d1, d2] = sum over (b, yR, yC) of x[b, xR, xC, d1] * dy[b, yR, yC, d2].
@@ -10,32 +10,15 @@ import { FastCpuKernel, Shape4, allFloat32, channelsLast, float32Values, toFloat
  * contiguous in both dy and dW.
  */
 function conv2dBackpropFilterNhwc(x: Float32Array, dy: Float32Array, info: backend_util.Conv2DInfo): Float32Array {
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
-  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  const dW = new Float64Array(filterHeight * filterWidth * inChannels * outChannels);
-  for (let b = 0; b < batchSize; b++) {
-    for (let yR = 0; yR < outHeight; yR++) {
-      for (let yC = 0; yC < outWidth; yC++) {
-        const dyOff = ((b * outHeight + yR) * outWidth + yC) * outChannels;
-        for (let wR = 0; wR < filterHeight; wR++) {
-          const xR = yR * strideHeight - top + wR * dilationHeight;
-          if (xR < 0 || xR >= inHeight) continue;
-          for (let wC = 0; wC < filterWidth; wC++) {
-            const xC = yC * strideWidth - left + wC * dilationWidth;
-            if (xC < 0 || xC >= inWidth) continue;
-            const xOff = ((b * inHeight + xR) * inWidth + xC) * inChannels;
-            let wOff = (wR * filterWidth + wC) * inChannels * outChannels;
-            for (let d1 = 0; d1 < inChannels; d1++, wOff += outChannels) {
-              const xv = x[xOff + d1];
-              for (let d2 = 0; d2 < outChannels; d2++) dW[wOff + d2] += xv * dy[dyOff + d2];
-            }
-          }
-        }
-      }
+  const { inChannels, outChannels } = info;
+  const dW = new Float64Array(util.sizeFromShape(info.filterShape));
+  forEachConvTap(info, (xOff, tap, dyOff) => {
+    let wOff = tap * inChannels * outChannels;
+    for (let d1 = 0; d1 < inChannels; d1++, wOff += outChannels) {
+      const xv = x[xOff + d1];
+      for (let d2 = 0; d2 < outChannels; d2++) dW[wOff + d2] += xv * dy[dyOff + d2];
     }
-  }
+  });
   return toFloat32(dW);
 }
 

@@ -1,5 +1,5 @@
 import { Conv2DBackpropInput, Conv2DBackpropInputAttrs, backend_util, util } from '@tensorflow/tfjs-core';
-import { FastCpuKernel, Shape4, allFloat32, channelsLast, float32Values, toFloat32 } from '../kernel_utils';
+import { FastCpuKernel, Shape4, allFloat32, channelsLast, float32Values, forEachConvTap, toFloat32 } from '../kernel_utils';
 
 /**
  * dx[b, xR, xC, d1] = sum over the taps that read it of W[wR, wC, d1, :] . dy[b, yR, yC, :].
@@ -8,33 +8,16 @@ import { FastCpuKernel, Shape4, allFloat32, channelsLast, float32Values, toFloat
  * the filter and dy).
  */
 function conv2dBackpropInputNhwc(dy: Float32Array, w: Float32Array, info: backend_util.Conv2DInfo): Float32Array {
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
-  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  const dx = new Float64Array(batchSize * inHeight * inWidth * inChannels);
-  for (let b = 0; b < batchSize; b++) {
-    for (let yR = 0; yR < outHeight; yR++) {
-      for (let yC = 0; yC < outWidth; yC++) {
-        const dyOff = ((b * outHeight + yR) * outWidth + yC) * outChannels;
-        for (let wR = 0; wR < filterHeight; wR++) {
-          const xR = yR * strideHeight - top + wR * dilationHeight;
-          if (xR < 0 || xR >= inHeight) continue;
-          for (let wC = 0; wC < filterWidth; wC++) {
-            const xC = yC * strideWidth - left + wC * dilationWidth;
-            if (xC < 0 || xC >= inWidth) continue;
-            const xOff = ((b * inHeight + xR) * inWidth + xC) * inChannels;
-            let wOff = (wR * filterWidth + wC) * inChannels * outChannels;
-            for (let d1 = 0; d1 < inChannels; d1++, wOff += outChannels) {
-              let dot = 0;
-              for (let d2 = 0; d2 < outChannels; d2++) dot += w[wOff + d2] * dy[dyOff + d2];
-              dx[xOff + d1] += dot;
-            }
-          }
-        }
-      }
+  const { inChannels, outChannels } = info;
+  const dx = new Float64Array(util.sizeFromShape(info.inShape));
+  forEachConvTap(info, (xOff, tap, dyOff) => {
+    let wOff = tap * inChannels * outChannels;
+    for (let d1 = 0; d1 < inChannels; d1++, wOff += outChannels) {
+      let dot = 0;
+      for (let d2 = 0; d2 < outChannels; d2++) dot += w[wOff + d2] * dy[dyOff + d2];
+      dx[xOff + d1] += dot;
     }
-  }
+  });
   return toFloat32(dx);
 }
 

@@ -1,5 +1,5 @@
-import { DepthwiseConv2dNative, DepthwiseConv2dNativeAttrs, backend_util } from '@tensorflow/tfjs-core';
-import { FastCpuKernel, Shape4, allFloat32, float32Values, toFloat32 } from '../kernel_utils';
+import { DepthwiseConv2dNative, DepthwiseConv2dNativeAttrs, backend_util, util } from '@tensorflow/tfjs-core';
+import { FastCpuKernel, Shape4, allFloat32, float32Values, forEachConvTap, toFloat32 } from '../kernel_utils';
 
 /**
  * Depthwise conv (NHWC, filter [fH, fW, inC, chMul]): output channel
@@ -7,38 +7,17 @@ import { FastCpuKernel, Shape4, allFloat32, float32Values, toFloat32 } from '../
  * tap, one sweep along the channels, contiguous in x, the filter and y.
  */
 function depthwiseConv2dNhwc(x: Float32Array, w: Float32Array, info: backend_util.Conv2DInfo): Float32Array {
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
-  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
+  const { inChannels, outChannels } = info;
   const chMul = outChannels / inChannels;
-  const y = new Float64Array(batchSize * outHeight * outWidth * outChannels);
-  for (let b = 0; b < batchSize; b++) {
-    for (let yR = 0; yR < outHeight; yR++) {
-      for (let yC = 0; yC < outWidth; yC++) {
-        const yOff = ((b * outHeight + yR) * outWidth + yC) * outChannels;
-        for (let wR = 0; wR < filterHeight; wR++) {
-          const xR = yR * strideHeight - top + wR * dilationHeight;
-          if (xR < 0 || xR >= inHeight) continue;
-          for (let wC = 0; wC < filterWidth; wC++) {
-            const xC = yC * strideWidth - left + wC * dilationWidth;
-            if (xC < 0 || xC >= inWidth) continue;
-            const xOff = ((b * inHeight + xR) * inWidth + xC) * inChannels;
-            const wOff = (wR * filterWidth + wC) * outChannels;
-            if (chMul === 1) {
-              for (let d = 0; d < outChannels; d++) y[yOff + d] += x[xOff + d] * w[wOff + d];
-            } else {
-              for (let d1 = 0; d1 < inChannels; d1++) {
-                const xv = x[xOff + d1];
-                const o = d1 * chMul;
-                for (let q = 0; q < chMul; q++) y[yOff + o + q] += xv * w[wOff + o + q];
-              }
-            }
-          }
-        }
-      }
+  const y = new Float64Array(util.sizeFromShape(info.outShape));
+  forEachConvTap(info, (xOff, tap, yOff) => {
+    const wOff = tap * outChannels;
+    for (let d1 = 0; d1 < inChannels; d1++) {
+      const xv = x[xOff + d1];
+      const o = d1 * chMul;
+      for (let q = 0; q < chMul; q++) y[yOff + o + q] += xv * w[wOff + o + q];
     }
-  }
+  });
   return toFloat32(y);
 }
 

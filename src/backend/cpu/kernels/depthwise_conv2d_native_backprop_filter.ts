@@ -1,5 +1,5 @@
 import { DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropFilterAttrs, backend_util, util } from '@tensorflow/tfjs-core';
-import { FastCpuKernel, Shape4, allFloat32, float32Values, toFloat32, unitDilations } from '../kernel_utils';
+import { FastCpuKernel, Shape4, allFloat32, float32Values, forEachConvTap, toFloat32, unitDilations } from '../kernel_utils';
 
 /**
  * dW[wR, wC, d1, q] = sum over (b, yR, yC) of x[b, xR, xC, d1] * dy[b, yR, yC, d1 * chMul + q].
@@ -7,38 +7,17 @@ import { FastCpuKernel, Shape4, allFloat32, float32Values, toFloat32, unitDilati
  * pixel's filter taps sweep the channels, contiguous in x, dy and dW.
  */
 function depthwiseBackpropFilterNhwc(x: Float32Array, dy: Float32Array, info: backend_util.Conv2DInfo): Float32Array {
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
-  const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
+  const { inChannels, outChannels } = info;
   const chMul = outChannels / inChannels;
-  const dW = new Float64Array(filterHeight * filterWidth * outChannels);
-  for (let b = 0; b < batchSize; b++) {
-    for (let yR = 0; yR < outHeight; yR++) {
-      for (let yC = 0; yC < outWidth; yC++) {
-        const dyOff = ((b * outHeight + yR) * outWidth + yC) * outChannels;
-        for (let wR = 0; wR < filterHeight; wR++) {
-          const xR = yR * strideHeight - top + wR;
-          if (xR < 0 || xR >= inHeight) continue;
-          for (let wC = 0; wC < filterWidth; wC++) {
-            const xC = yC * strideWidth - left + wC;
-            if (xC < 0 || xC >= inWidth) continue;
-            const xOff = ((b * inHeight + xR) * inWidth + xC) * inChannels;
-            const wOff = (wR * filterWidth + wC) * outChannels;
-            if (chMul === 1) {
-              for (let d = 0; d < outChannels; d++) dW[wOff + d] += x[xOff + d] * dy[dyOff + d];
-            } else {
-              for (let d1 = 0; d1 < inChannels; d1++) {
-                const xv = x[xOff + d1];
-                const o = d1 * chMul;
-                for (let q = 0; q < chMul; q++) dW[wOff + o + q] += xv * dy[dyOff + o + q];
-              }
-            }
-          }
-        }
-      }
+  const dW = new Float64Array(util.sizeFromShape(info.filterShape));
+  forEachConvTap(info, (xOff, tap, dyOff) => {
+    const wOff = tap * outChannels;
+    for (let d1 = 0; d1 < inChannels; d1++) {
+      const xv = x[xOff + d1];
+      const o = d1 * chMul;
+      for (let q = 0; q < chMul; q++) dW[wOff + o + q] += xv * dy[dyOff + o + q];
     }
-  }
+  });
   return toFloat32(dW);
 }
 
