@@ -5,6 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { setTestEnvs } from '@tensorflow/tfjs-core/dist/jasmine_util';
 import { loadBinding, registerTorchBackend } from '../../src/backend/torch';
+import { registerFastCpuKernels } from '../../src/backend/cpu';
 
 const backendName = process.env.TFJS_SUITE_BACKEND ?? 'torch';
 if (backendName === 'torch') {
@@ -15,5 +16,8 @@ if (backendName === 'torch') {
     binding.setTF32(false);
   }
   registerTorchBackend();
+} else if (backendName === 'cpu') {
+  // The project's cpu backend: tfjs's kernels with src/backend/cpu's in place of the slow ones.
+  registerFastCpuKernels();
 }
 setTestEnvs([{ name: `test-${backendName}`, backendName, flags: {}, isDataSync: true }]);
