@@ -118,3 +118,28 @@ export function forEachConvTap(info: backend_util.Conv2DInfo, visit: (xOff: numb
     }
   }
 }
+
+/**
+ * The loop both pooling gradients share: for each output pixel,
+ * visit(b, yOff, xR0, xR1, xC0, xC1) with its NHWC channel-row offset in dy
+ * and its window clipped to the input (rows xR0..xR1-1, columns xC0..xC1-1).
+ */
+export function forEachPoolWindow(
+  info: backend_util.Conv2DInfo,
+  visit: (b: number, yOff: number, xR0: number, xR1: number, xC0: number, xC1: number) => void,
+): void {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth } = info;
+  const { strideHeight, strideWidth, effectiveFilterHeight, effectiveFilterWidth } = info;
+  const { top, left } = info.padInfo;
+  for (let b = 0; b < batchSize; b++) {
+    for (let yR = 0; yR < outHeight; yR++) {
+      const xR0 = Math.max(0, yR * strideHeight - top);
+      const xR1 = Math.min(inHeight, yR * strideHeight - top + effectiveFilterHeight);
+      for (let yC = 0; yC < outWidth; yC++) {
+        const xC0 = Math.max(0, yC * strideWidth - left);
+        const xC1 = Math.min(inWidth, yC * strideWidth - left + effectiveFilterWidth);
+        visit(b, ((b * outHeight + yR) * outWidth + yC) * inChannels, xR0, xR1, xC0, xC1);
+      }
+    }
+  }
+}

@@ -1,5 +1,5 @@
 import { AvgPoolGrad, AvgPoolGradAttrs, backend_util, util } from '@tensorflow/tfjs-core';
-import { FastCpuKernel, Shape4, allFloat32, float32Values } from '../kernel_utils';
+import { FastCpuKernel, Shape4, allFloat32, float32Values, forEachPoolWindow } from '../kernel_utils';
 
 /**
  * Average-pool gradient (NHWC): each output's dy, divided by the filter area
@@ -8,28 +8,16 @@ import { FastCpuKernel, Shape4, allFloat32, float32Values } from '../kernel_util
  * output pixel scatters its dy row over its window.
  */
 function avgPoolGradNhwc(dy: Float32Array, info: backend_util.Conv2DInfo): Float32Array {
-  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
-  const { strideHeight, strideWidth, effectiveFilterHeight, effectiveFilterWidth } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  const dx = new Float64Array(batchSize * inHeight * inWidth * channels);
-  for (let b = 0; b < batchSize; b++) {
-    for (let yR = 0; yR < outHeight; yR++) {
-      const xR0 = Math.max(0, yR * strideHeight - top);
-      const xR1 = Math.min(inHeight, yR * strideHeight - top + effectiveFilterHeight);
-      for (let yC = 0; yC < outWidth; yC++) {
-        const xC0 = Math.max(0, yC * strideWidth - left);
-        const xC1 = Math.min(inWidth, yC * strideWidth - left + effectiveFilterWidth);
-        const dyOff = ((b * outHeight + yR) * outWidth + yC) * channels;
-        for (let xR = xR0; xR < xR1; xR++) {
-          for (let xC = xC0; xC < xC1; xC++) {
-            const xOff = ((b * inHeight + xR) * inWidth + xC) * channels;
-            for (let d = 0; d < channels; d++) dx[xOff + d] += dy[dyOff + d];
-          }
-        }
+  const { inHeight, inWidth, inChannels: channels } = info;
+  const dx = new Float64Array(util.sizeFromShape(info.inShape));
+  forEachPoolWindow(info, (b, dyOff, xR0, xR1, xC0, xC1) => {
+    for (let xR = xR0; xR < xR1; xR++) {
+      for (let xC = xC0; xC < xC1; xC++) {
+        const xOff = ((b * inHeight + xR) * inWidth + xC) * channels;
+        for (let d = 0; d < channels; d++) dx[xOff + d] += dy[dyOff + d];
       }
     }
-  }
+  });
   const multiplier = 1 / (info.filterHeight * info.filterWidth);
   const out = new Float32Array(dx.length);
   for (let i = 0; i < dx.length; i++) out[i] = dx[i] * multiplier;

@@ -1,5 +1,5 @@
 import { MaxPoolGrad, MaxPoolGradAttrs, backend_util, util } from '@tensorflow/tfjs-core';
-import { FastCpuKernel, Shape4, allFloat32, float32Values, toFloat32 } from '../kernel_utils';
+import { FastCpuKernel, Shape4, allFloat32, float32Values, forEachPoolWindow, toFloat32 } from '../kernel_utils';
 
 /**
  * Max-pool gradient (NHWC): each output's dy goes to the input position of
@@ -11,39 +11,27 @@ import { FastCpuKernel, Shape4, allFloat32, float32Values, toFloat32 } from '../
  * channels and scatters dy.
  */
 function maxPoolGradNhwc(x: Float32Array, dy: Float32Array, info: backend_util.Conv2DInfo): Float32Array {
-  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
-  const { strideHeight, strideWidth, effectiveFilterHeight, effectiveFilterWidth } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  const dx = new Float64Array(batchSize * inHeight * inWidth * channels);
+  const { inHeight, inWidth, inChannels: channels } = info;
+  const dx = new Float64Array(util.sizeFromShape(info.inShape));
   const maxValue = new Float64Array(channels);
   const maxAt = new Int32Array(channels);
-  for (let b = 0; b < batchSize; b++) {
-    for (let yR = 0; yR < outHeight; yR++) {
-      const xR0 = Math.max(0, yR * strideHeight - top);
-      const xR1 = Math.min(inHeight, yR * strideHeight - top + effectiveFilterHeight);
-      for (let yC = 0; yC < outWidth; yC++) {
-        const xC0 = Math.max(0, yC * strideWidth - left);
-        const xC1 = Math.min(inWidth, yC * strideWidth - left + effectiveFilterWidth);
-        maxValue.fill(-Infinity);
-        maxAt.fill(-1);
-        for (let xR = xR0; xR < xR1; xR++) {
-          for (let xC = xC0; xC < xC1; xC++) {
-            const xOff = ((b * inHeight + xR) * inWidth + xC) * channels;
-            for (let d = 0; d < channels; d++) {
-              const v = x[xOff + d];
-              if (v > maxValue[d]) {
-                maxValue[d] = v;
-                maxAt[d] = xOff + d;
-              }
-            }
+  forEachPoolWindow(info, (b, dyOff, xR0, xR1, xC0, xC1) => {
+    maxValue.fill(-Infinity);
+    maxAt.fill(-1);
+    for (let xR = xR0; xR < xR1; xR++) {
+      for (let xC = xC0; xC < xC1; xC++) {
+        const xOff = ((b * inHeight + xR) * inWidth + xC) * channels;
+        for (let d = 0; d < channels; d++) {
+          const v = x[xOff + d];
+          if (v > maxValue[d]) {
+            maxValue[d] = v;
+            maxAt[d] = xOff + d;
           }
         }
-        const dyOff = ((b * outHeight + yR) * outWidth + yC) * channels;
-        for (let d = 0; d < channels; d++) if (maxAt[d] >= 0) dx[maxAt[d]] += dy[dyOff + d];
       }
     }
-  }
+    for (let d = 0; d < channels; d++) if (maxAt[d] >= 0) dx[maxAt[d]] += dy[dyOff + d];
+  });
   return toFloat32(dx);
 }
 
