@@ -1,5 +1,5 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { KernelFunc, NamedAttrMap, TensorInfo, backend_util } from '@tensorflow/tfjs-core';
+import { KernelFunc, NamedAttrMap, TensorInfo, TypedArray, backend_util, util } from '@tensorflow/tfjs-core';
 
 export type Shape4 = [number, number, number, number];
 
@@ -76,6 +76,32 @@ export function walkRows(shape: readonly number[], strides: readonly (readonly n
       index[d] = 0;
     }
   }
+}
+
+/**
+ * A strided gather: a new array laid out in walkShape's row-major order whose
+ * element at index (i0, i1, ...) is x[start + i0 * readStrides[0] + ...].
+ * Transpose (the strides permuted), Slice (a box read from its corner) and
+ * Tile (each dimension walked as repeat x size, the repeat with stride 0)
+ * are each one; a row whose stride is 1 is one contiguous copy.
+ */
+export function stridedGather(x: TypedArray, walkShape: readonly number[], readStrides: readonly number[], start = 0): TypedArray {
+  const out = new (x.constructor as new (n: number) => TypedArray)(util.sizeFromShape([...walkShape]));
+  if (out.length === 0) return out;
+  if (walkShape.length === 0) {
+    out[0] = x[start];
+    return out;
+  }
+  const last = walkShape.length - 1;
+  const n = walkShape[last];
+  const step = readStrides[last];
+  walkRows(walkShape, [readStrides], (row, [off]) => {
+    const from = start + off;
+    const o = row * n;
+    if (step === 1) out.set(x.subarray(from, from + n), o);
+    else for (let i = 0; i < n; i++) out[o + i] = x[from + i * step];
+  });
+  return out;
 }
 
 /** Row-major strides of a shape, the last one 1 (tfjs's computeStrides leaves it out). */

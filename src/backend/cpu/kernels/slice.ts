@@ -1,5 +1,5 @@
-import { Slice, SliceAttrs, TypedArray, slice_util, util } from '@tensorflow/tfjs-core';
-import { FastCpuKernel, rowMajorStrides, walkRows } from '../kernel_utils';
+import { Slice, SliceAttrs, TypedArray, slice_util } from '@tensorflow/tfjs-core';
+import { FastCpuKernel, rowMajorStrides, stridedGather } from '../kernel_utils';
 
 /**
  * A box of a tensor (begin, size per dimension) copied row by row, each row
@@ -7,19 +7,8 @@ import { FastCpuKernel, rowMajorStrides, walkRows } from '../kernel_utils';
  * split along channels, in NHWC) element by element through TensorBuffer.
  */
 export function sliceValues(x: TypedArray, shape: readonly number[], begin: readonly number[], size: readonly number[]): TypedArray {
-  const out = new (x.constructor as new (n: number) => TypedArray)(util.sizeFromShape([...size]));
-  if (out.length === 0) return out;
-  if (shape.length === 0) {
-    out[0] = x[0];
-    return out;
-  }
   const strides = rowMajorStrides(shape);
-  const start = begin.reduce((s, b, d) => s + b * strides[d], 0);
-  const n = size[size.length - 1];
-  walkRows(size, [strides], (row, [off]) => {
-    out.set(x.subarray(start + off, start + off + n), row * n);
-  });
-  return out;
+  return stridedGather(x, size, strides, begin.reduce((s, b, d) => s + b * strides[d], 0));
 }
 
 export const sliceKernel: FastCpuKernel = {
