@@ -97,65 +97,64 @@ function convInfo(x: number[], f: number[], g: Geometry, depthwise: boolean): tf
   }
 }
 
+/**
+ * Every input size x filter size x channel pair (in, out or multiplier) x
+ * geometry of the grid that gives a non-empty output, with its shapes.
+ */
+function* convCases(channels: number[][], depthwise: boolean) {
+  for (const [h, w] of INPUTS) {
+    for (const [fh, fw] of FILTERS) {
+      for (const [cin, cout] of channels) {
+        for (const g of geometries(true)) {
+          const xShape = [2, h, w, cin];
+          const fShape = [fh, fw, cin, cout];
+          const info = convInfo(xShape, fShape, g, depthwise);
+          if (info) yield { xShape, fShape, g, info };
+        }
+      }
+    }
+  }
+}
+
 function label(name: string, x: number[], f: number[], g: Geometry): string {
   return `${name} x=[${x}] f=[${f}] strides=[${g.strides}] pad=${JSON.stringify(g.pad)} dilations=[${g.dilations}]`;
 }
 
 test('Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput match tfjs-backend-cpu (NHWC grid)', () => {
   let cases = 0;
-  for (const [h, w] of INPUTS) {
-    for (const [fh, fw] of FILTERS) {
-      for (const [cin, cout] of [[3, 5], [4, 1], [1, 6]]) {
-        for (const g of geometries(true)) {
-          const xShape = [2, h, w, cin];
-          const fShape = [fh, fw, cin, cout];
-          const info = convInfo(xShape, fShape, g, false);
-          if (!info) continue;
-          tf.tidy(() => {
-            const x = random(xShape, { sparse: true });
-            const filter = random(fShape);
-            const conv = { strides: g.strides, pad: g.pad, dataFormat: 'NHWC', dilations: g.dilations, dimRoundingMode: g.dimRoundingMode };
-            compare(tf.Conv2D, { x, filter }, conv, label('Conv2D', xShape, fShape, g));
-            if (Math.max(...g.dilations) > 1) return; // the gradient kernels have no dilations
-            const dy = random(info.outShape);
-            const grad = { strides: g.strides, pad: g.pad, dataFormat: 'NHWC', dimRoundingMode: g.dimRoundingMode };
-            compare(tf.Conv2DBackpropFilter, { x, dy }, { ...grad, filterShape: fShape }, label('Conv2DBackpropFilter', xShape, fShape, g));
-            compare(tf.Conv2DBackpropInput, { dy, filter }, { ...grad, inputShape: xShape }, label('Conv2DBackpropInput', xShape, fShape, g));
-          });
-          cases++;
-        }
-      }
-    }
+  for (const { xShape, fShape, g, info } of convCases([[3, 5], [4, 1], [1, 6]], false)) {
+    tf.tidy(() => {
+      const x = random(xShape, { sparse: true });
+      const filter = random(fShape);
+      const conv = { strides: g.strides, pad: g.pad, dataFormat: 'NHWC', dilations: g.dilations, dimRoundingMode: g.dimRoundingMode };
+      compare(tf.Conv2D, { x, filter }, conv, label('Conv2D', xShape, fShape, g));
+      if (Math.max(...g.dilations) > 1) return; // the gradient kernels have no dilations
+      const dy = random(info.outShape);
+      const grad = { strides: g.strides, pad: g.pad, dataFormat: 'NHWC', dimRoundingMode: g.dimRoundingMode };
+      compare(tf.Conv2DBackpropFilter, { x, dy }, { ...grad, filterShape: fShape }, label('Conv2DBackpropFilter', xShape, fShape, g));
+      compare(tf.Conv2DBackpropInput, { dy, filter }, { ...grad, inputShape: xShape }, label('Conv2DBackpropInput', xShape, fShape, g));
+    });
+    cases++;
   }
   assert.ok(cases > 300, `${cases} cases`);
 });
 
 test('DepthwiseConv2dNative and its two gradients match tfjs-backend-cpu (channel multipliers 1 and 2)', () => {
   let cases = 0;
-  for (const [h, w] of INPUTS) {
-    for (const [fh, fw] of FILTERS) {
-      for (const [cin, chMul] of [[4, 1], [3, 2], [1, 3]]) {
-        for (const g of geometries(true)) {
-          const xShape = [2, h, w, cin];
-          const fShape = [fh, fw, cin, chMul];
-          const info = convInfo(xShape, fShape, g, true);
-          if (!info) continue;
-          tf.tidy(() => {
-            const x = random(xShape, { sparse: true });
-            const filter = random(fShape);
-            const attrs = { strides: g.strides, pad: g.pad, dilations: g.dilations, dimRoundingMode: g.dimRoundingMode };
-            compare(tf.DepthwiseConv2dNative, { x, filter }, { ...attrs, dataFormat: 'NHWC' }, label('DepthwiseConv2dNative', xShape, fShape, g));
-            // Dilated gradients go back to tfjs's kernels (compared all the same).
-            const dy = random(info.outShape);
-            compare(tf.DepthwiseConv2dNativeBackpropFilter, { x, dy }, { ...attrs, filterShape: fShape },
-              label('DepthwiseConv2dNativeBackpropFilter', xShape, fShape, g));
-            compare(tf.DepthwiseConv2dNativeBackpropInput, { dy, filter }, { ...attrs, inputShape: xShape },
-              label('DepthwiseConv2dNativeBackpropInput', xShape, fShape, g));
-          });
-          cases++;
-        }
-      }
-    }
+  for (const { xShape, fShape, g, info } of convCases([[4, 1], [3, 2], [1, 3]], true)) {
+    tf.tidy(() => {
+      const x = random(xShape, { sparse: true });
+      const filter = random(fShape);
+      const attrs = { strides: g.strides, pad: g.pad, dilations: g.dilations, dimRoundingMode: g.dimRoundingMode };
+      compare(tf.DepthwiseConv2dNative, { x, filter }, { ...attrs, dataFormat: 'NHWC' }, label('DepthwiseConv2dNative', xShape, fShape, g));
+      // Dilated gradients go back to tfjs's kernels (compared all the same).
+      const dy = random(info.outShape);
+      compare(tf.DepthwiseConv2dNativeBackpropFilter, { x, dy }, { ...attrs, filterShape: fShape },
+        label('DepthwiseConv2dNativeBackpropFilter', xShape, fShape, g));
+      compare(tf.DepthwiseConv2dNativeBackpropInput, { dy, filter }, { ...attrs, inputShape: xShape },
+        label('DepthwiseConv2dNativeBackpropInput', xShape, fShape, g));
+    });
+    cases++;
   }
   assert.ok(cases > 300, `${cases} cases`);
 });
