@@ -74,10 +74,10 @@ const FILTERS: [number, number][] = [[1, 1], [3, 3], [2, 3], [7, 7]];
 const INPUTS: [number, number][] = [[8, 8], [7, 5], [9, 10]];
 
 /** The geometries tfjs's ops allow (strides or dilations 1; a numeric pad with a rounding mode). */
-function* geometries(withDilations: boolean): Generator<Geometry> {
+function* geometries(): Generator<Geometry> {
   for (const strides of STRIDES) {
     for (const pad of PADS) {
-      for (const dilations of withDilations ? DILATIONS : [[1, 1] as [number, number]]) {
+      for (const dilations of DILATIONS) {
         if (Math.max(...strides) > 1 && Math.max(...dilations) > 1) continue;
         yield { strides, pad, dilations, dimRoundingMode: typeof pad === 'number' ? 'ceil' : undefined };
       }
@@ -105,7 +105,7 @@ function* convCases(channels: number[][], depthwise: boolean) {
   for (const [h, w] of INPUTS) {
     for (const [fh, fw] of FILTERS) {
       for (const [cin, cout] of channels) {
-        for (const g of geometries(true)) {
+        for (const g of geometries()) {
           const xShape = [2, h, w, cin];
           const fShape = [fh, fw, cin, cout];
           const info = convInfo(xShape, fShape, g, depthwise);
