@@ -40,30 +40,23 @@ function arg(flag, fallback) {
   return i >= 0 ? process.argv[i + 1] : fallback;
 }
 
-/** A fixed pseudo-random stream, so every process builds the same weights, batch and dropout masks. */
-function lcg(seed) {
-  let state = seed;
-  return () => {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return state / 2147483648;
-  };
-}
-
 async function child(setting, models, size, batch, outDir) {
   const tf = require('@tensorflow/tfjs-core');
   const { selectBackend } = require(path.join(DIST, 'backend'));
   const { loadBinding } = require(path.join(DIST, 'backend', 'torch'));
   const { createModel, logitsModel } = require(path.join(DIST, 'models'));
   const { focalLoss } = require(path.join(DIST, 'train', 'losses'));
+  // Fixed streams, so every process builds the same weights, batch and dropout masks.
+  const { createRng } = require(path.join(DIST, 'data', 'rng'));
   const { device, float64 } = SETTINGS[setting];
   await selectBackend({ backend: 'torch', device, threads: 0, torchFloat64: float64 });
   const binding = loadBinding();
   binding.setTF32(false);
   const result = { setting, info: binding.info(), models: {} };
   for (const name of models) {
-    Math.random = lcg(12345);
+    Math.random = createRng(12345);
     const model = createModel(name, { numClasses: CLASSES, inputSize: size });
-    const next = lcg(7);
+    const next = createRng(7);
     const x = tf.tensor4d(Float32Array.from({ length: batch * size * size * 3 }, () => next() - 0.5), [batch, size, size, 3]);
     const y = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % CLASSES), 'int32');
     const variables = model.trainableWeights.map((w) => w.read());
