@@ -18,8 +18,10 @@ import { toCsv } from '../report/csv';
 import { atomicWriteFile, packageRoot } from '../util/files';
 import { peakRssBytes } from '../util/memory';
 
-/** Debian's python3, where apt installs python3-torch; --python or DRESNET_PYTHON picks another (a CUDA PyTorch). */
-const DEFAULT_PYTHON = process.env.DRESNET_PYTHON || '/usr/bin/python3';
+/** Debian's python3, where apt installs python3-torch. */
+const DEBIAN_PYTHON = '/usr/bin/python3';
+/** --python or DRESNET_PYTHON picks another (a CUDA PyTorch). */
+const DEFAULT_PYTHON = process.env.DRESNET_PYTHON || DEBIAN_PYTHON;
 const DEFAULT_MODELS = ['resnet50', 'mobilenet_v2', 'shufflenet_v2', 'dresnet'];
 
 export interface BenchOptions {
@@ -159,7 +161,7 @@ function pytorchAvailable(python: string): boolean {
 function ensurePytorch(python: string): string | undefined {
   if (pytorchAvailable(python)) return undefined;
   const hint = 'apt-get install -y python3-torch python3-torchvision';
-  if (python !== '/usr/bin/python3') return `${python} cannot import torch and torchvision`;
+  if (python !== DEBIAN_PYTHON) return `${python} cannot import torch and torchvision`;
   if (process.getuid?.() !== 0) return `${python} lacks torch/torchvision; run: ${hint}`;
   process.stderr.write('dresnet bench: installing python3-torch and python3-torchvision (apt-get)\n');
   spawnSync('apt-get', ['install', '-y', 'python3-torch', 'python3-torchvision'], { stdio: 'inherit' });
