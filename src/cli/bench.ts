@@ -168,13 +168,14 @@ function ensurePytorch(python: string): string | undefined {
   return pytorchAvailable(python) ? undefined : `${hint} failed`;
 }
 
-function runPytorch(models: string[], opts: BenchOptions): PytorchResult | string {
+/** `threads`: the count in effect on our side (--threads 0 means all cores; PyTorch rejects 0). */
+function runPytorch(models: string[], opts: BenchOptions, threads: number): PytorchResult | string {
   const missing = ensurePytorch(opts.python);
   if (missing) return missing;
   const script = path.join(packageRoot(), 'scripts', 'bench_pytorch.py');
   const args = [
     script, '--models', models.join(','), '--size', String(opts.size), '--batch', String(opts.batch),
-    '--threads', String(opts.threads), '--classes', String(opts.classes), '--warmup', String(opts.warmup),
+    '--threads', String(threads), '--classes', String(opts.classes), '--warmup', String(opts.warmup),
     '--steps', String(opts.steps), '--latency-runs', String(opts.latencyRuns), '--device', opts.device,
     ...(opts.channelsLast ? ['--channels-last'] : []),
   ];
@@ -257,7 +258,7 @@ export async function runBench(models: string[], opts: BenchOptions): Promise<st
   let pytorch: PytorchResult | undefined;
   let note = '';
   if (opts.pytorch) {
-    const pt = runPytorch(models, opts);
+    const pt = runPytorch(models, opts, engine.threads);
     if (typeof pt === 'string') note = `PyTorch baseline not run: ${pt}\n`;
     else pytorch = pt;
   }
