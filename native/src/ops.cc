@@ -891,13 +891,14 @@ Tensors runOp(const std::string& name, const Tensors& inputs, const Attrs& attrs
   const auto& unary = unaryOps();
   auto u = unary.find(name);
   if (u != unary.end()) {
-    at::Tensor out = u->second(inputs[0]);
+    const at::Tensor& x = inputs[0];
     // An int input to a float function (exp, log, ...) is computed in
     // float32 by ATen; tfjs computes it in double and rounds once, which
-    // CUDA's float32 exp (up to 2 ulp off) does not match. Int inputs are
-    // rare, so recompute those in double (narrowed once by store()).
-    if (out.is_floating_point() && !inputs[0].is_floating_point()) out = u->second(inputs[0].to(at::kDouble));
-    return {out};
+    // CUDA's float32 exp (up to 2 ulp off) does not match. Such inputs go in
+    // as double (narrowed once by store()); the op on an empty slice tells
+    // which ops make floats of ints.
+    bool floatOfInt = !x.is_floating_point() && u->second(x.reshape({-1}).narrow(0, 0, 0)).is_floating_point();
+    return {u->second(floatOfInt ? x.to(at::kDouble) : x)};
   }
   const auto& binary = binaryOps();
   auto b = binary.find(name);
