@@ -1,32 +1,39 @@
 // For every zoo model, one training step (forward, focal loss on the logits,
 // gradients) from the same weights and batch, on tfjs's pure-JS `cpu` backend
 // and on `torch`, checked against the torch backend's float64 reference mode
-// (tfjs float32 tensors computed in ATen double) as the truth.
+// (tfjs float32 tensors computed in ATen double) as the truth. Each model is
+// checked on DRAWS draws of initial weights and batch (DRESNET_GRADIENT_DRAWS,
+// default 3), so no bound holds by the luck of one draw.
 //
 // What float32 can and cannot promise. The forward pass is a continuous
 // function of the weights and input, so float32 rounding moves the loss by
-// ~1e-7..1e-5 on both backends (2e-5 on resnet50). The gradient is not continuous:
-// ReLU/ReLU6 masks (and max-pool argmaxes) switch where a pre-activation
-// crosses 0 (or 6). A 16-sample batch at 32 px has millions of
-// pre-activations; a few lie within a float32 forward error (~1e-5) of 0, and
-// when rounding puts one on the other side, that one unit's gradient switches
-// between g and 0. At a 2x2 stage with batch 16 that moves its batch norm's
-// gradients by up to 1e-2, and everything upstream with it. Which computation
-// flips is a lottery of summation orders: measured against float64 at width
-// 0.25, batch 16, tfjs's cpu backend itself is 9.3e-3 off on resnet50, torch
-// float32 with 1 thread is 7.2e-3 off on dresnet, with 2 threads 4.4e-3 on
-// mobilenet_v2; the others agree to ~1e-5. So no float32 implementation,
-// tfjs's own included, can promise whole-step gradients within 1e-4 of
-// another; the former "10x a perturbation noise floor" bound only sampled
-// that lottery.
+// ~1e-7..1e-5 on both backends. The gradient is not continuous: ReLU/ReLU6
+// masks switch where a pre-activation crosses 0 (or 6). A 16-sample batch at
+// 32 px has ~1e5..1e6 pre-activations; a few lie within the float32 forward
+// error of 0 (in one draw, resnet50's last stage had a margin of 6e-6 where
+// torch's forward error was 7e-4), and
+// when rounding puts one on the other side, that unit's gradient switches
+// between g and 0. At a 1x1 stage with batch 16 that moves its batch norm's
+// gradients by up to 1e-2, and everything upstream with it. The test counts
+// these flips: every model's line says how many of its ReLU masks differ
+// between the cpu and torch forwards, and from float64. torch's float32
+// convolutions accumulate in float32 (cpu's in JS doubles), so its forward is
+// ~5x further from float64 and it is usually torch that flips. Besides flips,
+// resnet50 at initialisation is ill-conditioned enough that torch's float32
+// logits are 1e-4 from float64, which alone can move its gradients by 1e-4.
+// So no float32 implementation can promise whole-step gradients within 1e-4
+// of another's. Over 12 draws (DRESNET_GRADIENT_DRAWS=12) the issue's literal
+// cpu-vs-torch comparison held in 53 of 84 (model, draw) cases: in all 51
+// where the two forwards agree on every ReLU mask, and in 2 with a flip; each
+// of the 31 misses (4e-3..4e-2) had 1 to 5 masks flipped. Torch against
+// itself with 1 and 2 threads (the same kernels, only ATen's split of the sums
+// differs) missed 1e-4 in 41 of the 84.
 //
-// The test therefore compares gradients on the same forward pass, where
-// masks cannot differ, and asserts, for every model:
+// The test therefore asserts the literal comparison where the forwards agree
+// on every mask, prints it with its flip count everywhere, and asserts, for
+// every model and draw:
 //  (i)   forward: cpu and torch float32 losses within 1e-4 of each other and
-//        of float64 (the logits' errors are printed, not asserted: resnet50's
-//        forward at initialisation is ill-conditioned enough that even tfjs's
-//        cpu backend, which accumulates in JS doubles, has logits 7e-5 from
-//        float64, torch float32 1e-4, while their losses are 2e-5 off);
+//        of float64 (the logits' errors are printed, not asserted);
 //  (ii)  backward kernels: the float64 forward followed by a backward on tfjs's
 //        cpu kernels (tfjs moves the saved tensors over) gives gradients
 //        within 1e-4 of torch's float64 backward: torch's gradient kernels
@@ -36,23 +43,26 @@
 //        float type switched after the loss): torch's float32 backward loses
 //        less than 1e-4.
 // Gradient errors are ||a - b|| / ||b|| over all gradients as one vector and
-// per tensor (relative to its own norm, floored at 1e-3 of the largest
-// gradient norm: a batch-norm offset that feeds another batch norm has an
-// exactly-zero gradient, where any computation returns rounding noise). The
-// whole-step float32 gradient errors, flips included, are printed for
-// information as '# ...' lines, with everything else: against float64, the
-// issue's literal cpu-vs-torch comparison, and torch against itself with 1
-// and 2 threads (the same kernels, only ATen's split of the sums differs),
-// which shows the same order of gaps as cpu vs torch.
+// per tensor, relative to the tensor's own norm floored at 1e-2 of the
+// largest gradient norm. The floor is for gradients that are zero in exact
+// arithmetic: a batch-norm scale whose output reaches another batch norm
+// through a ReLU and a depthwise conv only (mobilenet_v1's stem.bn at
+// initialisation, offset 0) rescales a channel that the next batch norm
+// normalises, so it cannot change the loss, so all any float32 computation can
+// return is rounding noise of the terms it sums, ~1e-7 of the largest
+// gradient; the floor makes that an absolute bound of 1e-6 of the largest.
+
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import { selectBackend } from '../src/backend';
 import { TorchBackend } from '../src/backend/torch';
+import { createRng } from '../src/data/rng';
 import { createModel, listModels, logitsModel } from '../src/models';
 import { focalLoss } from '../src/train/losses';
+import { withSeededMathRandom } from '../src/train/rng';
 
 const SKIP = process.env.DRESNET_SKIP_NATIVE === '1' ? 'DRESNET_SKIP_NATIVE=1: torch addon not built' : false;
 const TOLERANCE = 1e-4;
@@ -64,14 +74,7 @@ const BATCH = 16;
 const WIDTH = 0.25;
 const CLASSES = 4;
 const LABELS = Array.from({ length: BATCH }, (_, i) => i % CLASSES);
-
-function seededValues(size: number, seed: number): Float32Array {
-  let state = seed;
-  return Float32Array.from({ length: size }, () => {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return state / 2147483648 - 0.5;
-  });
-}
+const DRAWS = Number(process.env.DRESNET_GRADIENT_DRAWS ?? 3);
 
 function norm(a: ArrayLike<number>): number {
   let sum = 0;
@@ -85,29 +88,38 @@ function diffNorm(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return Math.sqrt(sum);
 }
 
-/**
- * tfjs's initialisers and dropout draw their seeds from Math.random; replaying
- * the same stream makes the initial weights reproducible from run to run and
- * gives every step the same dropout mask.
- */
-function withSeededRandom<T>(f: () => T): T {
-  const original = Math.random;
-  let state = 12345;
-  Math.random = () => {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return state / 2147483648;
-  };
-  try {
-    return f();
-  } finally {
-    Math.random = original;
-  }
+/** The draw's batch: uniform in [-0.5, 0.5). */
+function drawBatch(draw: number): Float32Array {
+  const rng = createRng(draw, 7);
+  return Float32Array.from({ length: BATCH * INPUT * INPUT * 3 }, () => rng() - 0.5);
 }
 
 interface StepOutput {
   loss: number;
   logits: Float32Array;
   grads: Float32Array[];
+  /** The input of every ReLU/ReLU6 layer in this step's forward: the masks its gradient follows. */
+  preActivations: Float32Array[];
+}
+
+/** The network ending at the logits that also outputs each ReLU layer's input, and each one's upper clip (ReLU6). */
+function probeNetwork(model: tfl.LayersModel): { net: tfl.LayersModel; clips: number[] } {
+  const relus = model.layers.filter((l) => l.getClassName() === 'ReLU');
+  const logits = logitsModel(model).outputs[0];
+  const net = tfl.model({ inputs: model.inputs, outputs: [logits, ...relus.map((l) => l.input as tfl.SymbolicTensor)] });
+  return { net, clips: relus.map((l) => (l.getConfig().maxValue as number | null | undefined) ?? Infinity) };
+}
+
+/** Units whose ReLU mask (below 0, passing, above the clip) differs between two forwards. */
+function maskFlips(a: StepOutput, b: StepOutput, clips: number[]): number {
+  const side = (v: number, clip: number) => (v > 0 ? 1 : 0) + (v > clip ? 1 : 0);
+  let flips = 0;
+  a.preActivations.forEach((values, layer) => {
+    for (let i = 0; i < values.length; i++) {
+      if (side(values[i], clips[layer]) !== side(b.preActivations[layer][i], clips[layer])) flips++;
+    }
+  });
+  return flips;
 }
 
 /**
@@ -122,7 +134,9 @@ type Where = 'cpu' | 'torch' | 'torch64';
 
 /** One step from the given weights; reads everything back and frees it. */
 async function trainingStep(
-  model: ReturnType<typeof createModel>,
+  draw: number,
+  model: tfl.LayersModel,
+  net: tfl.LayersModel,
   weights: Array<{ shape: number[]; values: Float32Array }>,
   forward: Where,
   backward: Where = forward,
@@ -132,12 +146,13 @@ async function trainingStep(
   const fresh = weights.map((w) => tf.tensor(w.values, w.shape));
   model.setWeights(fresh);
   tf.dispose(fresh);
-  const x = tf.tensor4d(seededValues(BATCH * INPUT * INPUT * 3, 7), [BATCH, INPUT, INPUT, 3]);
+  const x = tf.tensor4d(drawBatch(draw), [BATCH, INPUT, INPUT, 3]);
   const y = tf.tensor1d(LABELS, 'int32');
-  const net = logitsModel(model);
   let logits: tf.Tensor | undefined;
+  let preActivations: tf.Tensor[] = [];
   const loss = () => {
-    logits = tf.keep(net.apply(x, { training: true }) as tf.Tensor2D);
+    const outputs = net.apply(x, { training: true }) as tf.Tensor[];
+    [logits, ...preActivations] = outputs.map((t) => tf.keep(t));
     const value = focalLoss(logits as tf.Tensor2D, y, { gamma: 2 });
     if (backward === forward) return value;
     if (backward === 'torch64') {
@@ -150,74 +165,99 @@ async function trainingStep(
     return value;
   };
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const { value, grads } = withSeededRandom(() => tf.variableGrads(loss, variables));
+  // Dropout draws from Math.random: every step of a draw gets the same mask.
+  const { value, grads } = withSeededMathRandom([draw, 1], () => tf.variableGrads(loss, variables));
   const out: StepOutput = {
     loss: value.dataSync()[0],
     logits: logits!.dataSync() as Float32Array,
     grads: variables.map((v) => grads[v.name].dataSync() as Float32Array),
+    preActivations: preActivations.map((t) => t.dataSync() as Float32Array),
   };
-  tf.dispose([value, ...Object.values(grads), x, y, logits!]);
+  tf.dispose([value, ...Object.values(grads), x, y, logits!, ...preActivations]);
   return out;
 }
 
 const relative = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 const fmt = (e: number) => e.toExponential(1);
 
-for (const name of listModels()) {
-  test(`${name}: one training step on cpu and torch agrees with torch float64 (loss; gradients on the same forward) within ${TOLERANCE}`, { skip: SKIP }, async () => {
-    await selectBackend({ backend: 'torch', device: 'cpu', threads: 2 });
-    const model = withSeededRandom(() => createModel(name, { numClasses: CLASSES, inputSize: INPUT, width: WIDTH }));
+interface GradError { total: number; worst: number; worstName: string }
+
+/** ||a - b|| / ||b|| over all gradients as one vector, and the worst tensor (see the floor above). */
+function gradError(a: StepOutput, b: StepOutput, names: string[], floor: number): GradError {
+  const total = Math.sqrt(a.grads.reduce((sum, g, i) => sum + diffNorm(g, b.grads[i]) ** 2, 0)) /
+    Math.sqrt(b.grads.reduce((sum, g) => sum + norm(g) ** 2, 0));
+  const each = a.grads.map((g, i) => diffNorm(g, b.grads[i]) / Math.max(norm(b.grads[i]), floor));
+  const worst = each.reduce((m, e, i) => (e > each[m] ? i : m), 0);
+  return { total, worst: each[worst], worstName: names[worst] };
+}
+
+/** One draw of one model: prints every comparison, asserts (i)-(iii); returns the literal cpu-vs-torch gap and its flips. */
+async function checkDraw(name: string, draw: number): Promise<{ literal: number; flips: number }> {
+  await selectBackend({ backend: 'torch', device: 'cpu', threads: 2 });
+  const model = withSeededMathRandom([draw, 0], () => createModel(name, { numClasses: CLASSES, inputSize: INPUT, width: WIDTH }));
+  try {
     const weights = model.getWeights().map((w) => ({ shape: w.shape, values: w.dataSync() as Float32Array }));
     const names = model.trainableWeights.map((w) => w.name);
+    const { net, clips } = probeNetwork(model);
+    const step = (forward: Where, backward: Where = forward, threads = 2) => trainingStep(draw, model, net, weights, forward, backward, threads);
+    const truth = await step('torch64');
+    const cpu = await step('cpu');
+    const torch = await step('torch');
+    const torchOneThread = await step('torch', 'torch', 1);
+    const torchExactBackward = await step('torch', 'torch64');
+    const cpuBackward = await step('torch64', 'cpu');
+
+    const floor = 1e-2 * Math.max(...truth.grads.map(norm));
+    const error = (a: StepOutput, b: StepOutput) => gradError(a, b, names, floor);
+    const logitsError = (a: StepOutput) => diffNorm(a.logits, truth.logits) / norm(truth.logits);
+    const loss = { cpuTorch: relative(torch.loss, cpu.loss), cpu: relative(cpu.loss, truth.loss), torch: relative(torch.loss, truth.loss) };
+    const kernels = error(cpuBackward, truth);
+    const precision = error(torch, torchExactBackward);
+    const wholeStep = error(torch, truth);
+    const literal = error(torch, cpu);
+    const threadSplit = error(torchOneThread, torch);
+    const flips = { literal: maskFlips(torch, cpu, clips), cpu: maskFlips(cpu, truth, clips), torch: maskFlips(torch, truth, clips) };
+    const units = truth.preActivations.reduce((n, p) => n + p.length, 0);
+    console.log(`${name} draw ${draw}: loss rel err cpu-torch ${fmt(loss.cpuTorch)}, vs float64: cpu ${fmt(loss.cpu)} torch ${fmt(loss.torch)}; ` +
+      `logits vs float64: cpu ${fmt(logitsError(cpu))} torch ${fmt(logitsError(torch))}; ` +
+      `gradients on the float64 forward, cpu vs torch backward ${fmt(kernels.total)} (worst ${fmt(kernels.worst)} ${kernels.worstName}); ` +
+      `torch float32 backward vs float64 backward ${fmt(precision.total)} (worst ${fmt(precision.worst)} ${precision.worstName}); ` +
+      `whole float32 step vs float64: ${fmt(wholeStep.total)} (worst ${fmt(wholeStep.worst)} ${wholeStep.worstName}); ` +
+      `whole float32 steps, torch vs cpu: ${fmt(literal.total)} (worst ${fmt(literal.worst)}) with ${flips.literal} of ${units} ReLU masks different ` +
+      `(vs float64: cpu ${flips.cpu}, torch ${flips.torch}); ` +
+      `torch 1 vs 2 threads: ${fmt(threadSplit.total)} (worst ${fmt(threadSplit.worst)}); ${names.length} gradients`);
+
+    const where = `${name}, draw ${draw}`;
+    assert.ok(loss.cpuTorch < TOLERANCE, `${where}: loss: torch ${torch.loss} vs cpu ${cpu.loss}`);
+    assert.ok(loss.cpu < TOLERANCE, `${where}: loss: cpu ${cpu.loss} vs float64 ${truth.loss}`);
+    assert.ok(loss.torch < TOLERANCE, `${where}: loss: torch ${torch.loss} vs float64 ${truth.loss}`);
+    for (const [what, e] of [['cpu vs torch backward on the float64 forward', kernels], ['torch float32 vs float64 backward', precision]] as const) {
+      assert.ok(e.total < TOLERANCE, `${where}: ${what}: all gradients, relative error ${e.total}`);
+      assert.ok(e.worst < TOLERANCE, `${where}: ${what}: gradient of ${e.worstName}, relative error ${e.worst}`);
+    }
+    // Not a law, but true of every draw tried with this generator: with an
+    // earlier one, resnet50 once missed by 1.5e-4 with every mask agreeing,
+    // its float32 forward being that ill-conditioned.
+    assert.ok(literal.total < TOLERANCE || flips.literal > 0,
+      `${where}: whole steps, torch vs cpu: all gradients ${literal.total} apart although every ReLU mask agrees`);
+    // Degenerate-agreement guard: the gradients must not all be zero.
+    assert.ok(truth.grads.some((g) => g.some((v) => v !== 0)), `${where}: all gradients are zero`);
+    return { literal: literal.total, flips: flips.literal };
+  } finally {
+    model.dispose();
+  }
+}
+
+for (const name of listModels()) {
+  test(`${name}: one training step on cpu and torch agrees with torch float64 (loss; gradients on the same forward) within ${TOLERANCE}, ${DRAWS} draws`, { skip: SKIP }, async () => {
+    const literal = [];
     try {
-      const truth = await trainingStep(model, weights, 'torch64');
-      const cpu = await trainingStep(model, weights, 'cpu');
-      const torch = await trainingStep(model, weights, 'torch');
-      const torchOneThread = await trainingStep(model, weights, 'torch', 'torch', 1);
-      const torchExactBackward = await trainingStep(model, weights, 'torch', 'torch64');
-      const cpuBackward = await trainingStep(model, weights, 'torch64', 'cpu');
-
-      // All gradients as one vector, and the worst tensor.
-      const floor = 1e-3 * Math.max(...truth.grads.map(norm));
-      const gradError = (a: StepOutput, b: StepOutput) => {
-        const total = Math.sqrt(a.grads.reduce((sum, g, i) => sum + diffNorm(g, b.grads[i]) ** 2, 0)) /
-          Math.sqrt(b.grads.reduce((sum, g) => sum + norm(g) ** 2, 0));
-        const each = a.grads.map((g, i) => diffNorm(g, b.grads[i]) / Math.max(norm(b.grads[i]), floor));
-        const worst = each.reduce((m, e, i) => (e > each[m] ? i : m), 0);
-        return { total, worst: each[worst], worstName: names[worst] };
-      };
-      const logitsError = (a: StepOutput) => diffNorm(a.logits, truth.logits) / norm(truth.logits);
-      const loss = {
-        cpuTorch: relative(torch.loss, cpu.loss),
-        cpu: relative(cpu.loss, truth.loss),
-        torch: relative(torch.loss, truth.loss),
-      };
-      const logits = { cpu: logitsError(cpu), torch: logitsError(torch) };
-      const kernels = gradError(cpuBackward, truth);
-      const precision = gradError(torch, torchExactBackward);
-      const wholeStep = gradError(torch, truth);
-      const literal = gradError(torch, cpu);
-      const threadSplit = gradError(torchOneThread, torch);
-      console.log(`# ${name}: loss rel err cpu-torch ${fmt(loss.cpuTorch)}, vs float64: cpu ${fmt(loss.cpu)} torch ${fmt(loss.torch)}; ` +
-        `logits vs float64: cpu ${fmt(logits.cpu)} torch ${fmt(logits.torch)}; ` +
-        `gradients on the float64 forward, cpu vs torch backward ${fmt(kernels.total)} (worst ${fmt(kernels.worst)} ${kernels.worstName}); ` +
-        `torch float32 backward vs float64 backward ${fmt(precision.total)} (worst ${fmt(precision.worst)} ${precision.worstName}); ` +
-        `whole float32 step vs float64, flips included: ${fmt(wholeStep.total)} (worst ${fmt(wholeStep.worst)} ${wholeStep.worstName}); ` +
-        `whole float32 steps, torch vs cpu: ${fmt(literal.total)} (worst ${fmt(literal.worst)}), ` +
-        `torch 1 vs 2 threads (same kernels, another summation split): ${fmt(threadSplit.total)} (worst ${fmt(threadSplit.worst)}); ${names.length} gradients`);
-
-      assert.ok(loss.cpuTorch < TOLERANCE, `loss: torch ${torch.loss} vs cpu ${cpu.loss}`);
-      assert.ok(loss.cpu < TOLERANCE, `loss: cpu ${cpu.loss} vs float64 ${truth.loss}`);
-      assert.ok(loss.torch < TOLERANCE, `loss: torch ${torch.loss} vs float64 ${truth.loss}`);
-      for (const [what, e] of [['cpu vs torch backward on the float64 forward', kernels], ['torch float32 vs float64 backward', precision]] as const) {
-        assert.ok(e.total < TOLERANCE, `${what}: all gradients, relative error ${e.total}`);
-        assert.ok(e.worst < TOLERANCE, `${what}: gradient of ${e.worstName}, relative error ${e.worst}`);
-      }
-      // Degenerate-agreement guard: the gradients must not all be zero.
-      assert.ok(truth.grads.some((g) => g.some((v) => v !== 0)), 'all gradients are zero');
+      for (let draw = 0; draw < DRAWS; draw++) literal.push(await checkDraw(name, draw));
     } finally {
       await selectBackend({ backend: 'torch', device: 'cpu', threads: 2 });
-      model.dispose?.();
     }
+    const misses = literal.filter((l) => l.literal >= TOLERANCE);
+    console.log(`${name}: whole float32 steps, torch vs cpu, within ${TOLERANCE} in ${DRAWS - misses.length} of ${DRAWS} draws` +
+      (misses.length > 0 ? `; misses ${misses.map((m) => `${fmt(m.literal)} (${m.flips} mask${m.flips === 1 ? '' : 's'} flipped)`).join(', ')}` : ''));
   });
 }
