@@ -12,6 +12,7 @@ import { Command, Option } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from './errors';
 import { describeBackend, selectBackend, BackendDescription } from '../backend';
+import { KernelTime, timeKernels } from '../backend/kernel_times';
 import { createModel, getModelDefinition, logitsModel } from '../models';
 import { crossEntropyLoss } from '../train/losses';
 import { toCsv } from '../report/csv';
@@ -37,6 +38,8 @@ export interface BenchOptions {
   pytorch: boolean;
   python: string;
   channelsLast: boolean;
+  /** Also report the host time of the n slowest kernels of a training step (0: no). */
+  kernels: number;
   out?: string;
 }
 
@@ -46,6 +49,8 @@ export interface ModelBench {
   latencyMs: number;
   peakTensorMiB: number;
   peakRssMiB: number;
+  /** With --kernels, per training step: the slowest kernels, all kernels' calls and host ms, the step's wall ms. */
+  kernels?: { top: KernelTime[]; calls: number; kernelMs: number; stepMs: number };
 }
 
 interface PytorchModel {
@@ -94,8 +99,11 @@ class PeakMemory {
   }
 }
 
-/** SGD-momentum training steps on one random batch; img/s over the timed steps. */
-async function trainThroughput(model: ReturnType<typeof createModel>, opts: BenchOptions, peak: PeakMemory): Promise<number> {
+/**
+ * SGD-momentum training steps on one random batch; img/s over the timed
+ * steps, then (--kernels) as many steps again with each kernel timed.
+ */
+async function trainThroughput(model: ReturnType<typeof createModel>, opts: BenchOptions, peak: PeakMemory): Promise<Pick<ModelBench, 'trainImgS' | 'kernels'>> {
   const optimizer = tf.train.momentum(0.01, 0.9);
   const x = tf.randomNormal([opts.batch, opts.size, opts.size, 3]) as tf.Tensor4D;
   const labels = tf.tensor1d(Array.from({ length: opts.batch }, (_, i) => i % opts.classes), 'int32');
@@ -112,7 +120,17 @@ async function trainThroughput(model: ReturnType<typeof createModel>, opts: Benc
     await peak.profile(step);
     const start = performance.now();
     for (let i = 0; i < opts.steps; i++) step();
-    return (opts.batch * opts.steps) / ((performance.now() - start) / 1000);
+    const trainImgS = (opts.batch * opts.steps) / ((performance.now() - start) / 1000);
+    if (opts.kernels === 0) return { trainImgS };
+    const times = timeKernels(tf.getBackend(), () => {
+      for (let i = 0; i < opts.steps; i++) step();
+    });
+    const perStep = (k: KernelTime) => ({ kernel: k.kernel, calls: k.calls / opts.steps, ms: k.ms / opts.steps });
+    const all = perStep(times.kernels.reduce((sum, k) => ({ kernel: 'all', calls: sum.calls + k.calls, ms: sum.ms + k.ms }), { kernel: 'all', calls: 0, ms: 0 }));
+    return {
+      trainImgS,
+      kernels: { top: times.kernels.slice(0, opts.kernels).map(perStep), calls: all.calls, kernelMs: all.ms, stepMs: times.totalMs / opts.steps },
+    };
   } finally {
     tf.dispose([x, labels]);
     optimizer.dispose();
@@ -142,9 +160,9 @@ export async function benchModel(name: string, opts: BenchOptions): Promise<Mode
   const peak = new PeakMemory();
   const model = createModel(name, { numClasses: opts.classes, inputSize: opts.size });
   try {
-    const trainImgS = await trainThroughput(model, opts, peak);
+    const { trainImgS, kernels } = await trainThroughput(model, opts, peak);
     const latencyMs = inferenceLatency(model, opts);
-    return { model: name, trainImgS, latencyMs, peakTensorMiB: peak.tensors / MiB, peakRssMiB: peak.rss / MiB };
+    return { model: name, trainImgS, latencyMs, peakTensorMiB: peak.tensors / MiB, peakRssMiB: peak.rss / MiB, kernels };
   } finally {
     model.dispose();
   }
@@ -225,12 +243,23 @@ function table(rows: ReturnType<typeof benchRows>): string {
   return [header, '|' + ' --- |'.repeat(9), ...lines].join('\n') + '\n';
 }
 
+/** --kernels: where one model's training step spends its host time. */
+function kernelTable(r: ModelBench): string {
+  if (!r.kernels) return '';
+  const { top, calls, kernelMs, stepMs } = r.kernels;
+  const lines = top.map((k) => `| ${k.kernel} | ${k.calls.toFixed(0)} | ${k.ms.toFixed(2)} | ${(1000 * k.ms / k.calls).toFixed(1)} |`);
+  return `\n${r.model}: a training step takes ${stepMs.toFixed(1)} ms; ${calls.toFixed(0)} kernel calls spend ${kernelMs.toFixed(1)} ms of it on the host ` +
+    `(the rest is tfjs outside kernels and the wait for the loss); slowest kernels:\n` +
+    ['| kernel | calls/step | host ms/step | µs/call |', '|' + ' --- |'.repeat(4), ...lines].join('\n') + '\n';
+}
+
 /** The bench flags that reproduce `opts` in a child process. */
 function childArgs(model: string, opts: BenchOptions): string[] {
   return [
     path.join(__dirname, 'run.js'), 'bench', model, '--model-json', '--size', String(opts.size), '--batch', String(opts.batch),
     '--threads', String(opts.threads), '--classes', String(opts.classes), '--warmup', String(opts.warmup),
     '--steps', String(opts.steps), '--latency-runs', String(opts.latencyRuns), '--backend', opts.backend, '--device', opts.device,
+    '--kernels', String(opts.kernels),
   ];
 }
 
@@ -241,7 +270,8 @@ function childArgs(model: string, opts: BenchOptions): string[] {
  */
 function benchModelInChild(model: string, opts: BenchOptions): ModelBench {
   const res = spawnSync(process.execPath, childArgs(model, opts), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * MiB });
-  if (res.status !== 0) throw new Error(`dresnet bench ${model} failed in its child process (exit ${res.status})`);
+  // The child has printed its error.
+  if (res.status !== 0) throw new UserError(`bench ${model} failed in its child process (exit ${res.status})`);
   return JSON.parse(res.stdout) as ModelBench;
 }
 
@@ -268,7 +298,7 @@ export async function runBench(models: string[], opts: BenchOptions): Promise<st
   const ptInfo = pytorch ? `; PyTorch ${pytorch.torch_version} eager (${opts.device}), ${pytorch.threads} threads${opts.channelsLast ? ', channels_last' : ', NCHW'}` : '';
   return `backend ${engine.name} (${engine.device}, ${engine.threads} threads${libtorch})${ptInfo}; ` +
     `${opts.size}x${opts.size}, training batch ${opts.batch}, ${opts.steps} timed steps after ${opts.warmup} warm-up\n` +
-    note + table(rows);
+    note + table(rows) + results.map(kernelTable).join('');
 }
 
 export function registerBenchCommand(program: Command): void {
@@ -287,6 +317,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--no-pytorch', 'skip the PyTorch eager baseline')
     .option('--python <path>', 'python with torch and torchvision for the baseline (env DRESNET_PYTHON)', DEFAULT_PYTHON)
     .option('--channels-last', 'run PyTorch in channels_last memory format (default: its NCHW default)', false)
+    .option('--kernels <n>', 'also time each kernel (host time) over as many training steps again and list the n slowest', positiveInt('--kernels'), 0)
     .option('--out <file>', 'also write the rows as CSV')
     .addOption(new Option('--model-json', 'internal: measure the one model in this process, print its ModelBench as JSON').hideHelp())
     .action(async (args: string[], opts: BenchOptions & { modelJson?: boolean }) => {
