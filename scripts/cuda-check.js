@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // Checks the torch backend on a GPU against itself on the CPU: for every zoo
-// model, one training step (forward, focal loss on the logits, gradients) from
-// the same weights and batch, in four settings, each in its own process (the
-// addon's device is process-wide):
+// model, one training step (forward, focal loss on the logits, gradients, and
+// the trainer's update: SGD momentum with weight decay in one fused kernel,
+// batch-norm running statistics from the fused batch norm) from the same
+// weights and batch, in four settings, each in its own process (the addon's
+// device is process-wide):
 //   cpu64  - CPU, float64 reference mode (the truth)
 //   cuda64 - GPU, float64: the same kernels on the GPU compute the same
 //            function; with rounding out of the way, only float32 read-back
-//            differs, so loss and every gradient must agree within 1e-6
+//            differs, so loss, every gradient and the change the step makes
+//            to every weight (running statistics included) must agree within 1e-6
 //   cuda32 - GPU, float32 (TF32 off): the loss within 1e-4 of the truth; the
 //            whole-step gradient error is printed (ReLU masks may flip in
 //            float32 on any device, see test/backend-gradients.test.ts)
@@ -46,6 +49,7 @@ async function child(setting, models, size, batch, outDir) {
   const { loadBinding } = require(path.join(DIST, 'backend', 'torch'));
   const { createModel, logitsModel } = require(path.join(DIST, 'models'));
   const { focalLoss } = require(path.join(DIST, 'train', 'losses'));
+  const { decayedVariables, makeOptimizer } = require(path.join(DIST, 'train', 'optimizer'));
   // Fixed streams, so every process builds the same weights, batch and dropout masks.
   const { createRng } = require(path.join(DIST, 'data', 'rng'));
   const { device, float64 } = SETTINGS[setting];
@@ -60,6 +64,8 @@ async function child(setting, models, size, batch, outDir) {
     const x = tf.tensor4d(Float32Array.from({ length: batch * size * size * 3 }, () => next() - 0.5), [batch, size, size, 3]);
     const y = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % CLASSES), 'int32');
     const variables = model.trainableWeights.map((w) => w.read());
+    const allWeights = () => concat(model.weights.map((w) => w.read().dataSync()));
+    const before = allWeights();
     const start = performance.now();
     const { value, grads } = tf.variableGrads(
       () => focalLoss(logitsModel(model).apply(x, { training: true }), y, { gamma: 2 }), variables);
@@ -67,23 +73,39 @@ async function child(setting, models, size, batch, outDir) {
     const seconds = (performance.now() - start) / 1000;
     const placement = binding.placement();
     const gpuBytes = device === 'cuda' ? binding.memoryBytes() : 0;
-    const flat = new Float32Array(variables.reduce((n, v) => n + v.size, 0));
-    let offset = 0;
-    for (const v of variables) {
-      flat.set(grads[v.name].dataSync(), offset);
-      offset += v.size;
-    }
-    fs.writeFileSync(path.join(outDir, `${setting}-${name}.bin`), Buffer.from(flat.buffer));
+    fs.writeFileSync(path.join(outDir, `${setting}-${name}.bin`), Buffer.from(concat(variables.map((v) => grads[v.name].dataSync())).buffer));
+    const optimizer = makeOptimizer({ type: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 1e-4 }, decayedVariables(variables));
+    optimizer.applyGradients(grads);
+    const after = allWeights();
+    const update = Float64Array.from(after, (v, i) => v - before[i]);
+    fs.writeFileSync(path.join(outDir, `${setting}-${name}.update.bin`), Buffer.from(update.buffer));
     result.models[name] = { loss, placement, gpuBytes, seconds };
     tf.dispose([value, x, y, ...Object.values(grads)]);
+    optimizer.dispose();
     model.dispose();
   }
   fs.writeFileSync(path.join(outDir, `${setting}.json`), JSON.stringify(result));
 }
 
+function concat(arrays) {
+  const flat = new Float32Array(arrays.reduce((n, a) => n + a.length, 0));
+  let offset = 0;
+  for (const a of arrays) {
+    flat.set(a, offset);
+    offset += a.length;
+  }
+  return flat;
+}
+
 function readGrads(dir, setting, name) {
   const buf = fs.readFileSync(path.join(dir, `${setting}-${name}.bin`));
   return new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4);
+}
+
+/** After - before, over every weight (running statistics included), of the step's update. */
+function readUpdate(dir, setting, name) {
+  const buf = fs.readFileSync(path.join(dir, `${setting}-${name}.update.bin`));
+  return new Float64Array(buf.buffer, buf.byteOffset, buf.length / 8);
 }
 
 /** ||a - b|| / ||b|| over all gradients as one vector. */
@@ -116,9 +138,9 @@ function parent() {
   const info = runs.cuda32.info;
   console.log(`# torch backend, libtorch ${info.libtorchVersion}, device ${info.device}; ${size}x${size}, batch ${batch}, ` +
     `${CLASSES} classes, focal loss; TF32 off`);
-  console.log('| model | loss cuda64 vs cpu64 | grads cuda64 vs cpu64 | loss cuda32 vs cpu64 | grads cuda32 vs cpu64 | ' +
+  console.log('| model | loss cuda64 vs cpu64 | grads cuda64 vs cpu64 | update cuda64 vs cpu64 | loss cuda32 vs cpu64 | grads cuda32 vs cpu64 | ' +
     'grads cpu32 vs cpu64 | handles on cuda / cpu | GPU tensor MiB | step s cpu32 / cuda32 |');
-  console.log('|' + ' --- |'.repeat(9));
+  console.log('|' + ' --- |'.repeat(10));
   const failures = [];
   const rows = [];
   for (const name of models) {
@@ -129,6 +151,7 @@ function parent() {
     const row = {
       model: name,
       loss64: lossError('cuda64'), grads64: gradError('cuda64'),
+      update64: relativeError(readUpdate(dir, 'cuda64', name), readUpdate(dir, 'cpu64', name)),
       loss32: lossError('cuda32'), grads32: gradError('cuda32'), cpuGrads32: gradError('cpu32'),
       onCuda: runs.cuda32.models[name].placement.cuda ?? 0, onCpu: runs.cuda32.models[name].placement.cpu ?? 0,
       gpuMiB: runs.cuda32.models[name].gpuBytes / 2 ** 20,
@@ -136,11 +159,12 @@ function parent() {
     };
     rows.push(row);
     if (!(row.loss64 <= SAME_FUNCTION && row.grads64 <= SAME_FUNCTION)) failures.push(`${name}: float64 on cuda differs from cpu`);
+    if (!(row.update64 <= SAME_FUNCTION)) failures.push(`${name}: the float64 update on cuda differs from cpu by ${row.update64}`);
     if (!(row.loss32 <= LOSS_TOLERANCE)) failures.push(`${name}: float32 loss on cuda ${row.loss32} from the truth`);
     if (row.onCpu !== 0 || row.onCuda === 0) failures.push(`${name}: ${row.onCpu} tensors on the cpu after a cuda step`);
     if ((runs.cuda64.models[name].placement.cpu ?? 0) !== 0) failures.push(`${name}: tensors on the cpu after a cuda64 step`);
     const e = (v) => v.toExponential(1);
-    console.log(`| ${name} | ${e(row.loss64)} | ${e(row.grads64)} | ${e(row.loss32)} | ${e(row.grads32)} | ${e(row.cpuGrads32)} | ` +
+    console.log(`| ${name} | ${e(row.loss64)} | ${e(row.grads64)} | ${e(row.update64)} | ${e(row.loss32)} | ${e(row.grads32)} | ${e(row.cpuGrads32)} | ` +
       `${row.onCuda} / ${row.onCpu} | ${row.gpuMiB.toFixed(0)} | ${row.cpuSeconds.toFixed(2)} / ${row.cudaSeconds.toFixed(2)} |`);
   }
   const json = arg('--json');
@@ -150,7 +174,7 @@ function parent() {
     console.error(`cuda-check FAILED:\n${failures.join('\n')}`);
     process.exit(1);
   }
-  console.log(`cuda-check passed: float64 on cuda equals cpu within ${SAME_FUNCTION}, float32 losses within ${LOSS_TOLERANCE}, ` +
+  console.log(`cuda-check passed: float64 on cuda equals cpu within ${SAME_FUNCTION} (loss, gradients, update), float32 losses within ${LOSS_TOLERANCE}, ` +
     'every tensor on the GPU');
 }
 

@@ -47,8 +47,7 @@ async function main() {
   const normalization = data.computeNormalization(ds.images, trainIdx);
   const model = buildModel(config, ds.classes.length, fold);
   const lossFn = makeLoss(config.train.loss, ds.classes.length);
-  const { optimizer, setLearningRate } = makeOptimizer(config.train.optimizer);
-  const decayed = decayedVariables(model.trainableWeights.map((w) => w.read()));
+  const optimizer = makeOptimizer(config.train.optimizer, decayedVariables(model.trainableWeights.map((w) => w.read())));
   const bs = config.train.batchSize;
   const dropLast = trainIdx.length >= bs;
   const stepsPerEpoch = dropLast ? Math.floor(trainIdx.length / bs) : 1;
@@ -76,8 +75,8 @@ async function main() {
   for (let epoch = 0; epoch < Math.min(stopEpoch, config.train.epochs); epoch++) {
     let correct = 0; let seen = 0;
     for await (const batch of stream(trainIdx, true, epoch)) {
-      setLearningRate(learningRateAt(step, stepsPerEpoch, config.train.epochs, config.train.optimizer.lr, config.train.schedule));
-      const r = trainStep(model, optimizer, lossFn, batch, decayed, config.train.optimizer.weightDecay);
+      optimizer.setLearningRate(learningRateAt(step, stepsPerEpoch, config.train.epochs, config.train.optimizer.lr, config.train.schedule));
+      const r = trainStep(model, optimizer, lossFn, batch);
       tf.dispose([batch.x, batch.y]);
       correct += r.correct; seen += r.size; step++;
     }

@@ -9,7 +9,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { describeBackend, selectBackend } from '../src/backend';
 import { TorchBackend } from '../src/backend/torch';
 import { createModel } from '../src/models';
-import { batchNormTrain, groupedConv2d, ConvPad } from '../src/ops';
+import { batchNormTrain, groupedConv2d, momentumUpdate, ConvPad } from '../src/ops';
+import { FusedMomentumOptimizer } from '../src/train/optimizer';
 
 const SKIP = process.env.DRESNET_SKIP_NATIVE === '1' ? 'DRESNET_SKIP_NATIVE=1: torch addon not built' : false;
 
@@ -149,19 +150,57 @@ for (const c of CONV_CASES) {
 }
 
 for (const shape of [[4, 5, 5, 6], [2, 1, 1, 3], [16, 10]]) {
-  test(`DresnetBatchNormTrain native = generic on x ${shape} (y, mean, invStd, dx, dScale, dOffset)`, { skip: SKIP }, async () => {
+  test(`DresnetBatchNormTrain native = generic on x ${shape} (y, mean, invStd, running mean and variance, dx, dScale, dOffset)`, { skip: SKIP }, async () => {
     const c = shape[shape.length - 1];
     const { cpu, torch } = await onBoth(() => {
       const x = seeded(shape, 4);
       const scale = tf.add(seeded([c], 5), 1) as tf.Tensor1D;
       const offset = seeded([c], 6) as tf.Tensor1D;
-      const { y, mean, invStd } = batchNormTrain(x, scale, offset, 1e-3);
+      const running = { mean: seeded([c], 8) as tf.Tensor1D, variance: tf.add(seeded([c], 9), 1) as tf.Tensor1D, momentum: 0.1 };
+      const { y, mean, invStd, running: updated } = batchNormTrain(x, scale, offset, 1e-3, running);
       const dyWeights = seeded(shape, 7);
       const grads = tf.grads((a: tf.Tensor, s: tf.Tensor, o: tf.Tensor) =>
-        tf.sum(tf.mul(batchNormTrain(a, s as tf.Tensor1D, o as tf.Tensor1D, 1e-3).y, dyWeights)))([x, scale, offset]);
-      return [y, mean, invStd, ...grads];
+        tf.sum(tf.mul(batchNormTrain(a, s as tf.Tensor1D, o as tf.Tensor1D, 1e-3, running).y, dyWeights)))([x, scale, offset]);
+      return [y, mean, invStd, updated!.mean, updated!.variance, ...grads];
     });
     assertClose(torch, cpu, 1e-5, 'batch norm');
+  });
+}
+
+for (const useNesterov of [false, true]) {
+  test(`DresnetMomentumUpdate native = generic, weight decay on some variables${useNesterov ? ', Nesterov' : ''}`, { skip: SKIP }, async () => {
+    const shapes = [[3, 3, 4, 8], [8], [5, 7], []];
+    const { cpu, torch } = await onBoth(() => {
+      const [values, accumulations, gradients] = [0, 1, 2].map((k) => shapes.map((shape, i) => seeded(shape, 30 + 4 * k + i)));
+      const next = momentumUpdate(values, accumulations, gradients, { learningRate: 0.1, momentum: 0.9, useNesterov, weightDecay: 0.05, decayed: [0, 2] });
+      return [...next.values, ...next.accumulations];
+    });
+    assertClose(torch, cpu, 1e-6, 'momentum update');
+  });
+
+  test(`FusedMomentumOptimizer on torch (one DresnetMomentumUpdate a step) = tfjs's MomentumOptimizer${useNesterov ? ', Nesterov' : ''}`, { skip: SKIP }, async () => {
+    await useTorch();
+    const shapes = [[3, 3, 4, 8], [8], [5, 7], []];
+    const run = async (optimizer: tf.Optimizer) => {
+      const variables = shapes.map((shape, i) => tf.variable(seeded(shape, 10 + i)));
+      const kernels: string[][] = [];
+      for (let step = 0; step < 3; step++) {
+        const grads = Object.fromEntries(variables.map((v, i) => [v.name, seeded(v.shape, 20 + 4 * step + i)]));
+        kernels.push((await tf.profile(() => optimizer.applyGradients(grads))).kernels.map((k) => k.name));
+        tf.dispose(Object.values(grads));
+      }
+      const slots = (optimizer as unknown as { accumulations: Array<{ variable: tf.Variable }> }).accumulations.map((a) => a.variable.dataSync());
+      const values = [...variables.map((v) => v.dataSync()), ...slots];
+      tf.dispose(variables);
+      optimizer.dispose();
+      return { values, kernels };
+    };
+    const fused = await run(new FusedMomentumOptimizer(0.1, 0.9, useNesterov));
+    const tfjs = await run(tf.train.momentum(0.1, 0.9, useNesterov));
+    assertClose(fused.values, tfjs.values, 1e-6, 'momentum');
+    // The first step also creates the zero slots.
+    assert.deepEqual(fused.kernels.slice(1), [['DresnetMomentumUpdate'], ['DresnetMomentumUpdate']]);
+    assert.ok(tfjs.kernels[1].length >= 4 * shapes.length, tfjs.kernels[1].join(' '));
   });
 }
 

@@ -144,6 +144,17 @@ test('batchNormTrain forward: batch mean, biased variance, invStd = 1/sqrt(var+e
   assert.ok(tf.max(tf.abs(tf.mean(z, [0, 1, 2]))).dataSync()[0] < 1e-5);
 });
 
+test('batchNormTrain running statistics: (1 - momentum)·running + momentum·batch, the variance unbiased', () => {
+  const { x, scale, offset } = bnTensors();
+  const running = { mean: tf.tensor1d([1, 2, 3]), variance: tf.tensor1d([4, 5, 6]), momentum: 0.1 };
+  const { running: updated } = batchNormTrain(x, scale, offset, 1e-3, running);
+  const { mean, variance } = tf.moments(x, [0, 1, 2]);
+  const n = x.size / 3;
+  assert.ok(maxAbsDiff(updated!.mean, tf.add(tf.mul(running.mean, 0.9), tf.mul(mean, 0.1))) < 1e-6);
+  assert.ok(maxAbsDiff(updated!.variance, tf.add(tf.mul(running.variance, 0.9), tf.mul(variance, 0.1 * n / (n - 1)))) < 1e-5);
+  assert.equal(batchNormTrain(x, scale, offset, 1e-3).running, undefined);
+});
+
 function checkBnGradients(label: string, rank2 = false): void {
   const t = bnTensors();
   const x = rank2 ? tf.reshape(t.x, [12, 3]) : t.x;

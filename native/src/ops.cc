@@ -427,10 +427,20 @@ Tensors avgPool3dGrad(const Tensors& in, const Attrs& a) {
 at::Tensor bnIn(const at::Tensor& x) { return x.dim() == 4 ? nchw(x) : x; }
 at::Tensor bnOut(const at::Tensor& y) { return y.dim() == 4 ? nhwc(y) : y; }
 
-// inputs: x, scale, offset -> y, mean, invStd (biased batch variance)
+// inputs: x, scale, offset, runningMean?, runningVariance? -> y, mean, invStd
+// (biased batch variance), and with running statistics their updates: ATen
+// updates them in place, so it gets copies (tfjs tensors are immutable).
 Tensors batchNormTrain(const Tensors& in, const Attrs& a) {
-  auto r = at::native_batch_norm(bnIn(in[0]), in[1], in[2], c10::nullopt, c10::nullopt, true, 0.0, a.f("epsilon"));
-  return {bnOut(std::get<0>(r)), std::get<1>(r), std::get<2>(r)};
+  bool running = in[3].defined();
+  at::Tensor runningMean = running ? in[3].clone() : at::Tensor();
+  at::Tensor runningVar = running ? in[4].clone() : at::Tensor();
+  auto r = at::native_batch_norm(bnIn(in[0]), in[1], in[2], runningMean, runningVar, true, a.f("momentum"), a.f("epsilon"));
+  Tensors out = {bnOut(std::get<0>(r)), std::get<1>(r), std::get<2>(r)};
+  if (running) {
+    out.push_back(runningMean);
+    out.push_back(runningVar);
+  }
+  return out;
 }
 
 // inputs: dy, x, scale, mean, invStd -> dx, dScale, dOffset
@@ -448,6 +458,43 @@ Tensors fusedBatchNorm(const Tensors& in, const Attrs& a) {
   at::Tensor add = -in[1] * mul;
   if (in[3].defined()) add = add + in[3];
   return {at::addcmul(add, in[0], mul)};
+}
+
+// ------------------------------------------------------------ optimiser
+
+// The gradients with weightDecay·value added to those listed in "decayed".
+Tensors withWeightDecay(Tensors gradients, const Tensors& values, const Attrs& a) {
+  double weightDecay = a.f("weightDecay");
+  std::vector<int64_t> decayed = a.ints("decayed");
+  if (weightDecay == 0 || decayed.empty()) return gradients;
+  Tensors g, v;
+  for (int64_t k : decayed) {
+    g.push_back(gradients[k]);
+    v.push_back(values[k]);
+  }
+  Tensors sum = at::_foreach_add(g, v, weightDecay);
+  for (size_t j = 0; j < decayed.size(); ++j) gradients[decayed[j]] = sum[j];
+  return gradients;
+}
+
+// inputs: values[n], accumulations[n], gradients[n] -> values'[n],
+// accumulations'[n] (tfjs's MomentumOptimizer rule with coupled weight
+// decay, see kernel_names.ts).
+Tensors momentumUpdate(const Tensors& in, const Attrs& a) {
+  auto n = static_cast<std::ptrdiff_t>(in.size() / 3);
+  Tensors values(in.begin(), in.begin() + n), accumulations(in.begin() + n, in.begin() + 2 * n);
+  Tensors gradients = withWeightDecay(Tensors(in.begin() + 2 * n, in.end()), values, a);
+  double momentum = a.f("momentum");
+  Tensors next = at::_foreach_mul(accumulations, momentum);
+  at::_foreach_add_(next, gradients);
+  Tensors step = next;
+  if (a.b("useNesterov")) {
+    step = at::_foreach_mul(next, momentum);
+    at::_foreach_add_(step, gradients);
+  }
+  Tensors out = at::_foreach_add(values, step, -a.f("learningRate"));
+  out.insert(out.end(), next.begin(), next.end());
+  return out;
 }
 
 // ----------------------------------------------------------- reductions
@@ -863,6 +910,7 @@ const std::unordered_map<std::string, OpFn>& opTable() {
       {"LRNGrad", [](const Tensors& in, const Attrs& a) { return single(lrnGrad(in, a)); }},
       {"BatchNormTrain", batchNormTrain},
       {"BatchNormTrainGrad", batchNormTrainGrad},
+      {"MomentumUpdate", momentumUpdate},
   };
   return table;
 }

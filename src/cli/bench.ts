@@ -15,6 +15,7 @@ import { describeBackend, selectBackend, BackendDescription } from '../backend';
 import { KernelTime, timeKernels } from '../backend/kernel_times';
 import { createModel, getModelDefinition, logitsModel } from '../models';
 import { crossEntropyLoss } from '../train/losses';
+import { makeOptimizer } from '../train/optimizer';
 import { toCsv } from '../report/csv';
 import { atomicWriteFile, packageRoot } from '../util/files';
 import { peakRssBytes } from '../util/memory';
@@ -104,7 +105,9 @@ class PeakMemory {
  * steps, then (--kernels) as many steps again with each kernel timed.
  */
 async function trainThroughput(model: ReturnType<typeof createModel>, opts: BenchOptions, peak: PeakMemory): Promise<Pick<ModelBench, 'trainImgS' | 'kernels'>> {
-  const optimizer = tf.train.momentum(0.01, 0.9);
+  // The trainer's optimiser (SGD, momentum 0.9), weight decay aside.
+  const sgd = makeOptimizer({ type: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 0 });
+  const optimizer = sgd.optimizer;
   const x = tf.randomNormal([opts.batch, opts.size, opts.size, 3]) as tf.Tensor4D;
   const labels = tf.tensor1d(Array.from({ length: opts.batch }, (_, i) => i % opts.classes), 'int32');
   const step = () => {
@@ -133,7 +136,7 @@ async function trainThroughput(model: ReturnType<typeof createModel>, opts: Benc
     };
   } finally {
     tf.dispose([x, labels]);
-    optimizer.dispose();
+    sgd.dispose();
   }
 }
 

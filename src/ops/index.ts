@@ -17,7 +17,9 @@ export * from './kernel_names';
 export { groupedConv2d, groupedConv2dBackpropInput, groupedConv2dBackpropFilter, genericGroupedConv2d, blockDiagonal } from './grouped_conv2d';
 export type { GroupedConv2DOptions } from './grouped_conv2d';
 export { batchNormTrain, batchNormTrainGrad, genericBatchNormTrain, genericBatchNormTrainGrad } from './batch_norm_train';
-export type { BatchNormTrainResult, BatchNormTrainGradResult } from './batch_norm_train';
+export type { BatchNormTrainResult, BatchNormTrainGradResult, RunningStats } from './batch_norm_train';
+export { momentumUpdate, genericMomentumUpdate } from './momentum_update';
+export type { MomentumUpdateResult } from './momentum_update';
 export { hasBackendKernel } from './dispatch';
 
 /** The gradient configs of the forward kernels, for backends that want to list them. */

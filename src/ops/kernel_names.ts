@@ -37,9 +37,12 @@ export type GroupedConv2DBackpropFilterAttrs = GroupedConvGeometry & { filterSha
  * x: [N,H,W,C] or [N,C]; scale, offset: [C] → [y, mean [C], invStd [C]], with
  * batch statistics over every axis but the last, biased variance and
  * invStd = 1/sqrt(var + epsilon) (torch's native_batch_norm in training mode).
+ * With runningMean and runningVariance ([C]) also → [runningMean',
+ * runningVariance']: (1 − momentum)·running + momentum·batch, the variance
+ * term unbiased (torch's rule), so the layer's update costs no extra kernels.
  */
-export interface BatchNormTrainInputs { x: TensorInfo; scale: TensorInfo; offset: TensorInfo }
-export type BatchNormTrainAttrs = { epsilon: number } & NamedAttrMap;
+export interface BatchNormTrainInputs { x: TensorInfo; scale: TensorInfo; offset: TensorInfo; runningMean?: TensorInfo; runningVariance?: TensorInfo }
+export type BatchNormTrainAttrs = { epsilon: number; momentum: number } & NamedAttrMap;
 
 /** dy, x: like x; scale, mean, invStd: [C] → [dx, dScale, dOffset]. */
 export interface BatchNormTrainGradInputs { dy: TensorInfo; x: TensorInfo; scale: TensorInfo; mean: TensorInfo; invStd: TensorInfo }
@@ -58,3 +61,23 @@ export const CLIP_BY_VALUE_GRAD = 'DresnetClipByValueGrad';
 export interface ActivationGradInputs { dy: TensorInfo; x: TensorInfo }
 /** ClipByValue's own attributes. */
 export type ClipByValueGradAttrs = { clipValueMin: number; clipValueMax: number } & NamedAttrMap;
+
+export const MOMENTUM_UPDATE = 'DresnetMomentumUpdate';
+
+/**
+ * Inputs, as an array (like AddN's): values[n], accumulations[n],
+ * gradients[n], float32 of matching shapes → [values'[n], accumulations'[n]]:
+ * with g = gradient + weightDecay·value for the variables listed in `decayed`
+ * (indices; the gradient alone for the others),
+ * accumulation' = momentum·accumulation + g, value' = value −
+ * learningRate·accumulation' (Nesterov: value − learningRate·(g +
+ * momentum·accumulation')): tfjs's MomentumOptimizer rule with PyTorch SGD's
+ * coupled weight decay, for every variable in one kernel.
+ */
+export type MomentumUpdateAttrs = {
+  learningRate: number;
+  momentum: number;
+  useNesterov: boolean;
+  weightDecay: number;
+  decayed: number[];
+} & NamedAttrMap;

@@ -72,10 +72,9 @@ export async function measureInProcess(req: ProbeRequest): Promise<ProbeResult> 
 
   const n = req.train.batchSize;
   const batch = { x: tf.randomUniform([n, s, s, 3]) as tf.Tensor4D, y: tf.tensor1d(Array.from({ length: n }, (_, i) => i % req.numClasses), 'float32') };
-  const { optimizer } = makeOptimizer(req.train.optimizer);
+  const optimizer = makeOptimizer(req.train.optimizer, decayedVariables(model.trainableWeights.map((w) => w.read() as tf.Variable)));
   const lossFn = makeLoss(req.train.loss, req.numClasses);
-  const decayed = decayedVariables(model.trainableWeights.map((w) => w.read() as tf.Variable));
-  const step = () => { trainStep(model, optimizer, lossFn, batch, decayed, req.train.optimizer.weightDecay); };
+  const step = () => { trainStep(model, optimizer, lossFn, batch); };
   step(); // the optimiser creates its slots on the first step: measure a steady-state step
   const trainPeakBytes = await peakTensorBytes(step);
   const stepMs = timeMedian(step, { ...timing, warmup: 0 });

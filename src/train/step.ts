@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-layers';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { logitsModel } from '../models';
 import type { LossFn } from './losses';
-import { weightDecayPenalty } from './optimizer';
+import type { ScheduledOptimizer } from './optimizer';
 import { evaluatePredictions, EvalMetrics } from './metrics';
 
 export interface Batch {
@@ -23,32 +23,25 @@ export interface StepResult {
 /**
  * One optimisation step. The gradients are applied only when the loss is
  * finite, so a NaN/Inf step leaves the weights as they were and the caller can
- * stop on the last good state. Every tensor made here is disposed before it
- * returns (the tensor count stays flat across steps).
+ * stop on the last good state. Weight decay is the optimiser's (it adds
+ * weightDecay·w to the gradients instead of a penalty on the tape). Every
+ * tensor made here is disposed before it returns (the tensor count stays flat
+ * across steps).
  */
-export function trainStep(
-  model: LayersModel,
-  optimizer: tf.Optimizer,
-  lossFn: LossFn,
-  batch: Batch,
-  decayed: readonly tf.Variable[],
-  weightDecay: number,
-): StepResult {
+export function trainStep(model: LayersModel, optimizer: ScheduledOptimizer, lossFn: LossFn, batch: Batch): StepResult {
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const kept: tf.Tensor[] = [];
+  let correct: tf.Scalar | undefined;
   const { value, grads } = tf.variableGrads(() => {
     const logits = logitsModel(model).apply(batch.x, { training: true }) as tf.Tensor2D;
-    const dataLoss = lossFn(logits, batch.y);
-    kept.push(tf.keep(dataLoss), tf.keep(correctCount(logits, batch.y)));
-    return weightDecay > 0 && decayed.length > 0 ? tf.add(dataLoss, weightDecayPenalty(decayed, weightDecay)) : dataLoss;
+    correct = tf.keep(correctCount(logits, batch.y));
+    return lossFn(logits, batch.y);
   }, variables);
   try {
-    const [loss, correct] = kept.map((t) => t.dataSync()[0]);
-    const total = value.dataSync()[0];
-    if (Number.isFinite(total)) optimizer.applyGradients(grads);
-    return { loss: Number.isFinite(total) ? loss : total, correct, size: batch.y.shape[0] };
+    const loss = value.dataSync()[0];
+    if (Number.isFinite(loss)) optimizer.applyGradients(grads);
+    return { loss, correct: correct!.dataSync()[0], size: batch.y.shape[0] };
   } finally {
-    tf.dispose([value, ...kept, ...Object.values(grads)]);
+    tf.dispose([value, correct!, ...Object.values(grads)]);
   }
 }
 

@@ -16,7 +16,7 @@ import { provenance, readJson, writeJson } from '../report/run-report';
 import { findCheckpoint, loadModelWeights, loadOptimizerState, readState, saveCheckpoint, TrainState } from './checkpoint';
 import { makeLoss, LossFn } from './losses';
 import { meanStd, EvalMetrics } from './metrics';
-import { decayedVariables, makeOptimizer } from './optimizer';
+import { decayedVariables, makeOptimizer, ScheduledOptimizer } from './optimizer';
 import { createProgress, Progress, ProgressMode } from './progress';
 import { withSeededMathRandom } from './rng';
 import { learningRateAt } from './schedule';
@@ -221,8 +221,7 @@ async function trainFold(ctx: RunContext, fold: number): Promise<FoldResult> {
   const classes = data.classes;
   const lossFn = makeLoss(config.train.loss, classes.length);
   const model = buildModel(config, classes.length, fold);
-  const scheduled = makeOptimizer(config.train.optimizer);
-  const { optimizer, setLearningRate } = scheduled;
+  const scheduled = makeOptimizer(config.train.optimizer, decayedVariables(model.trainableWeights.map((w) => w.read() as tf.Variable)));
   try {
     const lastDir = findCheckpoint(path.join(dir, 'last'));
     let state: TrainState;
@@ -230,13 +229,13 @@ async function trainFold(ctx: RunContext, fold: number): Promise<FoldResult> {
     if (lastDir) {
       state = readState(lastDir);
       loadModelWeights(lastDir, model);
-      await loadOptimizerState(lastDir, optimizer);
+      await loadOptimizerState(lastDir, scheduled.optimizer);
       rows = readMetricRows(path.join(dir, 'metrics.csv'), state.epoch);
       progress.log(`fold ${fold}: resuming at epoch ${state.epoch + 1}${state.batchInEpoch ? `, batch ${state.batchInEpoch + 1}` : ''}`);
     } else {
       state = freshState(config, computeNormalization(data.images, trainIdx));
     }
-    const loop = new FoldLoop(ctx, fold, dir, model, optimizer, setLearningRate, lossFn, trainIdx, valIdx, state, rows);
+    const loop = new FoldLoop(ctx, fold, dir, model, scheduled, lossFn, trainIdx, valIdx, state, rows);
     return await loop.run();
   } finally {
     scheduled.dispose();
@@ -253,7 +252,6 @@ function readMetricRows(file: string, epochsDone: number): CsvRow[] {
 class FoldLoop {
   private readonly dropLast: boolean;
   readonly stepsPerEpoch: number;
-  private readonly decayed: tf.Variable[];
   private readonly normalization: Normalization;
 
   constructor(
@@ -261,8 +259,7 @@ class FoldLoop {
     private readonly fold: number,
     private readonly dir: string,
     private readonly model: LayersModel,
-    private readonly optimizer: tf.Optimizer,
-    private readonly setLearningRate: (lr: number) => void,
+    private readonly optimizer: ScheduledOptimizer,
     private readonly lossFn: LossFn,
     private readonly trainIdx: readonly number[],
     private readonly valIdx: readonly number[],
@@ -273,7 +270,6 @@ class FoldLoop {
     // A last batch of one image breaks batch statistics; full batches only, unless the split is smaller than one batch.
     this.dropLast = trainIdx.length >= batchSize;
     this.stepsPerEpoch = this.dropLast ? Math.floor(trainIdx.length / batchSize) : 1;
-    this.decayed = decayedVariables(model.trainableWeights.map((w) => w.read() as tf.Variable));
     this.normalization = toNormalization(state.normalization);
   }
 
@@ -331,10 +327,10 @@ class FoldLoop {
         return false;
       }
       const lr = learningRateAt(s.step, this.stepsPerEpoch, config.train.epochs, config.train.optimizer.lr, config.train.schedule);
-      this.setLearningRate(lr);
+      this.optimizer.setLearningRate(lr);
       let result;
       try {
-        result = trainStep(this.model, this.optimizer, this.lossFn, batch, this.decayed, config.train.optimizer.weightDecay);
+        result = trainStep(this.model, this.optimizer, this.lossFn, batch);
       } finally {
         tf.dispose([batch.x, batch.y]);
       }
@@ -409,13 +405,13 @@ class FoldLoop {
     if (val.metrics.top1 > s.bestTop1) {
       s.bestTop1 = val.metrics.top1;
       s.bestEpoch = s.epoch;
-      await saveCheckpoint(path.join(this.dir, 'best'), this.model, this.optimizer, s);
+      await saveCheckpoint(path.join(this.dir, 'best'), this.model, this.optimizer.optimizer, s);
     }
     await this.saveLast();
   }
 
   private saveLast(): Promise<void> {
-    return saveCheckpoint(path.join(this.dir, 'last'), this.model, this.optimizer, this.state);
+    return saveCheckpoint(path.join(this.dir, 'last'), this.model, this.optimizer.optimizer, this.state);
   }
 
   private summaryTiming(): { trainImgPerSec: number; trainSeconds: number } {

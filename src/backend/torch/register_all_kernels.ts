@@ -31,6 +31,7 @@ import { depthwiseConv2dNativeConfig } from './kernels/DepthwiseConv2dNative';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './kernels/DepthwiseConv2dNativeBackpropFilter';
 import { depthwiseConv2dNativeBackpropInputConfig } from './kernels/DepthwiseConv2dNativeBackpropInput';
 import { dresnetBatchNormTrainConfig } from './kernels/DresnetBatchNormTrain';
+import { dresnetMomentumUpdateConfig } from './kernels/DresnetMomentumUpdate';
 import { dresnetBatchNormTrainGradConfig } from './kernels/DresnetBatchNormTrainGrad';
 import { dresnetGroupedConv2DConfig } from './kernels/DresnetGroupedConv2D';
 import { dresnetGroupedConv2DBackpropFilterConfig } from './kernels/DresnetGroupedConv2DBackpropFilter';
@@ -213,6 +214,7 @@ export const KERNEL_CONFIGS: readonly KernelConfig[] = [
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
   dresnetBatchNormTrainConfig,
+  dresnetMomentumUpdateConfig,
   dresnetBatchNormTrainGradConfig,
   dresnetReluGradConfig,
   dresnetRelu6GradConfig,

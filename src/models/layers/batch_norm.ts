@@ -63,20 +63,13 @@ export class BatchNorm extends tfl.layers.Layer {
     if (kwargs.training !== true) {
       return tf.batchNorm(x, this.movingMean!.read(), this.movingVariance!.read(), beta, gamma, this.epsilon);
     }
-    const { y, mean, invStd } = batchNormTrain(x, gamma, beta, this.epsilon);
-    this.updateRunningStats(mean, invStd, x.size / x.shape[x.rank - 1]);
+    const running = { mean: this.movingMean!.read() as tf.Tensor1D, variance: this.movingVariance!.read() as tf.Tensor1D, momentum: this.momentum };
+    const { y, running: updated } = batchNormTrain(x, gamma, beta, this.epsilon, running);
+    this.movingMean!.write(updated!.mean);
+    this.movingVariance!.write(updated!.variance);
+    // The variables hold their own references now.
+    tf.dispose([updated!.mean, updated!.variance]);
     return y;
-  }
-
-  private updateRunningStats(mean: tf.Tensor1D, invStd: tf.Tensor1D, count: number): void {
-    tf.tidy(() => {
-      const biasedVar = tf.sub(tf.reciprocal(tf.square(invStd)), this.epsilon);
-      const unbiasedVar = tf.mul(biasedVar, count / Math.max(1, count - 1));
-      const m = this.momentum;
-      const blend = (old: tf.Tensor, batch: tf.Tensor): tf.Tensor => tf.add(tf.mul(old, 1 - m), tf.mul(batch, m));
-      this.movingMean!.write(blend(this.movingMean!.read(), mean));
-      this.movingVariance!.write(blend(this.movingVariance!.read(), unbiasedVar));
-    });
   }
 
   override getConfig(): tf.serialization.ConfigDict {
