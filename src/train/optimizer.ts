@@ -69,7 +69,7 @@ export class FusedMomentumOptimizer extends tf.MomentumOptimizer {
       // Slots by position, created on first use, as tfjs does.
       fields.accumulations[i] ??= { originalName: `${name}/momentum`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
       if (gradient == null) return;
-      if (this.decay.variables.has(name)) decayed.push(values.length);
+      if (this.decay.weightDecay !== 0 && this.decay.variables.has(name)) decayed.push(values.length);
       values.push(value);
       accumulations.push(fields.accumulations[i]!.variable);
       gradients.push(gradient);
