@@ -2,7 +2,9 @@ import * as os from 'os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { UserError } from '../cli/errors';
-import { ConvLayout, FloatType, HOW_TO_GET_LIBTORCH, TorchBinding, loadBinding, registerTorchBackend } from './torch';
+import {
+  ConvLayout, FloatType, HOW_TO_GET_LIBTORCH, HOW_TO_GET_OPENBLAS, TorchBinding, isReferenceBlas, loadBinding, loadedBlas, registerTorchBackend,
+} from './torch';
 import { registerFastCpuKernels } from './cpu';
 
 export type BackendName = 'torch' | 'tensorflow' | 'cpu';
@@ -30,6 +32,8 @@ export interface BackendDescription extends SelectedBackend {
   /** libtorch's version on 'torch', tfjs-node's on 'tensorflow', tfjs-core's on 'cpu'. */
   engineVersion: string;
   libtorchVersion?: string;
+  /** torch: the BLAS under libtorch's matrix products (see torch/blas.ts). */
+  blas?: string;
 }
 
 let current: BackendDescription | undefined;
@@ -109,7 +113,17 @@ async function selectTorch(device: Device, threads: number, float64?: boolean): 
   registerTorchBackend();
   await activate('torch');
   const version = binding.info().libtorchVersion;
-  return { name: 'torch', device, threads: inEffect, engineVersion: version, libtorchVersion: version };
+  const blas = loadedBlas();
+  warnOfReferenceBlas(blas);
+  return { name: 'torch', device, threads: inEffect, engineVersion: version, libtorchVersion: version, blas };
+}
+
+let warnedOfBlas = false;
+
+function warnOfReferenceBlas(blas: string | undefined): void {
+  if (!isReferenceBlas(blas) || warnedOfBlas) return;
+  warnedOfBlas = true;
+  process.stderr.write(`dresnet: libtorch's matrix products run on the reference BLAS (libblas3), 10-20x slower than OpenBLAS; ${HOW_TO_GET_OPENBLAS}\n`);
 }
 
 async function selectTensorflow(device: Device, threads: number): Promise<BackendDescription> {

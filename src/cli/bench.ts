@@ -297,7 +297,7 @@ export async function runBench(models: string[], opts: BenchOptions): Promise<st
   }
   const rows = benchRows(results, engine, pytorch);
   if (opts.out) atomicWriteFile(opts.out, toCsv(COLUMNS, rows));
-  const libtorch = engine.libtorchVersion ? `, libtorch ${engine.libtorchVersion}` : '';
+  const libtorch = engine.libtorchVersion ? `, libtorch ${engine.libtorchVersion}${engine.blas ? `, BLAS ${engine.blas}` : ''}` : '';
   const ptInfo = pytorch ? `; PyTorch ${pytorch.torch_version} eager (${opts.device}), ${pytorch.threads} threads${opts.channelsLast ? ', channels_last' : ', NCHW'}` : '';
   return `backend ${engine.name} (${engine.device}, ${engine.threads} threads${libtorch})${ptInfo}; ` +
     `${opts.size}x${opts.size}, training batch ${opts.batch}, ${opts.steps} timed steps after ${opts.warmup} warm-up\n` +
