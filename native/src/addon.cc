@@ -1,7 +1,9 @@
 // The dresnet torch addon: a handle table of ATen tensors and one `op` entry
 // point that runs a named ATen computation on handles. Every tensor in the
 // table holds a tfjs tensor's logical shape, contiguous, so 4-D NHWC tensors
-// become channels-last NCHW tensors through a free permute (see nchw()).
+// become channels-last NCHW tensors through a free permute (see nchw()); the
+// one exception is a conv filter, which its first convolution re-lays out as
+// ATen's [out, in, kh, kw] (torchWeight in ops.cc).
 //
 // The op table (ops.cc) is where kernels are added; this file only deals with
 // N-API, the handle table and dtype conversion.

@@ -71,8 +71,23 @@ at::MemoryFormat convFormat(int64_t batch) {
 
 // An NHWC tensor as an NCHW tensor in the given memory format (free for channels-last).
 at::Tensor convIn(const at::Tensor& x, at::MemoryFormat fmt) { return nchw(x).contiguous(fmt); }
-// tfjs filter [kh, kw, in, out] <-> ATen weight [out, in, kh, kw].
-at::Tensor torchWeight(const at::Tensor& f) { return f.permute({3, 2, 0, 1}); }
+// tfjs filter [kh, kw, in, out] <-> ATen weight [out, in, kh, kw]. A filter
+// arrives contiguous in tfjs's order, which as an ATen weight is a transposed
+// view that oneDNN/BLAS transpose again on every call (a 512x512x3x3 weight:
+// 6 ms on 2 cores, five times the convolution at batch 1). So the first
+// convolution to use a filter re-lays its storage out in place as [out, in,
+// kh, kw]: the same logical tensor for tfjs (Read makes it contiguous), and
+// every later call with it (the backward pass, inference) gets a contiguous
+// weight for free. Filters are the one exception to the handle table's
+// contiguity (addon.cc).
+at::Tensor torchWeight(const at::Tensor& f) {
+  at::Tensor w = f.permute({3, 2, 0, 1});
+  if (w.is_contiguous()) return w;
+  at::Tensor packed = w.contiguous();
+  at::Tensor relaid = packed.permute({2, 3, 1, 0});
+  const_cast<at::Tensor&>(f).set_(packed.storage(), packed.storage_offset(), relaid.sizes(), relaid.strides());
+  return packed;
+}
 at::Tensor tfjsFilter(const at::Tensor& w) { return w.permute({2, 3, 1, 0}).contiguous(); }
 // tfjs depthwise filter [kh, kw, in, mult] <-> ATen grouped weight [in*mult, 1, kh, kw].
 at::Tensor depthwiseWeight(const at::Tensor& f) {
