@@ -204,6 +204,19 @@ for (const useNesterov of [false, true]) {
   });
 }
 
+test('a filter re-laid out by its first convolution stays the same tensor: values, later convolutions, other ops', { skip: SKIP }, async () => {
+  const { cpu, torch } = await onBoth(() => {
+    const x = seeded([2, 6, 6, 4], 40);
+    const filter = seeded([3, 3, 4, 5], 41);
+    const first = tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, 1, 'same');
+    // After the first use: the same results, and ops that read the filter directly see the same values.
+    const second = tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, 1, 'same');
+    return [first, second, tf.clone(filter), tf.add(filter, 1), tf.slice(filter, [1, 0, 2, 1], [2, 3, 2, 3]), tf.reshape(filter, [9, 20]), tf.transpose(filter)];
+  });
+  assertClose(torch, cpu, 1e-6, 'filter after a convolution');
+  assert.deepEqual(torch[0], torch[1]);
+});
+
 test('no leaks: tensor count and ATen bytes are flat across 50 training steps', { skip: SKIP }, async () => {
   const backend = await useTorch();
   const model = createModel('dresnet', { numClasses: 4, inputSize: 32, width: 0.25 });
