@@ -58,7 +58,7 @@ step addon-info node -e "
   if (!b.placement().cuda) process.exit(1);"
 step cuda-check node scripts/cuda-check.js --json "$OUT_DIR/cuda-check.json"
 step bench node bin/dresnet.js bench --device cuda --threads "$(nproc)" --python "$PYTHON" --size 128 --batch 32 \
-  --warmup 5 --steps 20 --latency-runs 50 --out "$OUT_DIR/bench-128.csv"
+  --warmup 5 --steps 20 --latency-runs 50 --kernels 10 --out "$OUT_DIR/bench-128.csv"
 step bench-224 node bin/dresnet.js bench --device cuda --threads "$(nproc)" --python "$PYTHON" --size 224 --batch 64 \
   --warmup 5 --steps 10 --latency-runs 30 --out "$OUT_DIR/bench-224.csv"
 step tfjs-core-suite node dist/test/tfjs-core/run.js --backend torch --device cuda --json "$OUT_DIR/tfjs-core-cuda.json"
