@@ -113,17 +113,19 @@ async function selectTorch(device: Device, threads: number, float64?: boolean): 
   registerTorchBackend();
   await activate('torch');
   const version = binding.info().libtorchVersion;
-  const blas = loadedBlas();
-  warnOfReferenceBlas(blas);
-  return { name: 'torch', device, threads: inEffect, engineVersion: version, libtorchVersion: version, blas };
+  return { name: 'torch', device, threads: inEffect, engineVersion: version, libtorchVersion: version, blas: torchBlas() };
 }
 
-let warnedOfBlas = false;
+/** The BLAS is loaded with libtorch and stays: read once, and warn then if it is the reference one. */
+let blasOnce: { name: string | undefined } | undefined;
 
-function warnOfReferenceBlas(blas: string | undefined): void {
-  if (!isReferenceBlas(blas) || warnedOfBlas) return;
-  warnedOfBlas = true;
-  process.stderr.write(`dresnet: libtorch's matrix products run on the reference BLAS (libblas3), 10-20x slower than OpenBLAS; ${HOW_TO_GET_OPENBLAS}\n`);
+function torchBlas(): string | undefined {
+  if (blasOnce) return blasOnce.name;
+  blasOnce = { name: loadedBlas() };
+  if (isReferenceBlas(blasOnce.name)) {
+    process.stderr.write(`dresnet: libtorch's matrix products run on the reference BLAS (libblas3), 10-20x slower than OpenBLAS; ${HOW_TO_GET_OPENBLAS}\n`);
+  }
+  return blasOnce.name;
 }
 
 async function selectTensorflow(device: Device, threads: number): Promise<BackendDescription> {

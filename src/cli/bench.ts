@@ -129,10 +129,10 @@ async function trainThroughput(model: ReturnType<typeof createModel>, opts: Benc
       for (let i = 0; i < opts.steps; i++) step();
     });
     const perStep = (k: KernelTime) => ({ kernel: k.kernel, calls: k.calls / opts.steps, ms: k.ms / opts.steps });
-    const all = perStep(times.kernels.reduce((sum, k) => ({ kernel: 'all', calls: sum.calls + k.calls, ms: sum.ms + k.ms }), { kernel: 'all', calls: 0, ms: 0 }));
+    const total = (key: 'calls' | 'ms') => times.kernels.reduce((sum, k) => sum + k[key], 0) / opts.steps;
     return {
       trainImgS,
-      kernels: { top: times.kernels.slice(0, opts.kernels).map(perStep), calls: all.calls, kernelMs: all.ms, stepMs: times.totalMs / opts.steps },
+      kernels: { top: times.kernels.slice(0, opts.kernels).map(perStep), calls: total('calls'), kernelMs: total('ms'), stepMs: times.totalMs / opts.steps },
     };
   } finally {
     tf.dispose([x, labels]);

@@ -18,7 +18,7 @@ export { groupedConv2d, groupedConv2dBackpropInput, groupedConv2dBackpropFilter,
 export type { GroupedConv2DOptions } from './grouped_conv2d';
 export { batchNormTrain, batchNormTrainGrad, genericBatchNormTrain, genericBatchNormTrainGrad } from './batch_norm_train';
 export type { BatchNormTrainResult, BatchNormTrainGradResult, RunningStats } from './batch_norm_train';
-export { momentumUpdate, genericMomentumUpdate } from './momentum_update';
+export { momentumUpdate, genericMomentumUpdate, decayedGradient } from './momentum_update';
 export type { MomentumUpdateResult } from './momentum_update';
 export { hasBackendKernel } from './dispatch';
 

@@ -21,6 +21,11 @@ export function momentumUpdate(
   return { values: outputs.slice(0, values.length), accumulations: outputs.slice(values.length) };
 }
 
+/** Coupled weight decay: the gradient of (weightDecay/2)·Σvalue² added to a variable's gradient. */
+export function decayedGradient(gradient: tf.Tensor, value: tf.Tensor, weightDecay: number): tf.Tensor {
+  return tf.add(gradient, tf.mul(value, weightDecay));
+}
+
 /** tfjs's MomentumOptimizer arithmetic, variable by variable, float32 scalars and all. */
 export function genericMomentumUpdate(
   values: tf.Tensor[], accumulations: tf.Tensor[], gradients: tf.Tensor[],
@@ -31,7 +36,7 @@ export function genericMomentumUpdate(
     const m = tf.scalar(momentum);
     const c = tf.scalar(-learningRate);
     const next = values.map((value, i) => {
-      const g = isDecayed.has(i) ? tf.add(gradients[i], tf.mul(value, weightDecay)) : gradients[i];
+      const g = isDecayed.has(i) ? decayedGradient(gradients[i], value, weightDecay) : gradients[i];
       const accumulation = tf.add(tf.mul(m, accumulations[i]), g);
       const step = useNesterov ? tf.add(g, tf.mul(accumulation, m)) : accumulation;
       return { value: tf.add(tf.mul(c, step), value), accumulation };

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../config/run-config';
-import { momentumUpdate } from '../ops';
+import { decayedGradient, momentumUpdate } from '../ops';
 
 export type OptimizerConfig = TrainConfig['optimizer'];
 
@@ -32,7 +32,7 @@ const NO_DECAY: WeightDecay = { weightDecay: 0, variables: new Set() };
 function addWeightDecay(grads: tf.NamedTensorMap, { weightDecay, variables }: WeightDecay): tf.NamedTensorMap {
   if (weightDecay === 0) return grads;
   return Object.fromEntries(Object.entries(grads).map(([name, g]) =>
-    [name, variables.has(name) ? tf.tidy(() => tf.add(g, tf.mul(tf.engine().registeredVariables[name], weightDecay))) : g]));
+    [name, variables.has(name) ? tf.tidy(() => decayedGradient(g, tf.engine().registeredVariables[name], weightDecay)) : g]));
 }
 
 /** The fields of tfjs's MomentumOptimizer (4.22) that FusedMomentumOptimizer reuses. */

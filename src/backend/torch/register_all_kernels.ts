@@ -31,11 +31,11 @@ import { depthwiseConv2dNativeConfig } from './kernels/DepthwiseConv2dNative';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './kernels/DepthwiseConv2dNativeBackpropFilter';
 import { depthwiseConv2dNativeBackpropInputConfig } from './kernels/DepthwiseConv2dNativeBackpropInput';
 import { dresnetBatchNormTrainConfig } from './kernels/DresnetBatchNormTrain';
-import { dresnetMomentumUpdateConfig } from './kernels/DresnetMomentumUpdate';
 import { dresnetBatchNormTrainGradConfig } from './kernels/DresnetBatchNormTrainGrad';
 import { dresnetGroupedConv2DConfig } from './kernels/DresnetGroupedConv2D';
 import { dresnetGroupedConv2DBackpropFilterConfig } from './kernels/DresnetGroupedConv2DBackpropFilter';
 import { dresnetGroupedConv2DBackpropInputConfig } from './kernels/DresnetGroupedConv2DBackpropInput';
+import { dresnetMomentumUpdateConfig } from './kernels/DresnetMomentumUpdate';
 import { dresnetClipByValueGradConfig } from './kernels/DresnetClipByValueGrad';
 import { dresnetRelu6GradConfig } from './kernels/DresnetRelu6Grad';
 import { dresnetReluGradConfig } from './kernels/DresnetReluGrad';
@@ -214,7 +214,6 @@ export const KERNEL_CONFIGS: readonly KernelConfig[] = [
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
   dresnetBatchNormTrainConfig,
-  dresnetMomentumUpdateConfig,
   dresnetBatchNormTrainGradConfig,
   dresnetReluGradConfig,
   dresnetRelu6GradConfig,
@@ -222,6 +221,7 @@ export const KERNEL_CONFIGS: readonly KernelConfig[] = [
   dresnetGroupedConv2DConfig,
   dresnetGroupedConv2DBackpropFilterConfig,
   dresnetGroupedConv2DBackpropInputConfig,
+  dresnetMomentumUpdateConfig,
   eluConfig,
   eluGradConfig,
   equalConfig,
