@@ -125,28 +125,21 @@ const CONV_CASES: Array<{ x: [number, number, number, number]; k: number; cout: 
 ];
 
 for (const c of CONV_CASES) {
-  for (const layout of ['nchw', 'channels_last'] as const) {
-    test(`DresnetGroupedConv2D native (${layout}) = generic: x ${c.x} k${c.k} s${c.strides} pad ${c.pad} groups ${c.groups} (forward, dx, dfilter)`, { skip: SKIP }, async () => {
-      const filterShape = [c.k, c.k, c.x[3] / c.groups, c.cout];
-      const opts = { strides: c.strides, pad: c.pad, groups: c.groups };
-      const backend = await useTorch();
-      backend.binding.setConvLayout(layout);
-      try {
-        const { cpu, torch } = await onBoth(() => {
-          const x = seeded(c.x, 1) as tf.Tensor4D;
-          const filter = seeded(filterShape, 2) as tf.Tensor4D;
-          const y = groupedConv2d(x, filter, opts);
-          const dyWeights = seeded(y.shape, 3);
-          const [dx, dFilter] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-            tf.sum(tf.mul(groupedConv2d(a as tf.Tensor4D, b as tf.Tensor4D, opts), dyWeights)))([x, filter]);
-          return [y, dx, dFilter];
-        });
-        assertClose(torch, cpu, 1e-5, 'grouped conv');
-      } finally {
-        backend.binding.setConvLayout('auto');
-      }
+  test(`DresnetGroupedConv2D native = generic: x ${c.x} k${c.k} s${c.strides} pad ${c.pad} groups ${c.groups} (forward, dx, dfilter)`, { skip: SKIP }, async () => {
+    const filterShape = [c.k, c.k, c.x[3] / c.groups, c.cout];
+    const opts = { strides: c.strides, pad: c.pad, groups: c.groups };
+    await useTorch();
+    const { cpu, torch } = await onBoth(() => {
+      const x = seeded(c.x, 1) as tf.Tensor4D;
+      const filter = seeded(filterShape, 2) as tf.Tensor4D;
+      const y = groupedConv2d(x, filter, opts);
+      const dyWeights = seeded(y.shape, 3);
+      const [dx, dFilter] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(groupedConv2d(a as tf.Tensor4D, b as tf.Tensor4D, opts), dyWeights)))([x, filter]);
+      return [y, dx, dFilter];
     });
-  }
+    assertClose(torch, cpu, 1e-5, 'grouped conv');
+  });
 }
 
 for (const shape of [[4, 5, 5, 6], [2, 1, 1, 3], [16, 10]]) {

@@ -249,11 +249,6 @@ Napi::Value SetFloatType(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value SetConvLayout(const Napi::CallbackInfo& info) {
-  setConvLayout(info[0].As<Napi::String>().Utf8Value());
-  return info.Env().Undefined();
-}
-
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
@@ -263,7 +258,6 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("threads", at::get_num_threads());
   o.Set("device", g_device.str());
   o.Set("parallelInfo", at::get_parallel_info());
-  o.Set("convLayout", convLayout());
   o.Set("floatType", floatType() == at::kDouble ? "float64" : "float32");
   return o;
 }
@@ -310,7 +304,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setTF32", Napi::Function::New(env, guarded<SetTF32>));
   exports.Set("setThreads", Napi::Function::New(env, guarded<SetThreads>));
   exports.Set("setDevice", Napi::Function::New(env, guarded<SetDevice>));
-  exports.Set("setConvLayout", Napi::Function::New(env, guarded<SetConvLayout>));
   exports.Set("setFloatType", Napi::Function::New(env, guarded<SetFloatType>));
   exports.Set("info", Napi::Function::New(env, guarded<Info>));
   return exports;

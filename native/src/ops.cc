@@ -54,23 +54,13 @@ at::ScalarType scalarType(const std::string& dtype) {
 at::Tensor nchw(const at::Tensor& x) { return x.permute({0, 3, 1, 2}); }
 at::Tensor nhwc(const at::Tensor& y) { return y.permute({0, 2, 3, 1}).contiguous(); }
 
-// Memory format convolutions run in. Channels-last needs no layout copies;
-// NCHW costs a copy in and out. Measured on Debian's libtorch 1.13 CPU build
-// (2 cores): channels-last trains ResNet-50 at batch 32 about 2x faster, while
-// at batch 1 NCHW is 2-3x faster (PyTorch itself shows the same split), so
-// 'auto' picks by batch size. Set from JS (setConvLayout).
-enum class ConvLayout { Auto, Nchw, ChannelsLast };
-ConvLayout g_conv_layout = ConvLayout::Auto;
-constexpr int64_t kChannelsLastMinBatch = 16;
-
-at::MemoryFormat convFormat(int64_t batch) {
-  bool channelsLast = g_conv_layout == ConvLayout::ChannelsLast ||
-                      (g_conv_layout == ConvLayout::Auto && batch >= kChannelsLastMinBatch);
-  return channelsLast ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
-}
-
-// An NHWC tensor as an NCHW tensor in the given memory format (free for channels-last).
-at::Tensor convIn(const at::Tensor& x, at::MemoryFormat fmt) { return nchw(x).contiguous(fmt); }
+// Convolutions run channels-last: a contiguous NHWC tensor viewed as NCHW is
+// already one, so no layout copies. (An NCHW mode, copying in and out of each
+// conv, was once the default below batch 16; with OpenBLAS and re-laid-out
+// filters it lost at every batch size, on Debian's libtorch 1.13 on 2 cores:
+// batch-1 inference of mobilenet_v2 23 ms vs 11, training at batch 1..16
+// 15-55% slower.) contiguous() copies only a tensor that arrives otherwise.
+at::Tensor convIn(const at::Tensor& x) { return nchw(x).contiguous(at::MemoryFormat::ChannelsLast); }
 // tfjs filter [kh, kw, in, out] <-> ATen weight [out, in, kh, kw]. A filter
 // arrives contiguous in tfjs's order, which as an ATen weight is a transposed
 // view that oneDNN/BLAS transpose again on every call (a 512x512x3x3 weight:
@@ -129,9 +119,6 @@ std::vector<int64_t> paddedNCHWShape(const std::vector<int64_t>& nhwcShape, cons
 at::Tensor emptyChannelsLast(const std::vector<int64_t>& shape, const at::Tensor& like) {
   return at::empty(shape, like.options().memory_format(at::MemoryFormat::ChannelsLast));
 }
-at::Tensor emptyConv(const std::vector<int64_t>& shape, const at::Tensor& like, at::MemoryFormat fmt) {
-  return at::empty(shape, like.options().memory_format(fmt));
-}
 
 // ------------------------------------------------------------- convolution
 
@@ -140,7 +127,7 @@ at::Tensor emptyConv(const std::vector<int64_t>& shape, const at::Tensor& like, 
 at::Tensor convForward(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, const Window& w) {
   bool sym = w.symmetric();
   at::Tensor input = sym ? x : padNHWC(x, w.pads, 0);
-  at::Tensor y = at::convolution(convIn(input, convFormat(x.size(0))), weight, bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt, w.stride,
+  at::Tensor y = at::convolution(convIn(input), weight, bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt, w.stride,
                                  sym ? w.padding() : Window::none(), w.dilation, false, {0, 0}, w.groups);
   return nhwc(y);
 }
@@ -149,9 +136,8 @@ at::Tensor convBackpropInput(const at::Tensor& dy, const at::Tensor& weight, con
                              const Window& w) {
   bool sym = w.symmetric();
   std::vector<int64_t> noPad{0, 0, 0, 0};
-  at::MemoryFormat fmt = convFormat(dy.size(0));
-  at::Tensor inputLike = emptyConv(paddedNCHWShape(inputShape, sym ? noPad : w.pads), dy, fmt);
-  auto grads = at::convolution_backward(convIn(dy, fmt), inputLike, weight, c10::nullopt, w.stride, sym ? w.padding() : Window::none(),
+  at::Tensor inputLike = emptyChannelsLast(paddedNCHWShape(inputShape, sym ? noPad : w.pads), dy);
+  auto grads = at::convolution_backward(convIn(dy), inputLike, weight, c10::nullopt, w.stride, sym ? w.padding() : Window::none(),
                                         w.dilation, false, {0, 0}, w.groups, {true, false, false});
   at::Tensor dx = nhwc(std::get<0>(grads));
   return sym ? dx : cropNHWC(dx, w.pads);
@@ -162,9 +148,8 @@ at::Tensor convBackpropWeight(const at::Tensor& x, const at::Tensor& dy, const s
                               const Window& w) {
   bool sym = w.symmetric();
   at::Tensor input = sym ? x : padNHWC(x, w.pads, 0);
-  at::MemoryFormat fmt = convFormat(x.size(0));
-  at::Tensor weightLike = emptyConv(weightShape, x, fmt);
-  auto grads = at::convolution_backward(convIn(dy, fmt), convIn(input, fmt), weightLike, c10::nullopt, w.stride,
+  at::Tensor weightLike = emptyChannelsLast(weightShape, x);
+  auto grads = at::convolution_backward(convIn(dy), convIn(input), weightLike, c10::nullopt, w.stride,
                                         sym ? w.padding() : Window::none(), w.dilation, false, {0, 0}, w.groups,
                                         {false, true, false});
   return std::get<1>(grads);
@@ -931,21 +916,6 @@ const std::unordered_map<std::string, OpFn>& opTable() {
 }
 
 }  // namespace
-
-void setConvLayout(const std::string& layout) {
-  if (layout == "channels_last") g_conv_layout = ConvLayout::ChannelsLast;
-  else if (layout == "nchw") g_conv_layout = ConvLayout::Nchw;
-  else if (layout == "auto") g_conv_layout = ConvLayout::Auto;
-  else throw std::invalid_argument("torch backend: conv layout must be auto, nchw or channels_last, got '" + layout + "'");
-}
-
-std::string convLayout() {
-  switch (g_conv_layout) {
-    case ConvLayout::Nchw: return "nchw";
-    case ConvLayout::ChannelsLast: return "channels_last";
-    default: return "auto";
-  }
-}
 
 Tensors runOp(const std::string& name, const Tensors& inputs, const Attrs& attrs) {
   const auto& ops = opTable();

@@ -36,10 +36,6 @@ class Attrs {
 // tensor from scratch or from ints use it, so the kernels stay dtype-generic.
 at::ScalarType floatType();
 
-// Memory format of convolutions: "auto" (by batch size), "nchw" or "channels_last".
-void setConvLayout(const std::string& layout);
-std::string convLayout();
-
 // Runs the op `name`; absent optional inputs are undefined tensors.
 std::vector<at::Tensor> runOp(const std::string& name, const std::vector<at::Tensor>& inputs, const Attrs& attrs);
 

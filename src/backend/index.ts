@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { UserError } from '../cli/errors';
 import {
-  ConvLayout, FloatType, HOW_TO_GET_LIBTORCH, HOW_TO_GET_OPENBLAS, TorchBinding, isReferenceBlas, loadBinding, loadedBlas, registerTorchBackend,
+  FloatType, HOW_TO_GET_LIBTORCH, HOW_TO_GET_OPENBLAS, TorchBinding, isReferenceBlas, loadBinding, loadedBlas, registerTorchBackend,
 } from './torch';
 import { registerFastCpuKernels } from './cpu';
 
@@ -69,20 +69,6 @@ async function activate(name: string): Promise<void> {
 }
 
 /**
- * Memory format of the torch backend's convolutions. On Debian's libtorch
- * 1.13 CPU build, channels-last (no copies) trains about 2x faster at batch 32
- * but NCHW runs batch-1 inference 2-3x faster, so CPU uses 'auto' (by batch
- * size, see native/src/ops.cc); CUDA keeps channels-last.
- * DRESNET_TORCH_CONV_LAYOUT=auto|nchw|channels_last overrides.
- */
-function convLayout(device: Device): ConvLayout {
-  const env = process.env.DRESNET_TORCH_CONV_LAYOUT;
-  if (env === 'auto' || env === 'nchw' || env === 'channels_last') return env;
-  if (env) throw new UserError(`DRESNET_TORCH_CONV_LAYOUT must be auto, nchw or channels_last, got '${env}'`);
-  return device === 'cuda' ? 'channels_last' : 'auto';
-}
-
-/**
  * The torch backend's float type: float32, or float64 (a reference mode for
  * numerical checks: tfjs float32 tensors are computed in ATen double) when
  * asked for or under DRESNET_TORCH_FLOAT64=1.
@@ -107,7 +93,6 @@ async function selectTorch(device: Device, threads: number, float64?: boolean): 
   } catch (err) {
     throw new UserError((err as Error).message);
   }
-  binding.setConvLayout(convLayout(device));
   binding.setFloatType(torchFloatType(float64));
   const inEffect = binding.setThreads(threads > 0 ? threads : allCores());
   registerTorchBackend();

@@ -23,12 +23,8 @@ export interface NativeInfo {
   threads: number;
   device: string;
   parallelInfo: string;
-  convLayout: ConvLayout;
   floatType: FloatType;
 }
-
-/** Memory format ATen's convolutions run in (see setConvLayout in native/src/ops.cc). */
-export type ConvLayout = 'auto' | 'nchw' | 'channels_last';
 
 /**
  * ATen type of tfjs float32 tensors: float32, or float64 as a reference mode
@@ -55,8 +51,6 @@ export interface TorchBinding {
   /** Sets ATen's intra-op thread count (n > 0) and returns the count in effect. */
   setThreads(n: number): number;
   setDevice(device: 'cpu' | 'cuda'): void;
-  /** nchw: copy NHWC to NCHW around each conv; channels_last: no copies; auto: by batch size. */
-  setConvLayout(layout: ConvLayout): void;
   /** Sets the ATen type of float32 tensors; converts the live ones. */
   setFloatType(type: FloatType): void;
   info(): NativeInfo;

@@ -7,7 +7,7 @@ import { registerAllKernels } from './register_all_kernels';
 export { TorchBackend } from './backend';
 export { loadBinding, HOW_TO_GET_LIBTORCH, ADDON_PATH } from './binding';
 export { loadedBlas, isReferenceBlas, HOW_TO_GET_OPENBLAS } from './blas';
-export type { TorchBinding, NativeInfo, ConvLayout, FloatType } from './binding';
+export type { TorchBinding, NativeInfo, FloatType } from './binding';
 export { KERNEL_CONFIGS } from './register_all_kernels';
 export { BACKEND_NAME } from './kernel_utils';
 
