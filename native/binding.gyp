@@ -12,7 +12,7 @@
   "targets": [
     {
       "target_name": "dresnet_torch",
-      "sources": ["src/addon.cc", "src/ops.cc"],
+      "sources": ["src/addon.cc", "src/ops.cc", "src/batch_norm_rows.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<(torch_include)",
@@ -21,8 +21,10 @@
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "_GLIBCXX_USE_CXX11_ABI=<(cxx11_abi)"],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
-      "cflags_cc": ["-std=<(cxx_std)", "-O2", "-fexceptions", "-frtti", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
-      "libraries": ["-L<(torch_lib)", "-Wl,-rpath,<(torch_lib)", "-Wl,--no-as-needed", "<(torch_link)"]
+      # -fopenmp: at::parallel_for is a header template, so without it our own
+      # CPU loops (batch_norm_rows.cc) would run on one thread.
+      "cflags_cc": ["-std=<(cxx_std)", "-O2", "-fopenmp", "-fexceptions", "-frtti", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
+      "libraries": ["-fopenmp", "-L<(torch_lib)", "-Wl,-rpath,<(torch_lib)", "-Wl,--no-as-needed", "<(torch_link)"]
     }
   ]
 }

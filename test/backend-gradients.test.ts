@@ -18,25 +18,29 @@
 // these flips: every model's line says how many of its ReLU masks differ
 // between the cpu and torch forwards, and from float64. torch's float32
 // convolutions accumulate in float32 (cpu's in JS doubles), so its forward is
-// ~5x further from float64 and it is usually torch that flips. Besides flips,
-// resnet50 at initialisation is ill-conditioned enough that torch's float32
-// logits are 1e-4 from float64, which alone can move its gradients by 1e-4.
+// 2-5x further from float64 and it is usually torch that flips. Besides
+// flips, resnet50 at initialisation is ill-conditioned enough that torch's
+// float32 logits are 4e-5..1e-4 from float64 (cpu's 2e-5), which alone can
+// move its gradients by that much.
 // So no float32 implementation can promise whole-step gradients within 1e-4
-// of another's. Over 12 draws (DRESNET_GRADIENT_DRAWS=12) the issue's literal
-// cpu-vs-torch comparison held in 50 of 84 (model, draw) cases: in all 48
-// where the two forwards agree on every ReLU mask, and in 2 with a flip; each
-// of the 34 misses (3e-3..4e-2) had 1 to 5 masks flipped. Against float64,
-// torch's forwards flipped 60 masks in all, cpu's 15. Torch against itself
-// with 1 and 2 threads (the same kernels, only ATen's split of the sums
-// differs) missed 1e-4 in 42 of the 84. With the forward shared (ii), cpu's
-// and torch's float32 backwards were at most 1.7e-6 apart over all gradients
-// and 1.1e-5 in the worst tensor, in all 84; the losses at most 5.9e-5.
+// of another's. Over 12 draws (DRESNET_GRADIENT_DRAWS=12, at the commit that
+// moved torch's CPU batch norm to its own kernels with double accumulators)
+// the issue's literal cpu-vs-torch comparison held in 56 of 84 (model, draw)
+// cases: in all 54 where the two forwards agree on every ReLU mask, and in 2
+// with a flip; each of the 28 misses (6e-4..4e-2) had 1 to 4 masks flipped.
+// Against float64, torch's forwards flipped 42 masks in all, cpu's 15. (With
+// ATen's float-accumulating channels-last batch norm, before that commit:
+// held in 50, torch flipped 60, and torch against itself with 1 and 2
+// threads missed 1e-4 in 42 of the 84; now in none.) With the forward shared
+// (ii), cpu's and torch's float32 backwards were at most 1.7e-6 apart over
+// all gradients and 5.9e-6 in the worst tensor, in all 84; the losses at most
+// 2.5e-5.
 //
 // The test therefore asserts the literal comparison, and each backend's whole
 // step against float64, where the two forwards agree on every mask (over the
 // 12 draws, cpu's forward agreed with float64's on every mask in 73 of 84
-// cases, torch's in 49, and each whole step was then at most 3.7e-5 and
-// 4.7e-5 from float64),
+// cases, torch's in 56, and each whole step was then at most 3.7e-5 and
+// 7.4e-5 from float64),
 // prints them with their flip counts everywhere, and asserts, for every model
 // and draw:
 //  (i)   forward: cpu and torch float32 losses within 1e-4 of each other and

@@ -3,6 +3,8 @@
 // tables) and a file under src/backend/torch/kernels/.
 #include "ops.h"
 
+#include "batch_norm_rows.h"
+
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
 
@@ -428,9 +430,11 @@ at::Tensor bnIn(const at::Tensor& x) { return x.dim() == 4 ? nchw(x) : x; }
 at::Tensor bnOut(const at::Tensor& y) { return y.dim() == 4 ? nhwc(y) : y; }
 
 // inputs: x, scale, offset, runningMean?, runningVariance? -> y, mean, invStd
-// (biased batch variance), and with running statistics their updates: ATen
-// updates them in place, so it gets copies (tfjs tensors are immutable).
+// (biased batch variance), and with running statistics their updates. On the
+// CPU our row kernels (batch_norm_rows.cc); elsewhere ATen, which updates the
+// running statistics in place, so it gets copies (tfjs tensors are immutable).
 Tensors batchNormTrain(const Tensors& in, const Attrs& a) {
+  if (in[0].is_cpu()) return batchNormRowsForward(in[0], in[1], in[2], in[3], in[4], a.f("momentum"), a.f("epsilon"));
   bool running = in[3].defined();
   at::Tensor runningMean = running ? in[3].clone() : at::Tensor();
   at::Tensor runningVar = running ? in[4].clone() : at::Tensor();
@@ -445,6 +449,7 @@ Tensors batchNormTrain(const Tensors& in, const Attrs& a) {
 
 // inputs: dy, x, scale, mean, invStd -> dx, dScale, dOffset
 Tensors batchNormTrainGrad(const Tensors& in, const Attrs& a) {
+  if (in[1].is_cpu()) return batchNormRowsBackward(in[0], in[1], in[2], in[3], in[4]);
   auto r = at::native_batch_norm_backward(bnIn(in[0]), bnIn(in[1]), in[2], c10::nullopt, c10::nullopt, in[3], in[4], true,
                                           a.f("epsilon"), {true, true, true});
   return {bnOut(std::get<0>(r)), std::get<1>(r), std::get<2>(r)};

@@ -1,0 +1,169 @@
+// Why not ATen's native_batch_norm here: on channels-last CPU tensors ATen
+// 1.13 walks the rows with per-row vector helpers, which is slow when C is
+// small or not a multiple of the vector width (ShuffleNet v2's 58 and 116
+// channels: a backward over 32x16x16x116 took 1.2-1.8 ms against 0.1-0.2 ms
+// for the same tensor in NCHW). Here each thread sums whole rows into a block
+// of per-column accumulators, and the output is one multiply-add per element.
+// Column sums are folded into doubles every kBlockRows rows, so the statistics
+// are also more accurate than ATen's float accumulation.
+#include "batch_norm_rows.h"
+
+#include <ATen/Dispatch.h>
+#include <ATen/Parallel.h>
+#include <ATen/ops/empty.h>
+#include <ATen/ops/empty_like.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace dresnet {
+namespace {
+
+constexpr int64_t kBlockRows = 32;
+// Elements per thread below which a loop stays on one thread (ATen's
+// at::internal::GRAIN_SIZE, in TensorIterator.h).
+constexpr int64_t kGrainElements = 32768;
+
+int64_t rowGrain(int64_t columns) { return std::max<int64_t>(1, kGrainElements / std::max<int64_t>(columns, 1)); }
+
+// Per-column sums of K terms over all rows, in double: addRow(m, acc) adds row
+// m's terms to acc[k * C + c], a block of accumulators in T.
+template <typename T, int K, typename AddRow>
+std::vector<double> columnSums(int64_t rows, int64_t columns, const AddRow& addRow) {
+  const int64_t width = K * columns;
+  std::vector<double> partial(static_cast<size_t>(at::get_num_threads() * width), 0.0);
+  at::parallel_for(0, rows, rowGrain(columns), [&](int64_t begin, int64_t end) {
+    double* mine = partial.data() + at::get_thread_num() * width;
+    std::vector<T> block(static_cast<size_t>(width));
+    for (int64_t first = begin; first < end; first += kBlockRows) {
+      std::fill(block.begin(), block.end(), T(0));
+      for (int64_t m = first; m < std::min(end, first + kBlockRows); ++m) addRow(m, block.data());
+#pragma omp simd
+      for (int64_t i = 0; i < width; ++i) mine[i] += block[i];
+    }
+  });
+  std::vector<double> total(static_cast<size_t>(width), 0.0);
+  for (size_t i = 0; i < partial.size(); ++i) total[i % width] += partial[i];
+  return total;
+}
+
+// out[m, c] = in[m, c] * a[c] + b[c] (+ in2[m, c] * a2[c] when in2 is given).
+template <typename T>
+void rowAffine(const T* in, const T* a, const T* b, const T* in2, const T* a2, T* out, int64_t rows, int64_t columns) {
+  at::parallel_for(0, rows, rowGrain(columns), [&](int64_t begin, int64_t end) {
+    for (int64_t m = begin; m < end; ++m) {
+      const int64_t row = m * columns;
+      if (in2 == nullptr) {
+#pragma omp simd
+        for (int64_t c = 0; c < columns; ++c) out[row + c] = in[row + c] * a[c] + b[c];
+      } else {
+#pragma omp simd
+        for (int64_t c = 0; c < columns; ++c) out[row + c] = in[row + c] * a[c] + in2[row + c] * a2[c] + b[c];
+      }
+    }
+  });
+}
+
+at::Tensor vectorLike(const at::Tensor& like, int64_t columns) { return at::empty({columns}, like.options()); }
+
+template <typename T>
+std::vector<at::Tensor> forward(const at::Tensor& xIn, const at::Tensor& scaleIn, const at::Tensor& offsetIn,
+                                const at::Tensor& runningMean, const at::Tensor& runningVar, double momentum, double epsilon) {
+  const at::Tensor x = xIn.contiguous(), scale = scaleIn.contiguous(), offset = offsetIn.contiguous();
+  const int64_t columns = x.size(-1), rows = x.numel() / std::max<int64_t>(columns, 1);
+  const T* px = x.data_ptr<T>();
+  // Sums of x - x[0, c]: the shift keeps E[d^2] - E[d]^2 exact when |mean| >> std.
+  std::vector<T> shift(px, px + (rows > 0 ? columns : 0));
+  shift.resize(static_cast<size_t>(columns), T(0));
+  std::vector<double> sums = columnSums<T, 2>(rows, columns, [&](int64_t m, T* acc) {
+    const T* r = px + m * columns;
+#pragma omp simd
+    for (int64_t c = 0; c < columns; ++c) {
+      const T d = r[c] - shift[c];
+      acc[c] += d;
+      acc[columns + c] += d * d;
+    }
+  });
+  at::Tensor mean = vectorLike(x, columns), invStd = vectorLike(x, columns);
+  std::vector<T> a(static_cast<size_t>(columns)), b(static_cast<size_t>(columns));
+  std::vector<double> variance(static_cast<size_t>(columns));
+  const T *pScale = scale.data_ptr<T>(), *pOffset = offset.data_ptr<T>();
+  for (int64_t c = 0; c < columns; ++c) {
+    const double shifted = sums[c] / rows;
+    variance[c] = std::max(sums[columns + c] / rows - shifted * shifted, 0.0);
+    const double mu = shift[c] + shifted, inv = 1.0 / std::sqrt(variance[c] + epsilon);
+    mean.data_ptr<T>()[c] = static_cast<T>(mu);
+    invStd.data_ptr<T>()[c] = static_cast<T>(inv);
+    a[c] = static_cast<T>(pScale[c] * inv);
+    b[c] = static_cast<T>(pOffset[c] - mu * pScale[c] * inv);
+  }
+  at::Tensor y = at::empty_like(x);
+  rowAffine<T>(px, a.data(), b.data(), nullptr, nullptr, y.data_ptr<T>(), rows, columns);
+  std::vector<at::Tensor> out = {y, mean, invStd};
+  if (runningMean.defined()) {
+    at::Tensor oldMean = runningMean.contiguous(), oldVar = runningVar.contiguous();
+    at::Tensor newMean = at::empty_like(oldMean), newVar = at::empty_like(oldVar);
+    const double unbiased = static_cast<double>(rows) / static_cast<double>(rows - 1);
+    for (int64_t c = 0; c < columns; ++c) {
+      newMean.data_ptr<T>()[c] = static_cast<T>((1 - momentum) * oldMean.data_ptr<T>()[c] + momentum * mean.data_ptr<T>()[c]);
+      newVar.data_ptr<T>()[c] = static_cast<T>((1 - momentum) * oldVar.data_ptr<T>()[c] + momentum * variance[c] * unbiased);
+    }
+    out.push_back(newMean);
+    out.push_back(newVar);
+  }
+  return out;
+}
+
+template <typename T>
+std::vector<at::Tensor> backward(const at::Tensor& dyIn, const at::Tensor& xIn, const at::Tensor& scaleIn,
+                                 const at::Tensor& meanIn, const at::Tensor& invStdIn) {
+  const at::Tensor dy = dyIn.contiguous(), x = xIn.contiguous(), scale = scaleIn.contiguous();
+  const at::Tensor mean = meanIn.contiguous(), invStd = invStdIn.contiguous();
+  const int64_t columns = x.size(-1), rows = x.numel() / std::max<int64_t>(columns, 1);
+  const T *pdy = dy.data_ptr<T>(), *px = x.data_ptr<T>(), *pMean = mean.data_ptr<T>();
+  std::vector<double> sums = columnSums<T, 2>(rows, columns, [&](int64_t m, T* acc) {
+    const T *g = pdy + m * columns, *r = px + m * columns;
+#pragma omp simd
+    for (int64_t c = 0; c < columns; ++c) {
+      acc[c] += g[c];
+      acc[columns + c] += g[c] * (r[c] - pMean[c]);
+    }
+  });
+  at::Tensor dScale = vectorLike(x, columns), dOffset = vectorLike(x, columns);
+  // dx = (dy - mean(dy) - (x - mean) * sum(dy (x - mean)) invStd^2 / rows) * scale * invStd
+  //    = dy * k + x * a + b.
+  std::vector<T> k(static_cast<size_t>(columns)), a(static_cast<size_t>(columns)), b(static_cast<size_t>(columns));
+  for (int64_t c = 0; c < columns; ++c) {
+    const double inv = invStd.data_ptr<T>()[c], sumDy = sums[c], dot = sums[columns + c];
+    const double kc = scale.data_ptr<T>()[c] * inv, projection = dot * inv * inv / rows;
+    dScale.data_ptr<T>()[c] = static_cast<T>(dot * inv);
+    dOffset.data_ptr<T>()[c] = static_cast<T>(sumDy);
+    k[c] = static_cast<T>(kc);
+    a[c] = static_cast<T>(-projection * kc);
+    b[c] = static_cast<T>((pMean[c] * projection - sumDy / rows) * kc);
+  }
+  at::Tensor dx = at::empty_like(x);
+  rowAffine<T>(px, a.data(), b.data(), pdy, k.data(), dx.data_ptr<T>(), rows, columns);
+  return {dx, dScale, dOffset};
+}
+
+}  // namespace
+
+std::vector<at::Tensor> batchNormRowsForward(const at::Tensor& x, const at::Tensor& scale, const at::Tensor& offset,
+                                             const at::Tensor& runningMean, const at::Tensor& runningVar, double momentum,
+                                             double epsilon) {
+  std::vector<at::Tensor> out;
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "batchNormRowsForward",
+                             [&] { out = forward<scalar_t>(x, scale, offset, runningMean, runningVar, momentum, epsilon); });
+  return out;
+}
+
+std::vector<at::Tensor> batchNormRowsBackward(const at::Tensor& dy, const at::Tensor& x, const at::Tensor& scale,
+                                              const at::Tensor& mean, const at::Tensor& invStd) {
+  std::vector<at::Tensor> out;
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "batchNormRowsBackward",
+                             [&] { out = backward<scalar_t>(dy, x, scale, mean, invStd); });
+  return out;
+}
+
+}  // namespace dresnet

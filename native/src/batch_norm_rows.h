@@ -1,0 +1,22 @@
+// Training-mode batch norm of channels-last activations on the CPU: the
+// tensor as a contiguous [rows, C] matrix, normalised per column.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <vector>
+
+namespace dresnet {
+
+// x [..., C] contiguous, scale and offset [C] -> y (x's shape), mean, invStd
+// (biased batch variance), and with running statistics (momentum, PyTorch's
+// unbiased-variance rule) their updates.
+std::vector<at::Tensor> batchNormRowsForward(const at::Tensor& x, const at::Tensor& scale, const at::Tensor& offset,
+                                             const at::Tensor& runningMean, const at::Tensor& runningVar, double momentum,
+                                             double epsilon);
+
+// dy, x [..., C] contiguous; scale, mean, invStd [C] -> dx, dScale, dOffset.
+std::vector<at::Tensor> batchNormRowsBackward(const at::Tensor& dy, const at::Tensor& x, const at::Tensor& scale,
+                                              const at::Tensor& mean, const at::Tensor& invStd);
+
+}  // namespace dresnet
