@@ -83,6 +83,7 @@ def main():
     p.add_argument('--warmup', type=int, default=1)
     p.add_argument('--steps', type=int, default=3)
     p.add_argument('--latency-runs', type=int, default=20)
+    p.add_argument('--latency-warmup', type=int, default=20)
     p.add_argument('--device', default='cpu', help='cpu or cuda')
     p.add_argument('--channels-last', action='store_true', help='run PyTorch in channels_last too (default: its NCHW default)')
     args = p.parse_args()
@@ -102,7 +103,7 @@ def main():
             model = model.to(memory_format=torch.channels_last)
         img_s, step_s = train_throughput(model, args.size, args.batch, args.classes, args.warmup, args.steps,
                                          args.channels_last, args.device)
-        lat = latency_ms(model, args.size, 3, args.latency_runs, args.channels_last, args.device)
+        lat = latency_ms(model, args.size, args.latency_warmup, args.latency_runs, args.channels_last, args.device)
         out['models'][name] = {'train_img_s': img_s, 'step_s': step_s, 'latency_ms': lat}
         print(f'pytorch {name}: {img_s:.1f} img/s, batch-1 latency {lat:.2f} ms', file=sys.stderr)
     json.dump(out, sys.stdout)

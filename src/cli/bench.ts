@@ -34,6 +34,8 @@ export interface BenchOptions {
   warmup: number;
   steps: number;
   latencyRuns: number;
+  /** Untimed batch-1 passes first: V8 compiles the layers' JavaScript over the first ~20. */
+  latencyWarmup: number;
   backend: 'auto' | 'torch' | 'tensorflow' | 'cpu';
   device: 'cpu' | 'cuda';
   pytorch: boolean;
@@ -151,7 +153,7 @@ function inferenceLatency(model: ReturnType<typeof createModel>, opts: BenchOpti
     return performance.now() - start;
   };
   try {
-    for (let i = 0; i < 3; i++) once();
+    for (let i = 0; i < opts.latencyWarmup; i++) once();
     return median(Array.from({ length: Math.max(1, opts.latencyRuns) }, once));
   } finally {
     x.dispose();
@@ -197,7 +199,7 @@ function runPytorch(models: string[], opts: BenchOptions, threads: number): Pyto
   const args = [
     script, '--models', models.join(','), '--size', String(opts.size), '--batch', String(opts.batch),
     '--threads', String(threads), '--classes', String(opts.classes), '--warmup', String(opts.warmup),
-    '--steps', String(opts.steps), '--latency-runs', String(opts.latencyRuns), '--device', opts.device,
+    '--steps', String(opts.steps), '--latency-runs', String(opts.latencyRuns), '--latency-warmup', String(opts.latencyWarmup), '--device', opts.device,
     ...(opts.channelsLast ? ['--channels-last'] : []),
   ];
   const res = spawnSync(opts.python, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * MiB });
@@ -261,7 +263,7 @@ function childArgs(model: string, opts: BenchOptions): string[] {
   return [
     path.join(__dirname, 'run.js'), 'bench', model, '--model-json', '--size', String(opts.size), '--batch', String(opts.batch),
     '--threads', String(opts.threads), '--classes', String(opts.classes), '--warmup', String(opts.warmup),
-    '--steps', String(opts.steps), '--latency-runs', String(opts.latencyRuns), '--backend', opts.backend, '--device', opts.device,
+    '--steps', String(opts.steps), '--latency-runs', String(opts.latencyRuns), '--latency-warmup', String(opts.latencyWarmup), '--backend', opts.backend, '--device', opts.device,
     '--kernels', String(opts.kernels),
   ];
 }
@@ -283,24 +285,26 @@ export async function runBench(models: string[], opts: BenchOptions): Promise<st
   await selectBackend({ backend: opts.backend, device: opts.device, threads: opts.threads });
   const engine = describeBackend();
   const results: ModelBench[] = [];
+  let pytorch: PytorchResult | undefined;
+  let note = '';
+  // Each model's PyTorch run follows ours at once: a shared machine's speed
+  // drifts by 10-20% over minutes, and a ratio of runs far apart carries it.
   for (const m of models) {
     const r = benchModelInChild(m, opts);
     process.stderr.write(`${engine.name} ${m}: ${r.trainImgS.toFixed(1)} img/s, batch-1 latency ${r.latencyMs.toFixed(2)} ms\n`);
     results.push(r);
-  }
-  let pytorch: PytorchResult | undefined;
-  let note = '';
-  if (opts.pytorch) {
-    const pt = runPytorch(models, opts, engine.threads);
+    if (!opts.pytorch || note) continue;
+    const pt = runPytorch([m], opts, engine.threads);
     if (typeof pt === 'string') note = `PyTorch baseline not run: ${pt}\n`;
-    else pytorch = pt;
+    else pytorch = { ...pt, models: { ...pytorch?.models, ...pt.models } };
   }
   const rows = benchRows(results, engine, pytorch);
   if (opts.out) atomicWriteFile(opts.out, toCsv(COLUMNS, rows));
   const libtorch = engine.libtorchVersion ? `, libtorch ${engine.libtorchVersion}${engine.blas ? `, BLAS ${engine.blas}` : ''}` : '';
   const ptInfo = pytorch ? `; PyTorch ${pytorch.torch_version} eager (${opts.device}), ${pytorch.threads} threads${opts.channelsLast ? ', channels_last' : ', NCHW'}` : '';
   return `backend ${engine.name} (${engine.device}, ${engine.threads} threads${libtorch})${ptInfo}; ` +
-    `${opts.size}x${opts.size}, training batch ${opts.batch}, ${opts.steps} timed steps after ${opts.warmup} warm-up\n` +
+    `${opts.size}x${opts.size}, training batch ${opts.batch}, ${opts.steps} timed steps after ${opts.warmup} warm-up; ` +
+    `batch-1 latency: median of ${opts.latencyRuns} passes after ${opts.latencyWarmup} untimed\n` +
     note + table(rows) + results.map(kernelTable).join('');
 }
 
@@ -315,6 +319,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--warmup <n>', 'untimed training steps first', positiveInt('--warmup'), 1)
     .option('--steps <n>', 'timed training steps', positiveInt('--steps'), 3)
     .option('--latency-runs <n>', 'timed batch-1 forward passes (median)', positiveInt('--latency-runs'), 20)
+    .option('--latency-warmup <n>', 'untimed batch-1 forward passes before them, on both sides', positiveInt('--latency-warmup'), 20)
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'torch', 'tensorflow', 'cpu']).default('torch'))
     .addOption(new Option('--device <device>', 'device').choices(['cpu', 'cuda']).default('cpu'))
     .option('--no-pytorch', 'skip the PyTorch eager baseline')
