@@ -117,10 +117,11 @@ interface StepOutput {
 
 /** The network ending at the logits that also outputs each ReLU layer's input, and each one's upper clip (ReLU6). */
 function probeNetwork(model: tfl.LayersModel): { net: tfl.LayersModel; clips: number[] } {
-  const relus = model.layers.filter((l) => l.getClassName() === 'ReLU');
+  const relus = model.layers.filter((l) => ['ReLU', 'ReLU6'].includes(l.getClassName()));
   const logits = logitsModel(model).outputs[0];
   const net = tfl.model({ inputs: model.inputs, outputs: [logits, ...relus.map((l) => l.input as tfl.SymbolicTensor)] });
-  return { net, clips: relus.map((l) => (l.getConfig().maxValue as number | null | undefined) ?? Infinity) };
+  const clip = (l: tfl.layers.Layer) => (l.getClassName() === 'ReLU6' ? 6 : (l.getConfig().maxValue as number | null | undefined) ?? Infinity);
+  return { net, clips: relus.map(clip) };
 }
 
 /** Units whose ReLU mask (below 0, passing, above the clip) differs between two forwards. */

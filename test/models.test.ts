@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
-import { BatchNorm, createModel, listModels, modelOptionsFromConfig, modelStats, resolveModelOptions } from '../src/models';
+import { BatchNorm, ReLU6, createModel, listModels, modelOptionsFromConfig, modelStats, resolveModelOptions } from '../src/models';
 import { UserError } from '../src/cli/errors';
 import { runConfigSchema } from '../src/config/run-config';
 
@@ -180,7 +180,16 @@ test('training-mode BN uses batch statistics and updates the running ones; the m
   }
 });
 
-for (const [name, options] of [['dresnet', { width: 0.25 }], ['shufflenet_v2', { width: 0.5 }]] as const) {
+test('ReLU6 layer = tfjs-layers ReLU({maxValue: 6}), forward and gradient, at 0 and 6 too', () => {
+  const x = tf.tensor1d([-3, -1e-7, 0, 1e-7, 2.5, 6 - 1e-6, 6, 6 + 1e-6, 9]);
+  const ours = new ReLU6({});
+  const theirs = tfl.layers.reLU({ maxValue: 6 });
+  const apply = (layer: tfl.layers.Layer) => (t: tf.Tensor) => tf.mul(layer.apply(t) as tf.Tensor, tf.range(1, 10));
+  assert.deepEqual(Array.from((ours.apply(x) as tf.Tensor).dataSync()), Array.from((theirs.apply(x) as tf.Tensor).dataSync()));
+  assert.deepEqual(Array.from(tf.grad(apply(ours))(x).dataSync()), Array.from(tf.grad(apply(theirs))(x).dataSync()));
+});
+
+for (const [name, options] of [['dresnet', { width: 0.25 }], ['shufflenet_v2', { width: 0.5 }], ['mobilenet_v2', { width: 0.35 }]] as const) {
   test(`${name} saves and loads as tfjs model files (custom layers serialise)`, async () => {
     const model = createModel(name, { ...options, numClasses: 4, inputSize: 32 });
     let artifacts: tf.io.ModelArtifacts | undefined;

@@ -544,12 +544,22 @@ at::Tensor passGrad(const at::Tensor& dy, const at::Tensor& x, double lo, bool l
     const scalar_t* v = x.data_ptr<scalar_t>();
     scalar_t* o = out.data_ptr<scalar_t>();
     const scalar_t low = static_cast<scalar_t>(lo), high = static_cast<scalar_t>(hi);
-    at::parallel_for(0, dy.numel(), 32768, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) {
-        bool pass = (loInclusive ? v[i] >= low : v[i] > low) && v[i] <= high;
-        o[i] = pass ? g[i] : scalar_t(0);
-      }
-    });
+    // Branch-free (& not &&) so that it vectorises: a branch on the sign of
+    // an activation is mispredicted half the time (it took 3 ns an element).
+    auto run = [&](auto above) {
+      at::parallel_for(0, dy.numel(), 32768, [&](int64_t begin, int64_t end) {
+        _Pragma("omp simd")  // a #pragma cannot sit inside AT_DISPATCH's macro argument
+        for (int64_t i = begin; i < end; ++i) {
+          const scalar_t gi = g[i], vi = v[i];
+          o[i] = (above(vi) & (vi <= high)) ? gi : scalar_t(0);
+        }
+      });
+    };
+    if (loInclusive) {
+      run([low](scalar_t t) { return t >= low; });
+    } else {
+      run([low](scalar_t t) { return t > low; });
+    }
   });
   return out;
 }

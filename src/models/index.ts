@@ -10,3 +10,4 @@ export { GroupedConv2D } from './layers/grouped_conv2d';
 export { BatchNorm } from './layers/batch_norm';
 export { ChannelShuffle } from './layers/channel_shuffle';
 export { ChannelSlice } from './layers/channel_slice';
+export { ReLU6 } from './layers/activation';
