@@ -88,12 +88,13 @@ std::vector<at::Tensor> forward(const at::Tensor& xIn, const at::Tensor& scaleIn
   std::vector<T> a(static_cast<size_t>(columns)), b(static_cast<size_t>(columns));
   std::vector<double> variance(static_cast<size_t>(columns));
   const T *pScale = scale.data_ptr<T>(), *pOffset = offset.data_ptr<T>();
+  T *pMean = mean.data_ptr<T>(), *pInvStd = invStd.data_ptr<T>();
   for (int64_t c = 0; c < columns; ++c) {
     const double shifted = sums[c] / rows;
     variance[c] = std::max(sums[columns + c] / rows - shifted * shifted, 0.0);
     const double mu = shift[c] + shifted, inv = 1.0 / std::sqrt(variance[c] + epsilon);
-    mean.data_ptr<T>()[c] = static_cast<T>(mu);
-    invStd.data_ptr<T>()[c] = static_cast<T>(inv);
+    pMean[c] = static_cast<T>(mu);
+    pInvStd[c] = static_cast<T>(inv);
     a[c] = static_cast<T>(pScale[c] * inv);
     b[c] = static_cast<T>(pOffset[c] - mu * pScale[c] * inv);
   }
@@ -103,10 +104,12 @@ std::vector<at::Tensor> forward(const at::Tensor& xIn, const at::Tensor& scaleIn
   if (runningMean.defined()) {
     at::Tensor oldMean = runningMean.contiguous(), oldVar = runningVar.contiguous();
     at::Tensor newMean = at::empty_like(oldMean), newVar = at::empty_like(oldVar);
+    const T *pOldMean = oldMean.data_ptr<T>(), *pOldVar = oldVar.data_ptr<T>();
+    T *pNewMean = newMean.data_ptr<T>(), *pNewVar = newVar.data_ptr<T>();
     const double unbiased = static_cast<double>(rows) / static_cast<double>(rows - 1);
     for (int64_t c = 0; c < columns; ++c) {
-      newMean.data_ptr<T>()[c] = static_cast<T>((1 - momentum) * oldMean.data_ptr<T>()[c] + momentum * mean.data_ptr<T>()[c]);
-      newVar.data_ptr<T>()[c] = static_cast<T>((1 - momentum) * oldVar.data_ptr<T>()[c] + momentum * variance[c] * unbiased);
+      pNewMean[c] = static_cast<T>((1 - momentum) * pOldMean[c] + momentum * pMean[c]);
+      pNewVar[c] = static_cast<T>((1 - momentum) * pOldVar[c] + momentum * variance[c] * unbiased);
     }
     out.push_back(newMean);
     out.push_back(newVar);
@@ -130,14 +133,16 @@ std::vector<at::Tensor> backward(const at::Tensor& dyIn, const at::Tensor& xIn, 
     }
   });
   at::Tensor dScale = vectorLike(x, columns), dOffset = vectorLike(x, columns);
+  const T *pInvStd = invStd.data_ptr<T>(), *pScale = scale.data_ptr<T>();
+  T *pdScale = dScale.data_ptr<T>(), *pdOffset = dOffset.data_ptr<T>();
   // dx = (dy - mean(dy) - (x - mean) * sum(dy (x - mean)) invStd^2 / rows) * scale * invStd
   //    = dy * k + x * a + b.
   std::vector<T> k(static_cast<size_t>(columns)), a(static_cast<size_t>(columns)), b(static_cast<size_t>(columns));
   for (int64_t c = 0; c < columns; ++c) {
-    const double inv = invStd.data_ptr<T>()[c], sumDy = sums[c], dot = sums[columns + c];
-    const double kc = scale.data_ptr<T>()[c] * inv, projection = dot * inv * inv / rows;
-    dScale.data_ptr<T>()[c] = static_cast<T>(dot * inv);
-    dOffset.data_ptr<T>()[c] = static_cast<T>(sumDy);
+    const double inv = pInvStd[c], sumDy = sums[c], dot = sums[columns + c];
+    const double kc = pScale[c] * inv, projection = dot * inv * inv / rows;
+    pdScale[c] = static_cast<T>(dot * inv);
+    pdOffset[c] = static_cast<T>(sumDy);
     k[c] = static_cast<T>(kc);
     a[c] = static_cast<T>(-projection * kc);
     b[c] = static_cast<T>((pMean[c] * projection - sumDy / rows) * kc);
