@@ -161,6 +161,29 @@ for (const shape of [[4, 5, 5, 6], [2, 1, 1, 3], [16, 10], [8, 16, 16, 58]]) {
   });
 }
 
+test('DresnetBatchNormTrain on torch (2 threads) of x = 1000 + noise: mean, invStd and y match float64 (the row kernels sum x - x[0])', { skip: SKIP }, async () => {
+  await selectBackend({ backend: 'torch', device: 'cpu', threads: 2 });
+  const c = 5;
+  const shape = [64, 16, 16, c];
+  const values = Float32Array.from(seeded(shape, 11).dataSync(), (v, i) => 1000 + v * (1 + (i % c)));
+  const rows = values.length / c;
+  const mu = Array.from({ length: c }, (_, k) => values.reduce((sum, v, i) => (i % c === k ? sum + v : sum), 0) / rows);
+  const variance = mu.map((m, k) => values.reduce((sum, v, i) => (i % c === k ? sum + (v - m) ** 2 : sum), 0) / rows);
+  const inv = variance.map((v) => 1 / Math.sqrt(v + 1e-3));
+  const out = tf.tidy(() => {
+    const { y, mean, invStd } = batchNormTrain(tf.tensor(values, shape), tf.ones([c]) as tf.Tensor1D, tf.zeros([c]) as tf.Tensor1D, 1e-3);
+    return [y, mean, invStd].map((t) => t.dataSync());
+  });
+  for (let k = 0; k < c; k++) {
+    assert.ok(Math.abs(out[1][k] - mu[k]) < 1e-4, `mean ${k}: ${out[1][k]} vs ${mu[k]}`);
+    assert.ok(Math.abs(out[2][k] / inv[k] - 1) < 1e-5, `invStd ${k}: ${out[2][k]} vs ${inv[k]}`);
+  }
+  for (let i = 0; i < values.length; i += 97) {
+    const expected = (values[i] - mu[i % c]) * inv[i % c];
+    assert.ok(Math.abs(out[0][i] - expected) < 1e-3, `y[${i}]: ${out[0][i]} vs ${expected}`);
+  }
+});
+
 for (const useNesterov of [false, true]) {
   test(`DresnetMomentumUpdate native = generic, weight decay on some variables${useNesterov ? ', Nesterov' : ''}`, { skip: SKIP }, async () => {
     const shapes = [[3, 3, 4, 8], [8], [5, 7], []];
