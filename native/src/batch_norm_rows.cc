@@ -152,6 +152,29 @@ std::vector<at::Tensor> backward(const at::Tensor& dyIn, const at::Tensor& xIn, 
   return {dx, dScale, dOffset};
 }
 
+template <typename T>
+at::Tensor inference(const at::Tensor& xIn, const at::Tensor& mean, const at::Tensor& variance, const at::Tensor& offset,
+                     const at::Tensor& scale, double epsilon) {
+  const at::Tensor x = xIn.contiguous();
+  const int64_t columns = x.size(-1), rows = x.numel() / std::max<int64_t>(columns, 1);
+  // A parameter's values, or `fallback` for each channel where it is absent.
+  auto values = [columns](const at::Tensor& t, T fallback) {
+    if (!t.defined()) return std::vector<T>(static_cast<size_t>(columns), fallback);
+    const at::Tensor packed = t.contiguous();
+    return std::vector<T>(packed.data_ptr<T>(), packed.data_ptr<T>() + columns);
+  };
+  const std::vector<T> m = values(mean, 0), v = values(variance, 1), o = values(offset, 0), s = values(scale, 1);
+  std::vector<T> a(static_cast<size_t>(columns)), b(static_cast<size_t>(columns));
+  for (int64_t c = 0; c < columns; ++c) {
+    const double ac = s[c] / std::sqrt(static_cast<double>(v[c]) + epsilon);
+    a[c] = static_cast<T>(ac);
+    b[c] = static_cast<T>(o[c] - m[c] * ac);
+  }
+  at::Tensor y = at::empty_like(x);
+  rowAffine<T>(x.data_ptr<T>(), a.data(), b.data(), nullptr, nullptr, y.data_ptr<T>(), rows, columns);
+  return y;
+}
+
 }  // namespace
 
 std::vector<at::Tensor> batchNormRowsForward(const at::Tensor& x, const at::Tensor& scale, const at::Tensor& offset,
@@ -169,6 +192,14 @@ std::vector<at::Tensor> batchNormRowsBackward(const at::Tensor& dy, const at::Te
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "batchNormRowsBackward",
                              [&] { out = backward<scalar_t>(dy, x, scale, mean, invStd); });
   return out;
+}
+
+at::Tensor batchNormRowsInference(const at::Tensor& x, const at::Tensor& mean, const at::Tensor& variance,
+                                  const at::Tensor& offset, const at::Tensor& scale, double epsilon) {
+  at::Tensor y;
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "batchNormRowsInference",
+                             [&] { y = inference<scalar_t>(x, mean, variance, offset, scale, epsilon); });
+  return y;
 }
 
 }  // namespace dresnet

@@ -19,4 +19,9 @@ std::vector<at::Tensor> batchNormRowsForward(const at::Tensor& x, const at::Tens
 std::vector<at::Tensor> batchNormRowsBackward(const at::Tensor& dy, const at::Tensor& x, const at::Tensor& scale,
                                               const at::Tensor& mean, const at::Tensor& invStd);
 
+// Inference form: x [..., C] contiguous; mean, variance, offset?, scale? [C]
+// (undefined: 0 and 1) -> y = (x - mean) / sqrt(variance + epsilon) * scale + offset.
+at::Tensor batchNormRowsInference(const at::Tensor& x, const at::Tensor& mean, const at::Tensor& variance,
+                                  const at::Tensor& offset, const at::Tensor& scale, double epsilon);
+
 }  // namespace dresnet

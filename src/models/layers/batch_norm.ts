@@ -60,9 +60,7 @@ export class BatchNorm extends tfl.layers.Layer {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const gamma = this.gamma!.read() as tf.Tensor1D;
     const beta = this.beta!.read() as tf.Tensor1D;
-    if (kwargs.training !== true) {
-      return tf.batchNorm(x, this.movingMean!.read(), this.movingVariance!.read(), beta, gamma, this.epsilon);
-    }
+    if (kwargs.training !== true) return this.normalizeWithRunningStats(x, gamma, beta);
     const running = { mean: this.movingMean!.read() as tf.Tensor1D, variance: this.movingVariance!.read() as tf.Tensor1D, momentum: this.momentum };
     const { y, running: updated } = batchNormTrain(x, gamma, beta, this.epsilon, running);
     this.movingMean!.write(updated!.mean);
@@ -70,6 +68,18 @@ export class BatchNorm extends tfl.layers.Layer {
     // The variables hold their own references now.
     tf.dispose([updated!.mean, updated!.variance]);
     return y;
+  }
+
+  /**
+   * tf.batchNorm's kernel, called directly for NHWC input: the op wrapper
+   * reshapes its 4-D result to the input's shape, one more kernel call per
+   * layer at inference.
+   */
+  private normalizeWithRunningStats(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D): tf.Tensor {
+    const [mean, variance] = [this.movingMean!.read(), this.movingVariance!.read()];
+    if (x.rank !== 4) return tf.batchNorm(x, mean, variance, beta, gamma, this.epsilon);
+    const inputs = { x, mean, variance, offset: beta, scale: gamma };
+    return tf.engine().runKernel(tf.FusedBatchNorm, inputs, { varianceEpsilon: this.epsilon }) as tf.Tensor;
   }
 
   override getConfig(): tf.serialization.ConfigDict {
