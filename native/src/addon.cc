@@ -12,6 +12,7 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <ATen/Version.h>
+#include <omp.h>
 #include <torch/version.h>
 
 #include <map>
@@ -202,7 +203,13 @@ Napi::Value NumHandles(const Napi::CallbackInfo& info) {
 
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   int n = info[0].As<Napi::Number>().Int32Value();
-  if (n > 0) at::set_num_threads(n);
+  if (n > 0) {
+    at::set_num_threads(n);
+    // Our own parallel loops (built with -fopenmp) run on the libgomp this
+    // addon links; a PyTorch wheel's libtorch has its own copy, which
+    // at::set_num_threads sets. With Debian's libtorch the two are one.
+    omp_set_num_threads(n);
+  }
   return Napi::Number::New(info.Env(), at::get_num_threads());
 }
 

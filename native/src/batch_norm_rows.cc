@@ -27,23 +27,34 @@ constexpr int64_t kGrainElements = 32768;
 int64_t rowGrain(int64_t columns) { return std::max<int64_t>(1, kGrainElements / std::max<int64_t>(columns, 1)); }
 
 // Per-column sums of K terms over all rows, in double: addRow(m, acc) adds row
-// m's terms to acc[k * C + c], a block of accumulators in T.
+// m's terms to acc[k * C + c], a block of accumulators in T. Rows are summed
+// in fixed chunks, each into its own partial sum, so the result depends on
+// neither the thread count nor the OpenMP runtime's thread ids (a PyTorch
+// wheel's libtorch brings its own libgomp, whose ids are not this file's).
 template <typename T, int K, typename AddRow>
 std::vector<double> columnSums(int64_t rows, int64_t columns, const AddRow& addRow) {
+  constexpr int64_t kMaxChunks = 256;
   const int64_t width = K * columns;
-  std::vector<double> partial(static_cast<size_t>(at::get_num_threads() * width), 0.0);
-  at::parallel_for(0, rows, rowGrain(columns), [&](int64_t begin, int64_t end) {
-    double* mine = partial.data() + at::get_thread_num() * width;
+  const int64_t chunkRows = std::max(rowGrain(columns), (rows + kMaxChunks - 1) / kMaxChunks);
+  const int64_t chunks = (rows + chunkRows - 1) / chunkRows;
+  std::vector<double> partial(static_cast<size_t>(chunks * width), 0.0);
+  at::parallel_for(0, chunks, 1, [&](int64_t firstChunk, int64_t endChunk) {
     std::vector<T> block(static_cast<size_t>(width));
-    for (int64_t first = begin; first < end; first += kBlockRows) {
-      std::fill(block.begin(), block.end(), T(0));
-      for (int64_t m = first; m < std::min(end, first + kBlockRows); ++m) addRow(m, block.data());
+    for (int64_t chunk = firstChunk; chunk < endChunk; ++chunk) {
+      double* sums = partial.data() + chunk * width;
+      const int64_t end = std::min(rows, (chunk + 1) * chunkRows);
+      for (int64_t first = chunk * chunkRows; first < end; first += kBlockRows) {
+        std::fill(block.begin(), block.end(), T(0));
+        for (int64_t m = first; m < std::min(end, first + kBlockRows); ++m) addRow(m, block.data());
 #pragma omp simd
-      for (int64_t i = 0; i < width; ++i) mine[i] += block[i];
+        for (int64_t i = 0; i < width; ++i) sums[i] += block[i];
+      }
     }
   });
   std::vector<double> total(static_cast<size_t>(width), 0.0);
-  for (size_t i = 0; i < partial.size(); ++i) total[i % width] += partial[i];
+  for (int64_t chunk = 0; chunk < chunks; ++chunk) {
+    for (int64_t i = 0; i < width; ++i) total[i] += partial[chunk * width + i];
+  }
   return total;
 }
 
