@@ -24,12 +24,12 @@
 // move its gradients by that much.
 // So no float32 implementation can promise whole-step gradients within 1e-4
 // of another's. Over 12 draws (DRESNET_GRADIENT_DRAWS=12, at the commit that
-// moved torch's CPU batch norm to its own kernels with double accumulators)
-// the issue's literal cpu-vs-torch comparison held in 56 of 84 (model, draw)
-// cases: in all 54 where the two forwards agree on every ReLU mask, and in 2
-// with a flip; each of the 28 misses (6e-4..4e-2) had 1 to 4 masks flipped.
-// Against float64, torch's forwards flipped 42 masks in all, cpu's 15. (With
-// ATen's float-accumulating channels-last batch norm, before that commit:
+// made torch's CPU batch-norm sums independent of the thread count) the
+// issue's literal cpu-vs-torch comparison held in 58 of 84 (model, draw)
+// cases: in all 57 where the two forwards agree on every ReLU mask, and in 1
+// with a flip; each of the 26 misses (6e-4..4e-2) had 1 to 4 masks flipped.
+// Against float64, torch's forwards flipped 37 masks in all, cpu's 15. (With
+// ATen's float-accumulating channels-last batch norm, before our row kernels:
 // held in 50, torch flipped 60, and torch against itself with 1 and 2
 // threads missed 1e-4 in 42 of the 84; now in none.) With the forward shared
 // (ii), cpu's and torch's float32 backwards were at most 1.7e-6 apart over
@@ -39,7 +39,7 @@
 // The test therefore asserts the literal comparison, and each backend's whole
 // step against float64, where the two forwards agree on every mask (over the
 // 12 draws, cpu's forward agreed with float64's on every mask in 73 of 84
-// cases, torch's in 56, and each whole step was then at most 3.7e-5 and
+// cases, torch's in 59, and each whole step was then at most 3.7e-5 and
 // 7.4e-5 from float64),
 // prints them with their flip counts everywhere, and asserts, for every model
 // and draw:
