@@ -77,6 +77,23 @@ void rowAffine(const T* in, const T* a, const T* b, const T* in2, const T* a2, T
 
 at::Tensor vectorLike(const at::Tensor& like, int64_t columns) { return at::empty({columns}, like.options()); }
 
+// y = (x - mean) * invStd * scale + offset per channel, folded into one
+// multiply-add per element: training's normalisation and inference's.
+template <typename T>
+at::Tensor normalizeRows(const at::Tensor& x, const std::vector<double>& mean, const std::vector<double>& invStd,
+                         const T* scale, const T* offset) {
+  const int64_t columns = x.size(-1), rows = x.numel() / std::max<int64_t>(columns, 1);
+  std::vector<T> a(static_cast<size_t>(columns)), b(static_cast<size_t>(columns));
+  for (int64_t c = 0; c < columns; ++c) {
+    const double ac = scale[c] * invStd[c];
+    a[c] = static_cast<T>(ac);
+    b[c] = static_cast<T>(offset[c] - mean[c] * ac);
+  }
+  at::Tensor y = at::empty_like(x);
+  rowAffine<T>(x.data_ptr<T>(), a.data(), b.data(), nullptr, nullptr, y.data_ptr<T>(), rows, columns);
+  return y;
+}
+
 template <typename T>
 std::vector<at::Tensor> forward(const at::Tensor& xIn, const at::Tensor& scaleIn, const at::Tensor& offsetIn,
                                 const at::Tensor& runningMean, const at::Tensor& runningVar, double momentum, double epsilon) {
@@ -95,22 +112,18 @@ std::vector<at::Tensor> forward(const at::Tensor& xIn, const at::Tensor& scaleIn
       acc[columns + c] += d * d;
     }
   });
+  std::vector<double> mu(static_cast<size_t>(columns)), variance(static_cast<size_t>(columns)), inv(static_cast<size_t>(columns));
   at::Tensor mean = vectorLike(x, columns), invStd = vectorLike(x, columns);
-  std::vector<T> a(static_cast<size_t>(columns)), b(static_cast<size_t>(columns));
-  std::vector<double> variance(static_cast<size_t>(columns));
-  const T *pScale = scale.data_ptr<T>(), *pOffset = offset.data_ptr<T>();
   T *pMean = mean.data_ptr<T>(), *pInvStd = invStd.data_ptr<T>();
   for (int64_t c = 0; c < columns; ++c) {
     const double shifted = sums[c] / rows;
     variance[c] = std::max(sums[columns + c] / rows - shifted * shifted, 0.0);
-    const double mu = shift[c] + shifted, inv = 1.0 / std::sqrt(variance[c] + epsilon);
-    pMean[c] = static_cast<T>(mu);
-    pInvStd[c] = static_cast<T>(inv);
-    a[c] = static_cast<T>(pScale[c] * inv);
-    b[c] = static_cast<T>(pOffset[c] - mu * pScale[c] * inv);
+    mu[c] = shift[c] + shifted;
+    inv[c] = 1.0 / std::sqrt(variance[c] + epsilon);
+    pMean[c] = static_cast<T>(mu[c]);
+    pInvStd[c] = static_cast<T>(inv[c]);
   }
-  at::Tensor y = at::empty_like(x);
-  rowAffine<T>(px, a.data(), b.data(), nullptr, nullptr, y.data_ptr<T>(), rows, columns);
+  at::Tensor y = normalizeRows<T>(x, mu, inv, scale.data_ptr<T>(), offset.data_ptr<T>());
   std::vector<at::Tensor> out = {y, mean, invStd};
   if (runningMean.defined()) {
     at::Tensor oldMean = runningMean.contiguous(), oldVar = runningVar.contiguous();
@@ -167,7 +180,7 @@ template <typename T>
 at::Tensor inference(const at::Tensor& xIn, const at::Tensor& mean, const at::Tensor& variance, const at::Tensor& offset,
                      const at::Tensor& scale, double epsilon) {
   const at::Tensor x = xIn.contiguous();
-  const int64_t columns = x.size(-1), rows = x.numel() / std::max<int64_t>(columns, 1);
+  const int64_t columns = x.size(-1);
   // A parameter's values, or `fallback` for each channel where it is absent.
   auto values = [columns](const at::Tensor& t, T fallback) {
     if (!t.defined()) return std::vector<T>(static_cast<size_t>(columns), fallback);
@@ -175,15 +188,9 @@ at::Tensor inference(const at::Tensor& xIn, const at::Tensor& mean, const at::Te
     return std::vector<T>(packed.data_ptr<T>(), packed.data_ptr<T>() + columns);
   };
   const std::vector<T> m = values(mean, 0), v = values(variance, 1), o = values(offset, 0), s = values(scale, 1);
-  std::vector<T> a(static_cast<size_t>(columns)), b(static_cast<size_t>(columns));
-  for (int64_t c = 0; c < columns; ++c) {
-    const double ac = s[c] / std::sqrt(static_cast<double>(v[c]) + epsilon);
-    a[c] = static_cast<T>(ac);
-    b[c] = static_cast<T>(o[c] - m[c] * ac);
-  }
-  at::Tensor y = at::empty_like(x);
-  rowAffine<T>(x.data_ptr<T>(), a.data(), b.data(), nullptr, nullptr, y.data_ptr<T>(), rows, columns);
-  return y;
+  std::vector<double> mu(m.begin(), m.end()), inv(static_cast<size_t>(columns));
+  for (int64_t c = 0; c < columns; ++c) inv[c] = 1.0 / std::sqrt(static_cast<double>(v[c]) + epsilon);
+  return normalizeRows<T>(x, mu, inv, s.data(), o.data());
 }
 
 }  // namespace
