@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from './errors';
 import { describeBackend, selectBackend, BackendDescription } from '../backend';
 import { KernelTime, timeKernels } from '../backend/kernel_times';
+import { TorchBackend } from '../backend/torch';
 import { createModel, getModelDefinition, logitsModel } from '../models';
 import { crossEntropyLoss } from '../train/losses';
 import { makeOptimizer } from '../train/optimizer';
@@ -85,17 +86,18 @@ function median(values: number[]): number {
 const MiB = 1024 * 1024;
 
 /**
- * Peak tensor bytes inside a training step (tf.profile's peakBytes: between
- * steps the activations are already freed, and a training step holds every
- * forward activation and every activation gradient until the gradients are
- * done) and the process's peak RSS.
+ * Peak tensor bytes inside a training step (between steps the activations are
+ * already freed): on torch ATen's own count, each storage once; elsewhere
+ * tf.profile's peakBytes, which counts the torch backend's reshape views as
+ * copies. And the process's peak RSS.
  */
 class PeakMemory {
   tensors = 0;
   rss = 0;
   async profile(step: () => void): Promise<void> {
-    const info = await tf.profile(step);
-    this.tensors = Math.max(this.tensors, info.peakBytes);
+    const backend = tf.backend();
+    const bytes = backend instanceof TorchBackend ? backend.peakBytesDuring(step) : (await tf.profile(step)).peakBytes;
+    this.tensors = Math.max(this.tensors, bytes);
   }
   sample(): void {
     this.rss = Math.max(this.rss, peakRssBytes());

@@ -52,6 +52,8 @@ function toTypedArray(values: BackendValues, dtype: NativeDtype): Float32Array |
  */
 export class TorchBackend extends KernelBackend {
   private readonly data: DataStorage<TensorData>;
+  /** Set while peakBytesDuring runs: the most bytes ATen held after any kernel so far. */
+  private peak: { bytes: number } | undefined;
 
   constructor(readonly binding: TorchBinding) {
     super();
@@ -134,6 +136,23 @@ export class TorchBackend extends KernelBackend {
     return { unreliable: false, numBytesInATen: this.binding.memoryBytes(), numATenTensors: this.binding.numHandles() };
   }
 
+  /**
+   * Runs f and returns the most bytes ATen's tensors held after any kernel
+   * during it, each storage counted once. tfjs's engine counts bytes per
+   * dataId, and here a reshape is a view with a dataId of its own, so its
+   * peakBytes counts views as copies. Sums every storage after every kernel:
+   * for measuring, not for timed runs.
+   */
+  peakBytesDuring(f: () => void): number {
+    this.peak = { bytes: this.binding.memoryBytes() };
+    try {
+      f();
+      return this.peak.bytes;
+    } finally {
+      this.peak = undefined;
+    }
+  }
+
   override async time(f: () => void): Promise<BackendTimingInfo> {
     const start = util.now();
     f();
@@ -177,7 +196,9 @@ export class TorchBackend extends KernelBackend {
    */
   execute(name: string, inputs: Array<TensorInfo | undefined>, attrs: NativeAttrs = {}): TensorInfo[] {
     const handles = inputs.map((t) => (t === undefined ? 0 : this.handle(t)));
-    return this.binding.op(name, handles, attrs).map((out) => this.adopt(out));
+    const outputs = this.binding.op(name, handles, attrs).map((out) => this.adopt(out));
+    if (this.peak !== undefined) this.peak.bytes = Math.max(this.peak.bytes, this.binding.memoryBytes());
+    return outputs;
   }
 
   /** execute() for the common one-output case. */
