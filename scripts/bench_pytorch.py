@@ -4,7 +4,9 @@ same device (the CPU, or the GPU with --device cuda), with torchvision's models.
 
 Training throughput: SGD momentum steps (forward, cross-entropy, backward,
 update) on a random batch; img/s = batch * steps / seconds. Inference latency:
-batch-1 forward in eval mode under no_grad, median of the runs. Prints one JSON
+batch-1 forward in eval mode under no_grad, median of the runs. Peak RSS: the
+process's high-water mark after both (one model per process, as `dresnet bench`
+runs it, makes it that model's). Prints one JSON
 object on stdout: {"torch_version": ..., "threads": ..., "models": {name: {...}}}.
 Models without a torchvision counterpart (dresnet) are reported as skipped.
 
@@ -13,6 +15,7 @@ Needs torch and torchvision: Debian's python3-torch and python3-torchvision
 """
 import argparse
 import json
+import resource
 import statistics
 import sys
 import time
@@ -104,7 +107,9 @@ def main():
         img_s, step_s = train_throughput(model, args.size, args.batch, args.classes, args.warmup, args.steps,
                                          args.channels_last, args.device)
         lat = latency_ms(model, args.size, args.latency_warmup, args.latency_runs, args.channels_last, args.device)
-        out['models'][name] = {'train_img_s': img_s, 'step_s': step_s, 'latency_ms': lat}
+        # ru_maxrss is in KiB on Linux.
+        rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        out['models'][name] = {'train_img_s': img_s, 'step_s': step_s, 'latency_ms': lat, 'peak_rss_mib': rss_mib}
         print(f'pytorch {name}: {img_s:.1f} img/s, batch-1 latency {lat:.2f} ms', file=sys.stderr)
     json.dump(out, sys.stdout)
 

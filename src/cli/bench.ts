@@ -60,6 +60,7 @@ export interface ModelBench {
 interface PytorchModel {
   train_img_s?: number;
   latency_ms?: number;
+  peak_rss_mib?: number;
   skipped?: string;
 }
 
@@ -211,7 +212,7 @@ function runPytorch(models: string[], opts: BenchOptions, threads: number): Pyto
 
 const COLUMNS = [
   'model', 'backend', 'threads', 'train_img_s', 'pytorch_train_img_s', 'train_ratio',
-  'latency_ms', 'pytorch_latency_ms', 'latency_ratio', 'peak_tensor_mib', 'peak_rss_mib',
+  'latency_ms', 'pytorch_latency_ms', 'latency_ratio', 'peak_tensor_mib', 'peak_rss_mib', 'pytorch_peak_rss_mib',
 ] as const;
 
 function fmt(n: number | undefined, digits: number): string {
@@ -237,17 +238,18 @@ export function benchRows(results: ModelBench[], engine: BackendDescription, pyt
       latency_ratio: pt?.latency_ms ? pt.latency_ms / r.latencyMs : undefined,
       peak_tensor_mib: r.peakTensorMiB,
       peak_rss_mib: r.peakRssMiB,
+      pytorch_peak_rss_mib: pt?.peak_rss_mib,
     };
   });
 }
 
 function table(rows: ReturnType<typeof benchRows>): string {
-  const header = '| model | img/s (train) | PyTorch img/s | ratio | latency ms (b=1) | PyTorch ms | ratio | peak tensors MiB | peak RSS MiB |';
+  const header = '| model | img/s (train) | PyTorch img/s | ratio | latency ms (b=1) | PyTorch ms | ratio | peak tensors MiB | peak RSS MiB | PyTorch peak RSS MiB |';
   const lines = rows.map((r) =>
     `| ${r.model} | ${fmt(r.train_img_s, 1)} | ${fmt(r.pytorch_train_img_s, 1)} | ${fmt(r.train_ratio, 2)} | ` +
     `${fmt(r.latency_ms, 1)} | ${fmt(r.pytorch_latency_ms, 1)} | ${fmt(r.latency_ratio, 2)} | ` +
-    `${fmt(r.peak_tensor_mib, 0)} | ${fmt(r.peak_rss_mib, 0)} |`);
-  return [header, '|' + ' --- |'.repeat(9), ...lines].join('\n') + '\n';
+    `${fmt(r.peak_tensor_mib, 0)} | ${fmt(r.peak_rss_mib, 0)} | ${fmt(r.pytorch_peak_rss_mib, 0)} |`);
+  return [header, '|' + ' --- |'.repeat(10), ...lines].join('\n') + '\n';
 }
 
 /** --kernels: where one model's training step spends its host time. */
