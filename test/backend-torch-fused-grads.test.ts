@@ -34,3 +34,19 @@ test('the Relu gradient is one DresnetReluGrad kernel on torch, not step and mul
   assert.ok(info.kernelNames.includes('DresnetReluGrad'), info.kernelNames.join(' '));
   assert.ok(!info.kernelNames.includes('Step'), info.kernelNames.join(' '));
 });
+
+// ReLU saves its output for its gradient (src/ops/activation_grad.ts): the
+// mask must still be tfjs-core's, step(x), at 0 and -0 too.
+test('the Relu gradient, taken from its output, is tfjs-core\'s dy * step(x) on cpu and on torch', async () => {
+  for (const backend of SKIP ? ['cpu'] as const : ['cpu', 'torch'] as const) {
+    await selectBackend({ backend, device: 'cpu', threads: 1 });
+    const [got, expected] = tf.tidy(() => {
+      const x = tf.tensor1d(VALUES);
+      const dy = tf.tensor1d(VALUES.map((_, i) => i + 1));
+      const grad = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.relu(a), dy)))(x);
+      return [grad, tf.mul(dy, tf.step(x))];
+    });
+    assert.deepEqual(Array.from(got.dataSync()), Array.from(expected.dataSync()), backend);
+    tf.dispose([got, expected]);
+  }
+});

@@ -14,7 +14,7 @@ import { UserError } from './errors';
 import { describeBackend, selectBackend, BackendDescription } from '../backend';
 import { KernelTime, timeKernels } from '../backend/kernel_times';
 import { TorchBackend } from '../backend/torch';
-import { createModel, getModelDefinition, logitsModel } from '../models';
+import { createModel, getModelDefinition, trainingLogits } from '../models';
 import { crossEntropyLoss } from '../train/losses';
 import { makeOptimizer } from '../train/optimizer';
 import { toCsv } from '../report/csv';
@@ -116,7 +116,7 @@ async function trainThroughput(model: ReturnType<typeof createModel>, opts: Benc
   const x = tf.randomNormal([opts.batch, opts.size, opts.size, 3]) as tf.Tensor4D;
   const labels = tf.tensor1d(Array.from({ length: opts.batch }, (_, i) => i % opts.classes), 'int32');
   const step = () => {
-    const loss = optimizer.minimize(() => crossEntropyLoss(logitsModel(model).apply(x, { training: true }) as tf.Tensor2D, labels), true);
+    const loss = optimizer.minimize(() => crossEntropyLoss(trainingLogits(model, x), labels), true);
     // Reading the loss waits for the step to finish on asynchronous backends.
     loss?.dataSync();
     loss?.dispose();

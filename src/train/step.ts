@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // ESM-only); loading the tfjs-layers bundle registers all of them.
 import '@tensorflow/tfjs-layers';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { logitsModel } from '../models';
+import { logitsModel, trainingLogits } from '../models';
 import type { LossFn } from './losses';
 import type { ScheduledOptimizer } from './optimizer';
 import { evaluatePredictions, EvalMetrics } from './metrics';
@@ -32,7 +32,7 @@ export function trainStep(model: LayersModel, optimizer: ScheduledOptimizer, los
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   let correct: tf.Scalar | undefined;
   const { value, grads } = tf.variableGrads(() => {
-    const logits = logitsModel(model).apply(batch.x, { training: true }) as tf.Tensor2D;
+    const logits = trainingLogits(model, batch.x);
     correct = tf.keep(correctCount(logits, batch.y));
     return lossFn(logits, batch.y);
   }, variables);

@@ -141,15 +141,19 @@ export class TorchBackend extends KernelBackend {
    * during it, each storage counted once. tfjs's engine counts bytes per
    * dataId, and here a reshape is a view with a dataId of its own, so its
    * peakBytes counts views as copies. Sums every storage after every kernel:
-   * for measuring, not for timed runs.
+   * for measuring, not for timed runs. Nests: an inner call's peak also
+   * counts in the outer one's.
    */
   peakBytesDuring(f: () => void): number {
-    this.peak = { bytes: this.binding.memoryBytes() };
+    const outer = this.peak;
+    const peak = { bytes: this.binding.memoryBytes() };
+    this.peak = peak;
     try {
       f();
-      return this.peak.bytes;
+      return peak.bytes;
     } finally {
-      this.peak = undefined;
+      if (outer !== undefined) outer.bytes = Math.max(outer.bytes, peak.bytes);
+      this.peak = outer;
     }
   }
 
