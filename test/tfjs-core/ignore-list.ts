@@ -13,13 +13,6 @@ export interface IgnoreEntry {
 }
 
 export const IGNORE_LIST: ReadonlyArray<IgnoreEntry> = [
-  // -------------------------------------------------- inconsistent input
-  {
-    match: 'conv2dTranspose test-torch {} input=8x8x8,output=4x4x8,f=8,s=1,inDepth=8,p=same vec4',
-    reason:
-      "a WebGL (vec4) spec whose dy (8x8) is larger than the 4x4 output of its own 'same' conv: tfjs's cpu loop reads " +
-      "only dy's first 4x4 window, ATen (oneDNN) rejects the inconsistent shapes with an error",
-  },
   // -------------------------------------------------- float32 libm precision
   {
     match: 'tan test-torch {} numbers exceed float32 precision',

@@ -111,8 +111,13 @@ export interface ConvParams {
  * and a tfjs filter shape [kh, kw, in, out]; tfjs decides where odd padding goes.
  */
 export function convAttrs(kernelName: string, xShape: number[], filterShape: number[], p: ConvParams, depthwise = false): NativeAttrs {
+  return windowAttrs(convInfo(kernelName, xShape, filterShape, p, depthwise));
+}
+
+/** tfjs's geometry of a conv of an input of `xShape` (NHWC) with a filter of `filterShape`. */
+export function convInfo(kernelName: string, xShape: number[], filterShape: number[], p: ConvParams, depthwise = false): backend_util.Conv2DInfo {
   requireNHWC(p.dataFormat, kernelName);
-  const info = backend_util.computeConv2DInfo(
+  return backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
     filterShape as [number, number, number, number],
     p.strides,
@@ -121,7 +126,6 @@ export function convAttrs(kernelName: string, xShape: number[], filterShape: num
     p.dimRoundingMode,
     depthwise,
   );
-  return windowAttrs(info);
 }
 
 export interface PoolParams {
