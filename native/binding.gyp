@@ -12,7 +12,7 @@
   "targets": [
     {
       "target_name": "dresnet_torch",
-      "sources": ["src/addon.cc", "src/ops.cc", "src/batch_norm_rows.cc"],
+      "sources": ["src/addon.cc", "src/ops.cc", "src/batch_norm_rows.cc", "src/pool_rows.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<(torch_include)",
@@ -22,8 +22,10 @@
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
       # -fopenmp: at::parallel_for is a header template, so without it our own
-      # CPU loops (batch_norm_rows.cc) would run on one thread.
-      "cflags_cc": ["-std=<(cxx_std)", "-O2", "-fopenmp", "-fexceptions", "-frtti", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
+      # CPU loops (batch_norm_rows.cc, pool_rows.cc) would run on one thread.
+      # -fno-trapping-math (as PyTorch builds): lets GCC turn a float compare
+      # into a vector select instead of a branch; nothing here enables FP traps.
+      "cflags_cc": ["-std=<(cxx_std)", "-O2", "-fopenmp", "-fno-trapping-math", "-fexceptions", "-frtti", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
       "libraries": ["-fopenmp", "-L<(torch_lib)", "-Wl,-rpath,<(torch_lib)", "-Wl,--no-as-needed", "<(torch_link)"]
     }
   ]

@@ -226,6 +226,27 @@ for (const useNesterov of [false, true]) {
   });
 }
 
+// native/src/pool_rows.cc against tfjs's cpu kernels, on DResNet's stem pool
+// (3x3/2 'same': padding after only) and a 2x2/1 'valid' one. Values are small
+// integers, so windows tie (the gradient must go to the first max, row by row)
+// and sums of dy are exact; some are NaN (skipped) and one window is all NaN.
+test('max pool and its gradient on torch (the row kernels) equal tfjs\'s cpu kernels: ties, NaNs, asymmetric padding', { skip: SKIP }, async () => {
+  const [n, h, w, c] = [3, 9, 9, 5];
+  const values = Float32Array.from({ length: n * h * w * c }, (_, i) => (i % 7 === 3 ? NaN : (i * 37) % 5));
+  for (let k = 0; k < c; k++) for (const [r, col] of [[0, 0], [0, 1], [1, 0], [1, 1]]) values[((r * w) + col) * c + k] = NaN;
+  for (const [size, stride, pad] of [[3, 2, 'same'], [2, 1, 'valid']] as const) {
+    const { cpu, torch } = await onBoth(() => {
+      const x = tf.tensor4d(values, [n, h, w, c]);
+      const dyWeights = tf.tensor1d(Array.from({ length: c }, (_, k) => k + 1));
+      const pool = (a: tf.Tensor4D) => tf.maxPool(a, size, stride, pad);
+      const grad = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(pool(a as tf.Tensor4D), dyWeights)))(x);
+      return [pool(x), grad];
+    });
+    assert.deepEqual(Array.from(torch[0]), Array.from(cpu[0]), `${size}x${size}/${stride} ${pad} forward`);
+    assert.deepEqual(Array.from(torch[1]), Array.from(cpu[1]), `${size}x${size}/${stride} ${pad} gradient`);
+  }
+});
+
 test('a filter re-laid out by its first convolution stays the same tensor: values, later convolutions, other ops', { skip: SKIP }, async () => {
   const { cpu, torch } = await onBoth(() => {
     const x = seeded([2, 6, 6, 4], 40);

@@ -4,6 +4,7 @@
 #include "ops.h"
 
 #include "batch_norm_rows.h"
+#include "pool_rows.h"
 
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
@@ -199,15 +200,31 @@ at::Tensor maxPoolInput(const at::Tensor& x, const Window& w) {
 }
 std::vector<int64_t> maxPoolPadding(const Window& w) { return w.poolPaddingOk() ? w.padding() : Window::none(); }
 
+// Float32 CPU tensors go to our row kernels (pool_rows.cc); the float64
+// reference mode and CUDA to ATen.
+bool poolRowsApply(const at::Tensor& x) { return x.is_cpu() && x.scalar_type() == at::kFloat && x.dim() == 4; }
+
+PoolWindow poolWindow(const Window& w, const at::Tensor& x) {
+  auto outSize = [](int64_t size, int64_t before, int64_t after, int64_t k, int64_t s, int64_t d) {
+    return (size + before + after - d * (k - 1) - 1) / s + 1;
+  };
+  return {w.kernel[0], w.kernel[1], w.stride[0], w.stride[1], w.dilation[0], w.dilation[1], w.pads[0], w.pads[2],
+          outSize(x.size(1), w.pads[0], w.pads[1], w.kernel[0], w.stride[0], w.dilation[0]),
+          outSize(x.size(2), w.pads[2], w.pads[3], w.kernel[1], w.stride[1], w.dilation[1])};
+}
+
 Tensors maxPool(const Tensors& in, const Attrs& a) {
   Window w = Window::from(a);
+  if (poolRowsApply(in[0])) return {maxPoolRowsForward(in[0], poolWindow(w, in[0]))};
   at::Tensor y = at::max_pool2d(nchw(maxPoolInput(in[0], w)), w.kernel, w.stride, maxPoolPadding(w), {1, 1}, false);
   return {nhwc(y)};
 }
 
-// inputs: dy, x (the forward input). Recomputes the argmax positions.
+// inputs: dy, x (the forward input), y (its output). ATen finds the argmax
+// positions again from x; the row kernel reads them off y.
 Tensors maxPoolGrad(const Tensors& in, const Attrs& a) {
   Window w = Window::from(a);
+  if (poolRowsApply(in[1])) return {maxPoolRowsBackward(in[0], in[1], in[2], poolWindow(w, in[1]))};
   at::Tensor input = nchw(maxPoolInput(in[1], w));
   auto pooled = at::max_pool2d_with_indices(input, w.kernel, w.stride, maxPoolPadding(w), {1, 1}, false);
   at::Tensor dx = nhwc(at::max_pool2d_with_indices_backward(nchw(in[0]), input, w.kernel, w.stride, maxPoolPadding(w), {1, 1},
