@@ -247,6 +247,26 @@ test('max pool and its gradient on torch (the row kernels) equal tfjs\'s cpu ker
   }
 });
 
+// native/src/ops.cc runs a 1x1 convolution over few pixels as a matrix
+// product (pointwiseGemm). The large convolution in the middle sends the
+// filter down the other path, which re-lays it out in place.
+test('1x1 convolutions over few pixels (a GEMM) equal tfjs\'s cpu kernels: strides 1 and 2, fused bias and relu, before and after the filter is re-laid out', { skip: SKIP }, async () => {
+  const { cpu, torch } = await onBoth(() => {
+    const x = seeded([1, 5, 5, 32], 11) as tf.Tensor4D;
+    const big = seeded([4, 16, 16, 32], 12) as tf.Tensor4D;
+    const filter = seeded([1, 1, 32, 48], 13) as tf.Tensor4D;
+    const bias = seeded([48], 14) as tf.Tensor1D;
+    const small = () => [
+      tf.conv2d(x, filter, 1, 'same'),
+      tf.conv2d(x, filter, 2, 'same'),
+      tf.fused.conv2d({ x, filter, bias, activation: 'relu', strides: 2, pad: 'valid' }),
+    ];
+    const before = small();
+    return [...before, tf.conv2d(big, filter, 1, 'same'), ...small()];
+  });
+  assertClose(torch, cpu, 1e-5, '1x1 convolutions');
+});
+
 test('a filter re-laid out by its first convolution stays the same tensor: values, later convolutions, other ops', { skip: SKIP }, async () => {
   const { cpu, torch } = await onBoth(() => {
     const x = seeded([2, 6, 6, 4], 40);
