@@ -247,24 +247,29 @@ test('max pool and its gradient on torch (the row kernels) equal tfjs\'s cpu ker
   }
 });
 
-// native/src/ops.cc runs a 1x1 convolution over few pixels as a matrix
-// product (pointwiseGemm). The large convolution in the middle sends the
-// filter down the other path, which re-lays it out in place.
-test('1x1 convolutions over few pixels (a GEMM) equal tfjs\'s cpu kernels: strides 1 and 2, fused bias and relu, before and after the filter is re-laid out', { skip: SKIP }, async () => {
+// native/src/ops.cc runs a convolution over few output pixels as a matrix
+// product of its patches (convGemm). The large convolution in the middle
+// sends each filter down the other path, which re-lays it out in place, so
+// the product reads it in both layouts.
+test('convolutions over few pixels (a GEMM) equal tfjs\'s cpu kernels: 1x1 and 3x3, strides 1 and 2, asymmetric padding, dilation, fused bias and relu, before and after the filter is re-laid out', { skip: SKIP }, async () => {
   const { cpu, torch } = await onBoth(() => {
-    const x = seeded([1, 5, 5, 32], 11) as tf.Tensor4D;
+    const x = seeded([1, 6, 6, 32], 11) as tf.Tensor4D;
     const big = seeded([4, 16, 16, 32], 12) as tf.Tensor4D;
-    const filter = seeded([1, 1, 32, 48], 13) as tf.Tensor4D;
+    const pointwise = seeded([1, 1, 32, 48], 13) as tf.Tensor4D;
+    const spatial = seeded([3, 3, 32, 24], 15) as tf.Tensor4D;
     const bias = seeded([48], 14) as tf.Tensor1D;
     const small = () => [
-      tf.conv2d(x, filter, 1, 'same'),
-      tf.conv2d(x, filter, 2, 'same'),
-      tf.fused.conv2d({ x, filter, bias, activation: 'relu', strides: 2, pad: 'valid' }),
+      tf.conv2d(x, pointwise, 1, 'same'),
+      tf.conv2d(x, pointwise, 2, 'same'),
+      tf.fused.conv2d({ x, filter: pointwise, bias, activation: 'relu', strides: 2, pad: 'valid' }),
+      tf.conv2d(x, spatial, 1, 'same'),
+      tf.conv2d(x, spatial, 2, 'same'), // tfjs pads 0 above, 1 below
+      tf.conv2d(x, spatial, 1, 'valid', 'NHWC', 2),
     ];
     const before = small();
-    return [...before, tf.conv2d(big, filter, 1, 'same'), ...small()];
+    return [...before, tf.conv2d(big, pointwise, 1, 'same'), tf.conv2d(big, spatial, 1, 'same'), ...small()];
   });
-  assertClose(torch, cpu, 1e-5, '1x1 convolutions');
+  assertClose(torch, cpu, 1e-5, 'convolutions over few pixels');
 });
 
 test('a filter re-laid out by its first convolution stays the same tensor: values, later convolutions, other ops', { skip: SKIP }, async () => {

@@ -174,29 +174,48 @@ at::Tensor activate(const at::Tensor& y, const Attrs& a, const at::Tensor& prelu
   throw std::invalid_argument("torch backend: unknown fused activation '" + act + "'");
 }
 
-// A 1x1 convolution is the matrix product of [pixels, in] and [in, out].
-// When the pixels are few (a network's deep layers at batch 1: 16 to 64 of
-// them) the product is what any convolution algorithm comes down to, and
-// oneDNN's channels-last one costs more: it re-lays the filter out on every
-// call (ATen 1.13, 2 cores: ResNet-50's 2048->512 at 4x4 took 1.8 ms against
-// 0.5 for the product, its 1024->2048 with stride 2 3.5 ms against 1). With
-// more rows oneDNN wins (a training batch: 3x faster than the product).
-constexpr int64_t kPointwiseGemmMaxRows = 256;
+// A convolution over few output pixels (a network's deep layers at batch 1:
+// 16 to 64 of them) as one matrix product of its patches, [pixels, kh*kw*in],
+// and the filter, [kh*kw*in, out]: for so few rows the product is what any
+// convolution algorithm comes down to, and oneDNN's channels-last one costs
+// more, re-laying the filter out on every call (ATen 1.13, 2 cores, ResNet-50
+// at batch 1: 2048->512 1x1 at 4x4 took 1.8 ms against 0.5 for the product,
+// 1024->2048 1x1 with stride 2 3.5 ms against 1). With more rows oneDNN wins
+// (a training batch: 3x faster than the product). Grouped and depthwise
+// convolutions stay with oneDNN (DResNet's grouped 1x1s were slower as
+// batched products).
+constexpr int64_t kGemmMaxRows = 256;
 
-bool pointwiseAsGemm(const at::Tensor& x, const at::Tensor& filter, const Window& w) {
-  const bool pointwise = filter.size(0) == 1 && filter.size(1) == 1 && w.groups == 1 &&
-                         std::all_of(w.pads.begin(), w.pads.end(), [](int64_t p) { return p == 0; });
-  const int64_t rows = x.size(0) * ((x.size(1) - 1) / w.stride[0] + 1) * ((x.size(2) - 1) / w.stride[1] + 1);
-  return pointwise && x.is_cpu() && rows <= kPointwiseGemmMaxRows;
+int64_t outSize(int64_t padded, int64_t k, int64_t stride, int64_t dilation) { return (padded - dilation * (k - 1) - 1) / stride + 1; }
+
+bool convAsGemm(const at::Tensor& x, const at::Tensor& filter, const Window& w) {
+  const int64_t rows = x.size(0) * outSize(x.size(1) + w.pads[0] + w.pads[1], filter.size(0), w.stride[0], w.dilation[0]) *
+                       outSize(x.size(2) + w.pads[2] + w.pads[3], filter.size(1), w.stride[1], w.dilation[1]);
+  return w.groups == 1 && x.is_cpu() && rows <= kGemmMaxRows;
 }
 
-// filter in tfjs's layout [1, 1, in, out] (whatever its strides).
-at::Tensor pointwiseGemm(const at::Tensor& x, const at::Tensor& filter, const at::Tensor& bias, const Window& w) {
-  at::Tensor input = x.slice(1, 0, x.size(1), w.stride[0]).slice(2, 0, x.size(2), w.stride[1]);
-  at::Tensor rows = input.reshape({-1, x.size(3)});
-  at::Tensor weight = filter.reshape({filter.size(2), filter.size(3)});
-  at::Tensor y = bias.defined() ? at::addmm(bias, rows, weight) : at::mm(rows, weight);
-  return y.view({input.size(0), input.size(1), input.size(2), filter.size(3)});
+// filter: tfjs's [kh, kw, in, out], contiguous, or with the storage
+// torchWeight re-lays out ([out, in, kh, kw]); the patches' columns follow
+// the filter's storage order so that it is read without a copy.
+at::Tensor convGemm(const at::Tensor& x, const at::Tensor& filter, const at::Tensor& bias, const Window& w) {
+  const int64_t kh = filter.size(0), kw = filter.size(1), in = filter.size(2), out = filter.size(3);
+  const bool padded = std::any_of(w.pads.begin(), w.pads.end(), [](int64_t p) { return p != 0; });
+  const at::Tensor input = padded ? padNHWC(x, w.pads, 0) : x;
+  const int64_t outH = outSize(input.size(1), kh, w.stride[0], w.dilation[0]);
+  const int64_t outW = outSize(input.size(2), kw, w.stride[1], w.dilation[1]);
+  std::vector<at::Tensor> taps;  // [N, outH, outW, in] per filter position, row by row
+  for (int64_t i = 0; i < kh; ++i) {
+    for (int64_t j = 0; j < kw; ++j) {
+      taps.push_back(input.slice(1, i * w.dilation[0], i * w.dilation[0] + w.stride[0] * (outH - 1) + 1, w.stride[0])
+                         .slice(2, j * w.dilation[1], j * w.dilation[1] + w.stride[1] * (outW - 1) + 1, w.stride[1]));
+    }
+  }
+  const bool tfjsLayout = filter.is_contiguous();
+  at::Tensor patches = taps.size() == 1 ? taps[0] : at::stack(taps, tfjsLayout ? 3 : 4);
+  at::Tensor weight = tfjsLayout ? filter.reshape({kh * kw * in, out}) : filter.permute({2, 0, 1, 3}).reshape({in * kh * kw, out});
+  patches = patches.reshape({-1, kh * kw * in});
+  at::Tensor y = bias.defined() ? at::addmm(bias, patches, weight) : at::mm(patches, weight);
+  return y.view({x.size(0), outH, outW, out});
 }
 
 // Bias goes into the convolution when it is one value per output channel.
@@ -207,8 +226,8 @@ Tensors fusedConv(const Tensors& in, const Attrs& a, bool depthwise) {
   const int64_t outChannels = depthwise ? x.size(3) * filter.size(3) : filter.size(3);
   const bool channelBias = bias.defined() && bias.dim() == 1 && bias.size(0) == outChannels;
   const at::Tensor b = channelBias ? bias : at::Tensor();
-  at::Tensor y = !depthwise && pointwiseAsGemm(x, filter, w)
-                     ? pointwiseGemm(x, filter, b, w)
+  at::Tensor y = !depthwise && convAsGemm(x, filter, w)
+                     ? convGemm(x, filter, b, w)
                      : convForward(x, depthwise ? depthwiseWeight(filter) : torchWeight(filter), b, w);
   if (bias.defined() && !channelBias) y = y + bias;
   return {activate(y, a, in[3])};
