@@ -187,10 +187,13 @@ at::Tensor activate(const at::Tensor& y, const Attrs& a, const at::Tensor& prelu
 constexpr int64_t kGemmMaxRows = 256;
 
 int64_t outSize(int64_t padded, int64_t k, int64_t stride, int64_t dilation) { return (padded - dilation * (k - 1) - 1) / stride + 1; }
+// Output rows (axis 0) or columns (axis 1) of a window of size k over an NHWC x, w's padding included.
+int64_t windowOut(const Window& w, int axis, const at::Tensor& x, int64_t k) {
+  return outSize(x.size(1 + axis) + w.pads[2 * axis] + w.pads[2 * axis + 1], k, w.stride[axis], w.dilation[axis]);
+}
 
 bool convAsGemm(const at::Tensor& x, const at::Tensor& filter, const Window& w) {
-  const int64_t rows = x.size(0) * outSize(x.size(1) + w.pads[0] + w.pads[1], filter.size(0), w.stride[0], w.dilation[0]) *
-                       outSize(x.size(2) + w.pads[2] + w.pads[3], filter.size(1), w.stride[1], w.dilation[1]);
+  const int64_t rows = x.size(0) * windowOut(w, 0, x, filter.size(0)) * windowOut(w, 1, x, filter.size(1));
   return w.groups == 1 && x.is_cpu() && rows <= kGemmMaxRows;
 }
 
@@ -252,12 +255,8 @@ std::vector<int64_t> maxPoolPadding(const Window& w) { return w.poolPaddingOk() 
 bool poolRowsApply(const at::Tensor& x) { return x.is_cpu() && x.scalar_type() == at::kFloat && x.dim() == 4; }
 
 PoolWindow poolWindow(const Window& w, const at::Tensor& x) {
-  auto outSize = [](int64_t size, int64_t before, int64_t after, int64_t k, int64_t s, int64_t d) {
-    return (size + before + after - d * (k - 1) - 1) / s + 1;
-  };
   return {w.kernel[0], w.kernel[1], w.stride[0], w.stride[1], w.dilation[0], w.dilation[1], w.pads[0], w.pads[2],
-          outSize(x.size(1), w.pads[0], w.pads[1], w.kernel[0], w.stride[0], w.dilation[0]),
-          outSize(x.size(2), w.pads[2], w.pads[3], w.kernel[1], w.stride[1], w.dilation[1])};
+          windowOut(w, 0, x, w.kernel[0]), windowOut(w, 1, x, w.kernel[1])};
 }
 
 Tensors maxPool(const Tensors& in, const Attrs& a) {
