@@ -10,6 +10,7 @@
 
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
+#include <ATen/TensorIterator.h>
 #include <ATen/ops/empty.h>
 #include <ATen/ops/empty_like.h>
 
@@ -20,11 +21,8 @@ namespace dresnet {
 namespace {
 
 constexpr int64_t kBlockRows = 32;
-// Elements per thread below which a loop stays on one thread (ATen's
-// at::internal::GRAIN_SIZE, in TensorIterator.h).
-constexpr int64_t kGrainElements = 32768;
 
-int64_t rowGrain(int64_t columns) { return std::max<int64_t>(1, kGrainElements / std::max<int64_t>(columns, 1)); }
+int64_t rowGrain(int64_t columns) { return std::max<int64_t>(1, at::internal::GRAIN_SIZE / std::max<int64_t>(columns, 1)); }
 
 // Per-column sums of K terms over all rows, in double: addRow(m, acc) adds row
 // m's terms to acc[k * C + c], a block of accumulators in T. Rows are summed

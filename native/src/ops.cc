@@ -8,6 +8,7 @@
 
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
+#include <ATen/TensorIterator.h>
 
 #include <algorithm>
 #include <cmath>
@@ -623,7 +624,7 @@ at::Tensor passGrad(const at::Tensor& dy, const at::Tensor& x, double lo, bool l
     // Branch-free (& not &&) so that it vectorises: a branch on the sign of
     // an activation is mispredicted half the time (it took 3 ns an element).
     auto run = [&](auto above) {
-      at::parallel_for(0, dy.numel(), 32768, [&](int64_t begin, int64_t end) {
+      at::parallel_for(0, dy.numel(), at::internal::GRAIN_SIZE, [&](int64_t begin, int64_t end) {
         _Pragma("omp simd")  // a #pragma cannot sit inside AT_DISPATCH's macro argument
         for (int64_t i = begin; i < end; ++i) {
           const scalar_t gi = g[i], vi = v[i];

@@ -8,6 +8,7 @@
 #include "pool_rows.h"
 
 #include <ATen/Parallel.h>
+#include <ATen/TensorIterator.h>
 #include <ATen/ops/empty.h>
 #include <ATen/ops/zeros_like.h>
 
@@ -17,10 +18,6 @@
 
 namespace dresnet {
 namespace {
-
-// Elements per thread below which a loop stays on one thread (ATen's
-// at::internal::GRAIN_SIZE, in TensorIterator.h).
-constexpr int64_t kGrainElements = 32768;
 
 // Calls visit(offset of the input pixel) for each window position of output
 // (oh, ow) inside the image, row by row.
@@ -46,7 +43,7 @@ at::Tensor maxPoolRowsForward(const at::Tensor& input, const PoolWindow& w) {
   float* py = y.data_ptr<float>();
   const int64_t rowWork = std::max<int64_t>(1, w.outW * c * w.kh * w.kw);
   // One task per output row: rows never share an output.
-  at::parallel_for(0, n * w.outH, std::max<int64_t>(1, kGrainElements / rowWork), [&](int64_t first, int64_t end) {
+  at::parallel_for(0, n * w.outH, std::max<int64_t>(1, at::internal::GRAIN_SIZE / rowWork), [&](int64_t first, int64_t end) {
     for (int64_t row = first; row < end; ++row) {
       const int64_t image = row / w.outH, oh = row % w.outH;
       const float* in = px + image * height * width * c;

@@ -6,7 +6,7 @@ export type { DResNetOptions } from './dresnet';
 export { modelStats, layerMacs, MACS_CONVENTION } from './stats';
 export type { ModelStats, LayerStats } from './stats';
 export { LOGITS_LAYER, PROBS_LAYER, logitsModel } from './layers/classifier';
-export { trainingForward, trainingLogits } from './training_forward';
+export { trainingLogits } from './training_forward';
 export { GroupedConv2D } from './layers/grouped_conv2d';
 export { BatchNorm } from './layers/batch_norm';
 export { ChannelShuffle } from './layers/channel_shuffle';

@@ -86,7 +86,7 @@ function freeingGradients(engine: EngineInternals, f: () => tf.Tensor, xs: tf.Te
  * The nodes on a path from some x to y, in tape order, each with only the
  * inputs that depend on an x (tfjs's getFilteredNodesXToY).
  */
-export function nodesFromXsToY(tape: TapeNode[], xs: tf.Tensor[], y: tf.Tensor): TapeNode[] {
+function nodesFromXsToY(tape: TapeNode[], xs: tf.Tensor[], y: tf.Tensor): TapeNode[] {
   const inputsOf = (node: TapeNode) => Object.values(node.inputs).filter((t) => t != null);
   const fromX = new Set(xs.map((x) => x.id));
   const reachedFromX = new Set<number>();

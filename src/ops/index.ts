@@ -23,7 +23,7 @@ export type { BatchNormTrainResult, BatchNormTrainGradResult, RunningStats } fro
 export { momentumUpdate, genericMomentumUpdate, decayedGradient } from './momentum_update';
 export type { MomentumUpdateResult } from './momentum_update';
 export { hasBackendKernel } from './dispatch';
-export { installFreeingBackprop, nodesFromXsToY } from './backprop';
+export { installFreeingBackprop } from './backprop';
 
 /** The gradient configs of the forward kernels, for backends that want to list them. */
 export const DRESNET_GRADIENTS: readonly tf.GradConfig[] = [groupedConv2dGradConfig, batchNormTrainGradConfig];

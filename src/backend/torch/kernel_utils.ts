@@ -89,7 +89,7 @@ function requireNHWC(dataFormat: string | undefined, kernelName: string): void {
   }
 }
 
-function windowAttrs(info: backend_util.Conv2DInfo): NativeAttrs {
+export function windowAttrs(info: backend_util.Conv2DInfo): NativeAttrs {
   const p = info.padInfo;
   return {
     strides: [info.strideHeight, info.strideWidth],
