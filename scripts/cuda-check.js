@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Checks the torch backend on a GPU against itself on the CPU: for every zoo
-// model, one training step (forward, focal loss on the logits, gradients, and
+// model, one training step (the trainer's forward, which frees each layer
+// output after its last reader; focal loss on the logits, gradients, and
 // the trainer's update: SGD momentum with weight decay in one fused kernel,
 // batch-norm running statistics from the fused batch norm) from the same
 // weights and batch, in four settings, each in its own process (the addon's
@@ -47,7 +48,7 @@ async function child(setting, models, size, batch, outDir) {
   const tf = require('@tensorflow/tfjs-core');
   const { selectBackend } = require(path.join(DIST, 'backend'));
   const { loadBinding } = require(path.join(DIST, 'backend', 'torch'));
-  const { createModel, logitsModel } = require(path.join(DIST, 'models'));
+  const { createModel, trainingLogits } = require(path.join(DIST, 'models'));
   const { focalLoss } = require(path.join(DIST, 'train', 'losses'));
   const { decayedVariables, makeOptimizer } = require(path.join(DIST, 'train', 'optimizer'));
   // Fixed streams, so every process builds the same weights, batch and dropout masks.
@@ -68,7 +69,7 @@ async function child(setting, models, size, batch, outDir) {
     const before = allWeights();
     const start = performance.now();
     const { value, grads } = tf.variableGrads(
-      () => focalLoss(logitsModel(model).apply(x, { training: true }), y, { gamma: 2 }), variables);
+      () => focalLoss(trainingLogits(model, x), y, { gamma: 2 }), variables);
     const loss = value.dataSync()[0];
     const seconds = (performance.now() - start) / 1000;
     const placement = binding.placement();

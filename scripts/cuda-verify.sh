@@ -10,9 +10,10 @@
 #   4. tfjs-core's jasmine suite on the torch backend with device cuda.
 # Each step's log goes to OUT_DIR (default results/cuda); a failed step (or
 # one past STEP_TIMEOUT seconds) does not stop the later ones, and the script
-# exits non-zero if any failed.
+# exits non-zero if any failed. SKIP names steps not to run (a lease's minutes
+# may not cover all of them).
 #
-#   [LIBTORCH=/path/to/torch] [PYTHON=python3] scripts/cuda-verify.sh [OUT_DIR]
+#   [LIBTORCH=/path/to/torch] [PYTHON=python3] [SKIP="bench-224 ..."] scripts/cuda-verify.sh [OUT_DIR]
 #
 # Needs node 20 with this repo's node_modules (npm install) and `npm run build`
 # done; a CUDA PyTorch with torchvision; g++, make and python3 for node-gyp.
@@ -21,6 +22,7 @@ cd "$(dirname "$0")/.."
 OUT_DIR=${1:-results/cuda}
 PYTHON=${PYTHON:-python3}
 STEP_TIMEOUT=${STEP_TIMEOUT:-1800}
+SKIP=${SKIP:-}
 mkdir -p "$OUT_DIR"
 export LIBTORCH=${LIBTORCH:-$("$PYTHON" -c 'import os, torch; print(os.path.dirname(torch.__file__))')}
 status=0
@@ -28,6 +30,7 @@ status=0
 step() {
   local name=$1
   shift
+  if [[ " $SKIP " == *" $name "* ]]; then echo "== $name: skipped (SKIP)"; return; fi
   echo "== $name: $*"
   local start=$SECONDS
   if timeout "$STEP_TIMEOUT" "$@" >"$OUT_DIR/$name.log" 2>&1; then
