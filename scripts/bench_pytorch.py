@@ -4,7 +4,9 @@ same device (the CPU, or the GPU with --device cuda), with torchvision's models.
 
 Training throughput: SGD momentum steps (forward, cross-entropy, backward,
 update) on a random batch; img/s = batch * steps / seconds. Inference latency:
-batch-1 forward in eval mode under no_grad, median of the runs. Peak RSS: the
+batch-1 forward in eval mode under no_grad, median of the runs, with each batch
+norm folded into the convolution before it (torch.nn.utils.fusion, as `dresnet
+bench` folds its models). Peak RSS: the
 process's high-water mark after both (one model per process, as `dresnet bench`
 runs it, makes it that model's). Prints one JSON
 object on stdout: {"torch_version": ..., "threads": ..., "models": {name: {...}}}.
@@ -21,6 +23,7 @@ import sys
 import time
 
 import torch
+import torch.nn.utils.fusion
 import torchvision
 
 
@@ -60,11 +63,37 @@ def train_throughput(model, size, batch, classes, warmup, steps, channels_last, 
     return batch * steps / seconds, seconds / steps
 
 
+def fold_batch_norms(module):
+    """Folds every BatchNorm2d registered right after a Conv2d in the same
+    parent into that conv, and replaces it by Identity. torchvision's ResNet,
+    MobileNet v2 and ShuffleNet v2 register them in the order their forward
+    calls them; latency_ms checks that the outputs did not change."""
+    children = list(module.named_children())
+    for (conv_name, conv), (bn_name, bn) in zip(children, children[1:]):
+        if isinstance(conv, torch.nn.Conv2d) and isinstance(bn, torch.nn.BatchNorm2d):
+            setattr(module, conv_name, torch.nn.utils.fusion.fuse_conv_bn_eval(conv, bn))
+            setattr(module, bn_name, torch.nn.Identity())
+    for _, child in children:
+        fold_batch_norms(child)
+
+
 def latency_ms(model, size, warmup, runs, channels_last, device):
     model.eval()
     x = torch.randn(1, 3, size, size, device=device)
     if channels_last:
         x = x.contiguous(memory_format=torch.channels_last)
+    with torch.no_grad():
+        # Non-trivial running statistics, so that the check below could fail.
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 1.5)
+        want = model(x)
+        fold_batch_norms(model)
+        got = model(x)
+        if any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules()) or \
+                not torch.allclose(got, want, rtol=1e-4, atol=1e-4 * want.abs().max().item()):
+            raise RuntimeError('folding the batch norms changed the model')
     times = []
     with torch.no_grad():
         for i in range(warmup + runs):

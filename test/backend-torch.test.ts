@@ -142,6 +142,30 @@ for (const c of CONV_CASES) {
   });
 }
 
+for (const [i, c] of CONV_CASES.entries()) {
+  const activation = (['linear', 'relu', 'relu6'] as const)[i % 3];
+  test(`DresnetGroupedConv2D with bias and ${activation} native = generic: x ${c.x} k${c.k} groups ${c.groups} (forward; dbias when linear)`, { skip: SKIP }, async () => {
+    const opts = { strides: c.strides, pad: c.pad, groups: c.groups };
+    const { cpu, torch } = await onBoth(() => {
+      const x = seeded(c.x, 1) as tf.Tensor4D;
+      const filter = seeded([c.k, c.k, c.x[3] / c.groups, c.cout], 2) as tf.Tensor4D;
+      // Scaled so that relu6 clips some outputs at 6 as well as at 0.
+      const bias = tf.mul(seeded([c.cout], 4), 16) as tf.Tensor1D;
+      const y = groupedConv2d(tf.mul(x, 8) as tf.Tensor4D, filter, { ...opts, bias, activation });
+      if (activation !== 'linear') return [y];
+      const dyWeights = seeded(y.shape, 3);
+      const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(groupedConv2d(x, a as tf.Tensor4D, { ...opts, bias: b as tf.Tensor1D }), dyWeights)))([filter, bias]);
+      return [y, ...grads];
+    });
+    assertClose(torch, cpu, 1e-5, `grouped conv with bias, ${activation}`);
+    if (activation === 'relu6') {
+      const y = cpu[0];
+      assert.ok(y.some((v) => v === 6) && y.some((v) => v === 0) && y.some((v) => v > 0 && v < 6), 'the relu6 case clips at both ends');
+    }
+  });
+}
+
 // [8, 16, 16, 58]: rows split across threads and accumulation blocks, C not a multiple of a vector.
 for (const shape of [[4, 5, 5, 6], [2, 1, 1, 3], [16, 10], [8, 16, 16, 58]]) {
   test(`DresnetBatchNormTrain native = generic on x ${shape} (y, mean, invStd, running mean and variance, dx, dScale, dOffset)`, { skip: SKIP }, async () => {

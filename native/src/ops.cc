@@ -163,11 +163,13 @@ at::Tensor convBackpropWeight(const at::Tensor& x, const at::Tensor& dy, const s
 // tfjs filter shape [kh, kw, in/groups, out] -> ATen weight shape.
 std::vector<int64_t> weightShapeOf(const std::vector<int64_t>& f) { return {f[3], f[2], f[0], f[1]}; }
 
+// y is the fresh output of the convolution or product before it: ReLU and
+// ReLU6 (the folded batch norms' activations) run in place on it.
 at::Tensor activate(const at::Tensor& y, const Attrs& a, const at::Tensor& preluWeights) {
   std::string act = a.has("activation") ? a.s("activation") : "linear";
   if (act == "linear") return y;
-  if (act == "relu") return at::relu(y);
-  if (act == "relu6") return at::clamp(y, 0, 6);
+  if (act == "relu") return y.relu_();
+  if (act == "relu6") return y.clamp_(0, 6);
   if (act == "elu") return at::elu(y);
   if (act == "sigmoid") return at::sigmoid(y);
   if (act == "leakyrelu") return at::leaky_relu(y, a.f("leakyreluAlpha"));

@@ -14,7 +14,7 @@ import { UserError } from './errors';
 import { describeBackend, selectBackend, BackendDescription } from '../backend';
 import { KernelTime, timeKernels } from '../backend/kernel_times';
 import { TorchBackend } from '../backend/torch';
-import { createModel, getModelDefinition, trainingLogits } from '../models';
+import { createModel, foldBatchNorms, getModelDefinition, trainingLogits } from '../models';
 import { crossEntropyLoss } from '../train/losses';
 import { makeOptimizer } from '../train/optimizer';
 import { toCsv } from '../report/csv';
@@ -145,12 +145,13 @@ async function trainThroughput(model: ReturnType<typeof createModel>, opts: Benc
   }
 }
 
-/** Median wall time of a batch-1 inference forward pass. */
+/** Median wall time of a batch-1 inference forward pass, batch norms folded into the convolutions (as PyTorch's side does). */
 function inferenceLatency(model: ReturnType<typeof createModel>, opts: BenchOptions): number {
   const x = tf.randomNormal([1, opts.size, opts.size, 3]);
+  const folded = foldBatchNorms(model);
   const once = () => {
     const start = performance.now();
-    const y = model.predict(x) as tf.Tensor;
+    const y = folded.predict(x) as tf.Tensor;
     y.dataSync();
     y.dispose();
     return performance.now() - start;
@@ -160,6 +161,7 @@ function inferenceLatency(model: ReturnType<typeof createModel>, opts: BenchOpti
     return median(Array.from({ length: Math.max(1, opts.latencyRuns) }, once));
   } finally {
     x.dispose();
+    folded.dispose();
   }
 }
 
@@ -308,7 +310,7 @@ export async function runBench(models: string[], opts: BenchOptions): Promise<st
   const ptInfo = pytorch ? `; PyTorch ${pytorch.torch_version} eager (${opts.device}), ${pytorch.threads} threads${opts.channelsLast ? ', channels_last' : ', NCHW'}` : '';
   return `backend ${engine.name} (${engine.device}, ${engine.threads} threads${libtorch})${ptInfo}; ` +
     `${opts.size}x${opts.size}, training batch ${opts.batch}, ${opts.steps} timed steps after ${opts.warmup} warm-up; ` +
-    `batch-1 latency: median of ${opts.latencyRuns} passes after ${opts.latencyWarmup} untimed\n` +
+    `batch-1 latency: batch norms folded into the convolutions on both sides, median of ${opts.latencyRuns} passes after ${opts.latencyWarmup} untimed\n` +
     note + table(rows) + results.map(kernelTable).join('');
 }
 

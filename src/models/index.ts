@@ -7,6 +7,7 @@ export { modelStats, layerMacs, MACS_CONVENTION } from './stats';
 export type { ModelStats, LayerStats } from './stats';
 export { LOGITS_LAYER, PROBS_LAYER, logitsModel } from './layers/classifier';
 export { trainingLogits } from './training_forward';
+export { foldBatchNorms } from './fold';
 export { GroupedConv2D } from './layers/grouped_conv2d';
 export { BatchNorm } from './layers/batch_norm';
 export { ChannelShuffle } from './layers/channel_shuffle';

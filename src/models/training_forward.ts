@@ -13,16 +13,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { logitsModel } from './layers/classifier';
-
-/** A node of a functional model's graph: one call of a layer (tfjs-layers' Node). */
-interface GraphNode {
-  outboundLayer: tfl.layers.Layer;
-  inputTensors: tfl.SymbolicTensor[];
-  outputTensors: tfl.SymbolicTensor[];
-}
+import { GraphNode, layerCalls, singleInputOutput } from './graph';
 
 interface Plan {
-  /** The layer calls in execution order, input layers left out. */
+  /** The layer calls in execution order. */
   nodes: GraphNode[];
   /** Per symbolic tensor id: how many layer calls read it. */
   readers: Map<number, number>;
@@ -30,16 +24,10 @@ interface Plan {
 
 const plans = new WeakMap<tfl.LayersModel, Plan>();
 
-/** tfjs-layers' own order (runInternalGraph): by depth in the graph, deepest first. */
 function planOf(model: tfl.LayersModel): Plan {
   let plan = plans.get(model);
   if (plan === undefined) {
-    const byDepth = (model as unknown as { nodesByDepth: Record<string, GraphNode[]> }).nodesByDepth;
-    const nodes = Object.keys(byDepth)
-      .map(Number)
-      .sort((a, b) => b - a)
-      .flatMap((depth) => byDepth[depth])
-      .filter((node) => node.outboundLayer.getClassName() !== 'InputLayer');
+    const nodes = layerCalls(model);
     const readers = new Map<number, number>();
     for (const node of nodes) for (const t of node.inputTensors) readers.set(t.id, (readers.get(t.id) ?? 0) + 1);
     plan = { nodes, readers };
@@ -50,11 +38,8 @@ function planOf(model: tfl.LayersModel): Plan {
 
 /** model.apply(x, { training: true }) for a single-input, single-output functional model, holding less. */
 export function trainingForward(model: tfl.LayersModel, x: tf.Tensor): tf.Tensor {
-  if (model.inputs.length !== 1 || model.outputs.length !== 1) {
-    throw new Error(`trainingForward: model ${model.name} has ${model.inputs.length} inputs and ${model.outputs.length} outputs, expected 1 and 1`);
-  }
+  const [input, output] = singleInputOutput(model, 'trainingForward').map((t) => t.id);
   const { nodes, readers } = planOf(model);
-  const [input, output] = [model.inputs[0].id, model.outputs[0].id];
   // tidy: outputs no layer reads (none in the zoo) are freed on return.
   return tf.tidy(() => {
     const values = new Map<number, tf.Tensor>([[input, x]]);

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  ConvPad, GROUPED_CONV2D, GROUPED_CONV2D_BACKPROP_FILTER, GROUPED_CONV2D_BACKPROP_INPUT,
+  ConvActivation, ConvPad, GROUPED_CONV2D, GROUPED_CONV2D_BACKPROP_FILTER, GROUPED_CONV2D_BACKPROP_INPUT,
   GroupedConv2DAttrs, GroupedConv2DBackpropFilterAttrs, GroupedConv2DBackpropInputAttrs, GroupedConvGeometry,
 } from './kernel_names';
 import { hasBackendKernel } from './dispatch';
@@ -16,6 +16,9 @@ export interface GroupedConv2DOptions {
   strides?: number | [number, number];
   pad?: ConvPad;
   groups?: number;
+  /** [Cout], added to the output; with `activation`, for inference only (see GroupedConv2DInputs). */
+  bias?: tf.Tensor1D;
+  activation?: ConvActivation;
 }
 
 function geometry(opts: GroupedConv2DOptions): GroupedConvGeometry {
@@ -32,15 +35,29 @@ function checkShapes(xShape: readonly number[], filterShape: readonly number[], 
   }
 }
 
-/** Grouped convolution of x [N,H,W,Cin] with filter [kh,kw,Cin/groups,Cout]. */
+/** Grouped convolution of x [N,H,W,Cin] with filter [kh,kw,Cin/groups,Cout], then bias and activation if given. */
 export function groupedConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, opts: GroupedConv2DOptions = {}): tf.Tensor4D {
   const geo = geometry(opts);
   checkShapes(x.shape, filter.shape, geo.groups);
+  const { bias, activation = 'linear' } = opts;
   if (hasBackendKernel(GROUPED_CONV2D)) {
-    const attrs: GroupedConv2DAttrs = { ...geo };
-    return tf.engine().runKernel(GROUPED_CONV2D, { x, filter }, attrs) as tf.Tensor4D;
+    const attrs: GroupedConv2DAttrs = activation === 'linear' ? { ...geo } : { ...geo, activation };
+    const inputs: tf.NamedTensorMap = bias === undefined ? { x, filter } : { x, filter, bias };
+    return tf.engine().runKernel(GROUPED_CONV2D, inputs, attrs) as tf.Tensor4D;
   }
-  return genericGroupedConv2d(x, filter, geo);
+  return tf.tidy(() => {
+    const y = genericGroupedConv2d(x, filter, geo);
+    return applyConvActivation(bias === undefined ? y : tf.add(y, bias), activation);
+  });
+}
+
+/** A ConvActivation as its own tfjs op (these have gradients). */
+export function applyConvActivation(y: tf.Tensor4D, activation: ConvActivation): tf.Tensor4D {
+  switch (activation) {
+    case 'linear': return y;
+    case 'relu': return tf.relu(y);
+    case 'relu6': return tf.relu6(y);
+  }
 }
 
 /**
@@ -179,10 +196,15 @@ export const groupedConv2dGradConfig: tf.GradConfig = {
   gradFunc: (dy, saved, attrs) => {
     const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
     const a = attrs as unknown as GroupedConv2DAttrs;
+    if ((a.activation ?? 'linear') !== 'linear') {
+      throw new Error(`${GROUPED_CONV2D} with activation '${a.activation}' is for inference: its gradient is not defined here ` +
+        '(train the model with its batch norms, fold them afterwards)');
+    }
     const geo: GroupedConvGeometry = { strides: a.strides, pad: a.pad, groups: a.groups };
     return {
       x: () => groupedConv2dBackpropInput(dy as tf.Tensor4D, filter, x.shape, geo),
       filter: () => groupedConv2dBackpropFilter(x, dy as tf.Tensor4D, filter.shape, geo),
+      bias: () => tf.sum(dy as tf.Tensor4D, [0, 1, 2]),
     };
   },
 };

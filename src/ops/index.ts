@@ -16,7 +16,7 @@ import { registerReductionGradients } from './reduction_grad';
 import { installFreeingBackprop } from './backprop';
 
 export * from './kernel_names';
-export { groupedConv2d, groupedConv2dBackpropInput, groupedConv2dBackpropFilter, genericGroupedConv2d, blockDiagonal } from './grouped_conv2d';
+export { applyConvActivation, groupedConv2d, groupedConv2dBackpropInput, groupedConv2dBackpropFilter, genericGroupedConv2d, blockDiagonal } from './grouped_conv2d';
 export type { GroupedConv2DOptions } from './grouped_conv2d';
 export { batchNormTrain, batchNormTrainGrad, genericBatchNormTrain, genericBatchNormTrainGrad } from './batch_norm_train';
 export type { BatchNormTrainResult, BatchNormTrainGradResult, RunningStats } from './batch_norm_train';

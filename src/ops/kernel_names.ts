@@ -21,9 +21,17 @@ export interface GroupedConvGeometry {
   groups: number;
 }
 
-/** x: [N,H,W,Cin] float32; filter: [kh,kw,Cin/groups,Cout] → [N,Ho,Wo,Cout]. */
-export interface GroupedConv2DInputs { x: TensorInfo; filter: TensorInfo }
-export type GroupedConv2DAttrs = GroupedConvGeometry & NamedAttrMap;
+/** What a convolution can apply to its output in the same kernel, as tfjs's fused convolutions name them. */
+export type ConvActivation = 'linear' | 'relu' | 'relu6';
+
+/**
+ * x: [N,H,W,Cin] float32; filter: [kh,kw,Cin/groups,Cout]; bias: [Cout] →
+ * activation(conv + bias): [N,Ho,Wo,Cout]. Bias and activation are for
+ * inference (a batch norm folded into the convolution): the registered
+ * gradient covers the plain convolution only.
+ */
+export interface GroupedConv2DInputs { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo }
+export type GroupedConv2DAttrs = GroupedConvGeometry & { activation?: ConvActivation } & NamedAttrMap;
 
 /** dy: [N,Ho,Wo,Cout]; filter: [kh,kw,Cin/groups,Cout] → dx: inputShape. */
 export interface GroupedConv2DBackpropInputInputs { dy: TensorInfo; filter: TensorInfo }

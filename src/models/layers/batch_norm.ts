@@ -82,6 +82,17 @@ export class BatchNorm extends tfl.layers.Layer {
     return tf.engine().runKernel(tf.FusedBatchNorm, inputs, { varianceEpsilon: this.epsilon }) as tf.Tensor;
   }
 
+  /**
+   * Inference as y = x·scale + shift per channel, from the running statistics,
+   * in float64 (for folding into the convolution before it).
+   */
+  inferenceAffine(): { scale: Float64Array; shift: Float64Array } {
+    const [gamma, beta, mean, variance] = [this.gamma, this.beta, this.movingMean, this.movingVariance].map((w) => w!.read().dataSync());
+    const scale = Float64Array.from(gamma, (g, c) => g / Math.sqrt(variance[c] + this.epsilon));
+    const shift = Float64Array.from(beta, (b, c) => b - mean[c] * scale[c]);
+    return { scale, shift };
+  }
+
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon, gammaInit: this.gammaInit };
   }

@@ -3,10 +3,12 @@
  * an ordinary convolution, groups = input channels a depthwise one. It runs
  * the project's DresnetGroupedConv2D op, so a backend with a native grouped
  * kernel uses it and every other backend runs the generic tfjs-ops version.
+ * Bias and activation are for folded batch norms (fold.ts): in inference they
+ * run inside the convolution's kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { ConvPad, groupedConv2d } from '../../ops';
+import { applyConvActivation, ConvActivation, ConvPad, groupedConv2d } from '../../ops';
 
 export interface GroupedConv2DArgs {
   filters: number;
@@ -16,6 +18,7 @@ export interface GroupedConv2DArgs {
   padding?: ConvPad;
   groups?: number;
   useBias?: boolean;
+  activation?: ConvActivation;
   name?: string;
 }
 
@@ -36,6 +39,7 @@ export class GroupedConv2D extends tfl.layers.Layer {
   readonly padding: ConvPad;
   readonly groups: number;
   readonly useBias: boolean;
+  readonly activation: ConvActivation;
   private kernel?: tfl.LayerVariable;
   private bias?: tfl.LayerVariable;
 
@@ -47,6 +51,7 @@ export class GroupedConv2D extends tfl.layers.Layer {
     this.padding = args.padding ?? Math.floor(args.kernelSize / 2);
     this.groups = args.groups ?? 1;
     this.useBias = args.useBias ?? false;
+    this.activation = args.activation ?? 'linear';
     if (this.filters % this.groups !== 0) {
       throw new Error(`${this.name}: filters ${this.filters} not divisible by groups ${this.groups}`);
     }
@@ -69,17 +74,23 @@ export class GroupedConv2D extends tfl.layers.Layer {
     return [n, out(h), out(w), this.filters];
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
-      const y = groupedConv2d(x, this.kernel!.read() as tf.Tensor4D, { strides: this.strides, pad: this.padding, groups: this.groups });
-      return this.bias ? tf.add(y, this.bias.read()) : y;
+      // The fused activation has no gradient: in training it is its own op.
+      const fused = kwargs.training !== true || this.activation === 'linear';
+      const y = groupedConv2d(x, this.kernel!.read() as tf.Tensor4D, {
+        strides: this.strides, pad: this.padding, groups: this.groups,
+        bias: this.bias?.read() as tf.Tensor1D | undefined, activation: fused ? this.activation : 'linear',
+      });
+      return fused ? y : applyConvActivation(y, this.activation);
     });
   }
 
   override getConfig(): tf.serialization.ConfigDict {
     const config: Config = {
       filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding, groups: this.groups, useBias: this.useBias,
+      activation: this.activation,
     };
     return { ...super.getConfig(), ...config };
   }
