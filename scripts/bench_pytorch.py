@@ -16,6 +16,7 @@ Needs torch and torchvision: Debian's python3-torch and python3-torchvision
 (/usr/bin/python3) on CPU, or any PyTorch install (dresnet bench --python).
 """
 import argparse
+import contextlib
 import json
 import resource
 import statistics
@@ -77,12 +78,24 @@ def fold_batch_norms(module):
         fold_batch_norms(child)
 
 
+@contextlib.contextmanager
+def exact_float32():
+    """TF32 off while checking the fold (PyTorch's cuDNN convolutions use it by
+    default, and its 1e-3 rounding would hide a wrong fold or fail a right one)."""
+    saved = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
+
+
 def latency_ms(model, size, warmup, runs, channels_last, device):
     model.eval()
     x = torch.randn(1, 3, size, size, device=device)
     if channels_last:
         x = x.contiguous(memory_format=torch.channels_last)
-    with torch.no_grad():
+    with torch.no_grad(), exact_float32():
         # Non-trivial running statistics, so that the check below could fail.
         for m in model.modules():
             if isinstance(m, torch.nn.BatchNorm2d):
