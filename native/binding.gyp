@@ -12,7 +12,7 @@
   "targets": [
     {
       "target_name": "dresnet_torch",
-      "sources": ["src/addon.cc", "src/ops.cc", "src/batch_norm_rows.cc", "src/pool_rows.cc"],
+      "sources": ["src/addon.cc", "src/ops.cc", "src/batch_norm_rows.cc", "src/pool_rows.cc", "src/depthwise_rows.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<(torch_include)",

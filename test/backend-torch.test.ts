@@ -122,6 +122,8 @@ const CONV_CASES: Array<{ x: [number, number, number, number]; k: number; cout: 
   { x: [2, 7, 7, 6], k: 3, cout: 6, strides: 2, pad: 'same', groups: 6 }, // depthwise
   { x: [2, 9, 9, 4], k: 1, cout: 8, strides: 1, pad: 'valid', groups: 2 },
   { x: [1, 10, 10, 3], k: 7, cout: 4, strides: 2, pad: 3, groups: 1 },
+  { x: [1, 9, 9, 20], k: 3, cout: 20, strides: 1, pad: 1, groups: 20 }, // depthwise over few pixels: the row kernel
+  { x: [1, 20, 20, 20], k: 3, cout: 20, strides: 1, pad: 1, groups: 20 }, // depthwise over 400 pixels: ATen's
 ];
 
 for (const c of CONV_CASES) {

@@ -22,7 +22,7 @@ namespace {
 // Calls visit(offset of the input pixel) for each window position of output
 // (oh, ow) inside the image, row by row.
 template <typename Visit>
-void forEachInWindow(const PoolWindow& w, int64_t height, int64_t width, int64_t oh, int64_t ow, const Visit& visit) {
+void forEachInWindow(const RowWindow& w, int64_t height, int64_t width, int64_t oh, int64_t ow, const Visit& visit) {
   for (int64_t i = 0; i < w.kh; ++i) {
     const int64_t ih = oh * w.sh - w.top + i * w.dh;
     if (ih < 0 || ih >= height) continue;
@@ -35,7 +35,7 @@ void forEachInWindow(const PoolWindow& w, int64_t height, int64_t width, int64_t
 
 }  // namespace
 
-at::Tensor maxPoolRowsForward(const at::Tensor& input, const PoolWindow& w) {
+at::Tensor maxPoolRowsForward(const at::Tensor& input, const RowWindow& w) {
   const at::Tensor x = input.contiguous();
   const int64_t n = x.size(0), height = x.size(1), width = x.size(2), c = x.size(3);
   at::Tensor y = at::empty({n, w.outH, w.outW, c}, x.options());
@@ -61,7 +61,7 @@ at::Tensor maxPoolRowsForward(const at::Tensor& input, const PoolWindow& w) {
   return y;
 }
 
-at::Tensor maxPoolRowsBackward(const at::Tensor& dyIn, const at::Tensor& xIn, const at::Tensor& yIn, const PoolWindow& w) {
+at::Tensor maxPoolRowsBackward(const at::Tensor& dyIn, const at::Tensor& xIn, const at::Tensor& yIn, const RowWindow& w) {
   const at::Tensor dy = dyIn.contiguous(), x = xIn.contiguous(), y = yIn.contiguous();
   const int64_t n = x.size(0), height = x.size(1), width = x.size(2), c = x.size(3);
   at::Tensor dx = at::zeros_like(x);

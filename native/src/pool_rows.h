@@ -6,22 +6,16 @@
 
 #include <ATen/core/Tensor.h>
 
-#include <cstdint>
+#include "row_window.h"
 
 namespace dresnet {
 
-// A pooling window over [N, H, W, C]: size, stride, dilation, the padding
-// before the first row and column (the padding after follows from outH/outW).
-struct PoolWindow {
-  int64_t kh, kw, sh, sw, dh, dw, top, left, outH, outW;
-};
-
 // x [N, H, W, C] contiguous float -> y [N, outH, outW, C].
-at::Tensor maxPoolRowsForward(const at::Tensor& x, const PoolWindow& w);
+at::Tensor maxPoolRowsForward(const at::Tensor& x, const RowWindow& w);
 
 // dy and y [N, outH, outW, C], x [N, H, W, C], all contiguous float -> dx
 // (x's shape). y is the forward's output: it says which value each window
 // took, so the positions need not be found again by a second forward pass.
-at::Tensor maxPoolRowsBackward(const at::Tensor& dy, const at::Tensor& x, const at::Tensor& y, const PoolWindow& w);
+at::Tensor maxPoolRowsBackward(const at::Tensor& dy, const at::Tensor& x, const at::Tensor& y, const RowWindow& w);
 
 }  // namespace dresnet
