@@ -164,13 +164,24 @@ at::Tensor convBackpropWeight(const at::Tensor& x, const at::Tensor& dy, const s
 // tfjs filter shape [kh, kw, in/groups, out] -> ATen weight shape.
 std::vector<int64_t> weightShapeOf(const std::vector<int64_t>& f) { return {f[3], f[2], f[0], f[1]}; }
 
+std::string activationOf(const Attrs& a) { return a.has("activation") ? a.s("activation") : "linear"; }
+
+// The activations that are a clamp (for linear, an empty one): a row kernel
+// applies them in its own pass.
+c10::optional<Clamp> clampOf(const std::string& act) {
+  constexpr float inf = std::numeric_limits<float>::infinity();
+  if (act == "linear") return Clamp{-inf, inf};
+  if (act == "relu") return Clamp{0, inf};
+  if (act == "relu6") return Clamp{0, 6};
+  return c10::nullopt;
+}
+
 // y is the fresh output of the convolution or product before it: ReLU and
 // ReLU6 (the folded batch norms' activations) run in place on it.
 at::Tensor activate(const at::Tensor& y, const Attrs& a, const at::Tensor& preluWeights) {
-  std::string act = a.has("activation") ? a.s("activation") : "linear";
+  const std::string act = activationOf(a);
   if (act == "linear") return y;
-  if (act == "relu") return y.relu_();
-  if (act == "relu6") return y.clamp_(0, 6);
+  if (const auto clamp = clampOf(act)) return y.clamp_(clamp->lo, clamp->hi);
   if (act == "elu") return at::elu(y);
   if (act == "sigmoid") return at::sigmoid(y);
   if (act == "leakyrelu") return at::leaky_relu(y, a.f("leakyreluAlpha"));
@@ -230,17 +241,6 @@ at::Tensor convGemm(const at::Tensor& x, const at::Tensor& filter, const at::Ten
   return y.view({x.size(0), outH, outW, out});
 }
 
-// Bias goes into the convolution when it is one value per output channel.
-// The activations a row kernel applies as a clamp in its own pass.
-c10::optional<Clamp> clampOf(const Attrs& a) {
-  const std::string act = a.has("activation") ? a.s("activation") : "linear";
-  constexpr float inf = std::numeric_limits<float>::infinity();
-  if (act == "linear") return Clamp{-inf, inf};
-  if (act == "relu") return Clamp{0, inf};
-  if (act == "relu6") return Clamp{0, 6};
-  return c10::nullopt;
-}
-
 // Float32 CPU depthwise convolutions with one filter per channel over few
 // pixels go to the row kernel (depthwise_rows.cc): there it took half of
 // ATen's time or less (2 cores, batch 1: 8x8x116 30 us against 54-113,
@@ -259,6 +259,7 @@ RowWindow rowWindow(const Window& w, const at::Tensor& x, int64_t kh, int64_t kw
           windowOut(w, 0, x, kh), windowOut(w, 1, x, kw)};
 }
 
+// Bias goes into the convolution when it is one value per output channel.
 Tensors fusedConv(const Tensors& in, const Attrs& a, bool depthwise) {
   const at::Tensor &x = in[0], &filter = in[1], &bias = in[2];
   Window w = Window::from(a);
@@ -266,7 +267,7 @@ Tensors fusedConv(const Tensors& in, const Attrs& a, bool depthwise) {
   const int64_t outChannels = depthwise ? x.size(3) * filter.size(3) : filter.size(3);
   const bool channelBias = bias.defined() && bias.dim() == 1 && bias.size(0) == outChannels;
   const at::Tensor b = channelBias ? bias : at::Tensor();
-  const c10::optional<Clamp> clamp = clampOf(a);
+  const c10::optional<Clamp> clamp = clampOf(activationOf(a));
   if (clamp && (!bias.defined() || channelBias) && depthwiseRowsApply(x, filter, w)) {
     // [kh, kw, 1, C] (grouped) or [kh, kw, C, 1] (tfjs depthwise): per tap, C weights in a row.
     const at::Tensor taps = filter.reshape({filter.size(0), filter.size(1), x.size(3)}).contiguous();

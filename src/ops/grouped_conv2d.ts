@@ -16,8 +16,9 @@ export interface GroupedConv2DOptions {
   strides?: number | [number, number];
   pad?: ConvPad;
   groups?: number;
-  /** [Cout], added to the output; with `activation`, for inference only (see GroupedConv2DInputs). */
+  /** [Cout], added to the output. */
   bias?: tf.Tensor1D;
+  /** Applied in the same kernel on backends that have one: for inference only (see GroupedConv2DInputs). */
   activation?: ConvActivation;
 }
 

@@ -26,9 +26,9 @@ export type ConvActivation = 'linear' | 'relu' | 'relu6';
 
 /**
  * x: [N,H,W,Cin] float32; filter: [kh,kw,Cin/groups,Cout]; bias: [Cout] →
- * activation(conv + bias): [N,Ho,Wo,Cout]. Bias and activation are for
- * inference (a batch norm folded into the convolution): the registered
- * gradient covers the plain convolution only.
+ * activation(conv + bias): [N,Ho,Wo,Cout]. Bias and activation come from
+ * batch norms folded into the convolution for inference; the registered
+ * gradient covers the convolution and the bias, and refuses an activation.
  */
 export interface GroupedConv2DInputs { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo }
 export type GroupedConv2DAttrs = GroupedConvGeometry & { activation?: ConvActivation } & NamedAttrMap;
