@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { selectBackend } from '../src/backend';
@@ -30,4 +33,16 @@ test('dresnet bench --kernels lists the slowest kernels of a training step', () 
   const rows = r.stdout.slice(header.index).split('\n').filter((l) => /^\| \w+ \| \d+ \|/.test(l));
   assert.equal(rows.length, 3, r.stdout);
   assert.ok(rows.some((l) => l.startsWith('| Conv2D')), `a convolution kernel is among the slowest three:\n${rows.join('\n')}`);
+});
+
+test('dresnet bench --rounds 2 measures each model twice and reports the medians, with each round listed', () => {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dresnet-bench-')), 'bench.csv');
+  const r = runCli(['bench', 'resnet18', '--backend', 'cpu', '--size', '32', '--batch', '2', '--classes', '4', '--warmup', '0',
+    '--steps', '1', '--latency-runs', '1', '--latency-warmup', '0', '--no-pytorch', '--rounds', '2', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr.match(/cpu resnet18: [\d.]+ img\/s/g)?.length, 2, r.stderr);
+  assert.match(r.stdout, /medians of 2 rounds/);
+  assert.match(r.stdout, /resnet18, each round: training ratio –, –; latency ratio –, –/);
+  const csv = fs.readFileSync(out, 'utf8').trim().split('\n');
+  assert.equal(csv.length, 2, 'a header and one row for the one model');
 });

@@ -44,6 +44,8 @@ export interface BenchOptions {
   channelsLast: boolean;
   /** Also report the host time of the n slowest kernels of a training step (0: no). */
   kernels: number;
+  /** Each model measured this many times, ours and PyTorch's in turn; the report gives medians. */
+  rounds: number;
   out?: string;
 }
 
@@ -286,32 +288,62 @@ function benchModelInChild(model: string, opts: BenchOptions): ModelBench {
   return JSON.parse(res.stdout) as ModelBench;
 }
 
+/** Per field, the median over rounds; ratios are the median of each round's own ratio. */
+function medianRow(rounds: ReturnType<typeof benchRows>): ReturnType<typeof benchRows>[number] {
+  const pick = (key: keyof (typeof rounds)[number]) => {
+    const values = rounds.map((r) => r[key]).filter((v): v is number => typeof v === 'number');
+    return values.length > 0 ? median(values) : undefined;
+  };
+  return {
+    ...rounds[0],
+    train_img_s: pick('train_img_s')!, pytorch_train_img_s: pick('pytorch_train_img_s'), train_ratio: pick('train_ratio'),
+    latency_ms: pick('latency_ms')!, pytorch_latency_ms: pick('pytorch_latency_ms'), latency_ratio: pick('latency_ratio'),
+    peak_tensor_mib: pick('peak_tensor_mib')!, peak_rss_mib: pick('peak_rss_mib')!, pytorch_peak_rss_mib: pick('pytorch_peak_rss_mib'),
+  };
+}
+
+/** With several rounds: each round's ratios, so that the spread is in the report. */
+function roundsLine(model: string, rounds: ReturnType<typeof benchRows>): string {
+  const list = (key: 'train_ratio' | 'latency_ratio') => rounds.map((r) => fmt(r[key], 2)).join(', ');
+  return `${model}, each round: training ratio ${list('train_ratio')}; latency ratio ${list('latency_ratio')}\n`;
+}
+
 export async function runBench(models: string[], opts: BenchOptions): Promise<string> {
   for (const m of models) getModelDefinition(m);
   await selectBackend({ backend: opts.backend, device: opts.device, threads: opts.threads });
   const engine = describeBackend();
-  const results: ModelBench[] = [];
+  const rows: ReturnType<typeof benchRows> = [];
+  const kernelTables: string[] = [];
   let pytorch: PytorchResult | undefined;
   let note = '';
+  let spread = '';
   // Each model's PyTorch run follows ours at once: a shared machine's speed
-  // drifts by 10-20% over minutes, and a ratio of runs far apart carries it.
+  // drifts by 10-40% over minutes, and a ratio of runs far apart carries it.
   for (const m of models) {
-    const r = benchModelInChild(m, opts);
-    process.stderr.write(`${engine.name} ${m}: ${r.trainImgS.toFixed(1)} img/s, batch-1 latency ${r.latencyMs.toFixed(2)} ms\n`);
-    results.push(r);
-    if (!opts.pytorch || note) continue;
-    const pt = runPytorch([m], opts, engine.threads);
-    if (typeof pt === 'string') note = `PyTorch baseline not run: ${pt}\n`;
-    else pytorch = { ...pt, models: { ...pytorch?.models, ...pt.models } };
+    const rounds: ReturnType<typeof benchRows> = [];
+    for (let round = 0; round < opts.rounds; round++) {
+      const r = benchModelInChild(m, opts);
+      process.stderr.write(`${engine.name} ${m}: ${r.trainImgS.toFixed(1)} img/s, batch-1 latency ${r.latencyMs.toFixed(2)} ms\n`);
+      if (round === 0) kernelTables.push(kernelTable(r));
+      let pt: PytorchResult | undefined;
+      if (opts.pytorch && !note) {
+        const res = runPytorch([m], opts, engine.threads);
+        if (typeof res === 'string') note = `PyTorch baseline not run: ${res}\n`;
+        else pytorch = pt = res;
+      }
+      rounds.push(benchRows([r], engine, pt)[0]);
+    }
+    rows.push(medianRow(rounds));
+    if (rounds.length > 1) spread += roundsLine(m, rounds);
   }
-  const rows = benchRows(results, engine, pytorch);
   if (opts.out) atomicWriteFile(opts.out, toCsv(COLUMNS, rows));
   const libtorch = engine.libtorchVersion ? `, libtorch ${engine.libtorchVersion}${engine.blas ? `, BLAS ${engine.blas}` : ''}` : '';
   const ptInfo = pytorch ? `; PyTorch ${pytorch.torch_version} eager (${opts.device}), ${pytorch.threads} threads${opts.channelsLast ? ', channels_last' : ', NCHW'}` : '';
+  const roundsInfo = opts.rounds > 1 ? `; medians of ${opts.rounds} rounds, ours and PyTorch's in turn (a ratio: the median of the rounds' ratios)` : '';
   return `backend ${engine.name} (${engine.device}, ${engine.threads} threads${libtorch})${ptInfo}; ` +
     `${opts.size}x${opts.size}, training batch ${opts.batch}, ${opts.steps} timed steps after ${opts.warmup} warm-up; ` +
-    `batch-1 latency: batch norms folded into the convolutions on both sides, median of ${opts.latencyRuns} passes after ${opts.latencyWarmup} untimed\n` +
-    note + table(rows) + results.map(kernelTable).join('');
+    `batch-1 latency: batch norms folded into the convolutions on both sides, median of ${opts.latencyRuns} passes after ${opts.latencyWarmup} untimed${roundsInfo}\n` +
+    note + table(rows) + (spread ? `\n${spread}` : '') + kernelTables.join('');
 }
 
 export function registerBenchCommand(program: Command): void {
@@ -332,6 +364,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--python <path>', 'python with torch and torchvision for the baseline (env DRESNET_PYTHON)', DEFAULT_PYTHON)
     .option('--channels-last', 'run PyTorch in channels_last memory format (default: its NCHW default)', false)
     .option('--kernels <n>', 'also time each kernel (host time) over as many training steps again and list the n slowest', positiveInt('--kernels'), 0)
+    .option('--rounds <n>', 'measure each model n times, ours and PyTorch in turn, and report medians', positiveInt('--rounds'), 1)
     .option('--out <file>', 'also write the rows as CSV')
     .addOption(new Option('--model-json', 'internal: measure the one model in this process, print its ModelBench as JSON').hideHelp())
     .action(async (args: string[], opts: BenchOptions & { modelJson?: boolean }) => {
