@@ -224,8 +224,7 @@ at::Tensor convGemm(const at::Tensor& x, const at::Tensor& filter, const at::Ten
   const int64_t kh = filter.size(0), kw = filter.size(1), in = filter.size(2), out = filter.size(3);
   const bool padded = std::any_of(w.pads.begin(), w.pads.end(), [](int64_t p) { return p != 0; });
   const at::Tensor input = padded ? padNHWC(x, w.pads, 0) : x;
-  const int64_t outH = outSize(input.size(1), kh, w.stride[0], w.dilation[0]);
-  const int64_t outW = outSize(input.size(2), kw, w.stride[1], w.dilation[1]);
+  const int64_t outH = windowOut(w, 0, x, kh), outW = windowOut(w, 1, x, kw);
   std::vector<at::Tensor> taps;  // [N, outH, outW, in] per filter position, row by row
   for (int64_t i = 0; i < kh; ++i) {
     for (int64_t j = 0; j < kw; ++j) {

@@ -7,8 +7,6 @@
 // the positions off the forward's output.
 #include "pool_rows.h"
 
-#include <ATen/Parallel.h>
-#include <ATen/TensorIterator.h>
 #include <ATen/ops/empty.h>
 #include <ATen/ops/zeros_like.h>
 
@@ -17,46 +15,21 @@
 #include <vector>
 
 namespace dresnet {
-namespace {
-
-// Calls visit(offset of the input pixel) for each window position of output
-// (oh, ow) inside the image, row by row.
-template <typename Visit>
-void forEachInWindow(const RowWindow& w, int64_t height, int64_t width, int64_t oh, int64_t ow, const Visit& visit) {
-  for (int64_t i = 0; i < w.kh; ++i) {
-    const int64_t ih = oh * w.sh - w.top + i * w.dh;
-    if (ih < 0 || ih >= height) continue;
-    for (int64_t j = 0; j < w.kw; ++j) {
-      const int64_t iw = ow * w.sw - w.left + j * w.dw;
-      if (iw >= 0 && iw < width) visit(ih * width + iw);
-    }
-  }
-}
-
-}  // namespace
-
 at::Tensor maxPoolRowsForward(const at::Tensor& input, const RowWindow& w) {
   const at::Tensor x = input.contiguous();
   const int64_t n = x.size(0), height = x.size(1), width = x.size(2), c = x.size(3);
   at::Tensor y = at::empty({n, w.outH, w.outW, c}, x.options());
   const float* px = x.data_ptr<float>();
   float* py = y.data_ptr<float>();
-  const int64_t rowWork = std::max<int64_t>(1, w.outW * c * w.kh * w.kw);
-  // One task per output row: rows never share an output.
-  at::parallel_for(0, n * w.outH, std::max<int64_t>(1, at::internal::GRAIN_SIZE / rowWork), [&](int64_t first, int64_t end) {
-    for (int64_t row = first; row < end; ++row) {
-      const int64_t image = row / w.outH, oh = row % w.outH;
-      const float* in = px + image * height * width * c;
-      for (int64_t ow = 0; ow < w.outW; ++ow) {
-        float* out = py + (row * w.outW + ow) * c;
-        std::fill(out, out + c, -std::numeric_limits<float>::infinity());
-        forEachInWindow(w, height, width, oh, ow, [&](int64_t pixel) {
-          const float* v = in + pixel * c;
+  forEachOutputPixel(w, n, c, [&](int64_t image, int64_t oh, int64_t ow, int64_t pixel) {
+    const float* in = px + image * height * width * c;
+    float* out = py + pixel * c;
+    std::fill(out, out + c, -std::numeric_limits<float>::infinity());
+    forEachTap(w, height, width, oh, ow, [&](int64_t at, int64_t) {
+      const float* v = in + at * c;
 #pragma omp simd
-          for (int64_t k = 0; k < c; ++k) out[k] = v[k] > out[k] ? v[k] : out[k];
-        });
-      }
-    }
+      for (int64_t k = 0; k < c; ++k) out[k] = v[k] > out[k] ? v[k] : out[k];
+    });
   });
   return y;
 }
@@ -80,7 +53,7 @@ at::Tensor maxPoolRowsBackward(const at::Tensor& dyIn, const at::Tensor& xIn, co
         const float *max = py + at, *g = pdy + at;
         // A window whose max is -inf (or NaN: all its values were) took no value.
         for (int64_t k = 0; k < c; ++k) taken[k] = max[k] > -std::numeric_limits<float>::infinity() ? 0.0f : 1.0f;
-        forEachInWindow(w, height, width, o / w.outW, o % w.outW, [&](int64_t pixel) {
+        forEachTap(w, height, width, o / w.outW, o % w.outW, [&](int64_t pixel, int64_t) {
           const float* v = in + pixel * c;
           float *d = grad + pixel * c, *done = taken.data();
           // Every load unconditional: a select, not a branch (with -fno-trapping-math, binding.gyp).
