@@ -224,30 +224,29 @@ function fmt(n: number | undefined, digits: number): string {
 }
 
 /**
- * The report rows. Ratios are "ours / PyTorch" for throughput and "PyTorch /
- * ours" for latency, so > 1 means faster than PyTorch in both.
+ * One model's report row. Ratios are "ours / PyTorch" for throughput and
+ * "PyTorch / ours" for latency, so > 1 means faster than PyTorch in both.
  */
-export function benchRows(results: ModelBench[], engine: BackendDescription, pytorch: PytorchResult | undefined) {
-  return results.map((r) => {
-    const pt = pytorch?.models[r.model];
-    return {
-      model: r.model,
-      backend: engine.name,
-      threads: engine.threads,
-      train_img_s: r.trainImgS,
-      pytorch_train_img_s: pt?.train_img_s,
-      train_ratio: pt?.train_img_s ? r.trainImgS / pt.train_img_s : undefined,
-      latency_ms: r.latencyMs,
-      pytorch_latency_ms: pt?.latency_ms,
-      latency_ratio: pt?.latency_ms ? pt.latency_ms / r.latencyMs : undefined,
-      peak_tensor_mib: r.peakTensorMiB,
-      peak_rss_mib: r.peakRssMiB,
-      pytorch_peak_rss_mib: pt?.peak_rss_mib,
-    };
-  });
+export function benchRow(r: ModelBench, engine: BackendDescription, pt: PytorchModel | undefined) {
+  return {
+    model: r.model,
+    backend: engine.name,
+    threads: engine.threads,
+    train_img_s: r.trainImgS,
+    pytorch_train_img_s: pt?.train_img_s,
+    train_ratio: pt?.train_img_s ? r.trainImgS / pt.train_img_s : undefined,
+    latency_ms: r.latencyMs,
+    pytorch_latency_ms: pt?.latency_ms,
+    latency_ratio: pt?.latency_ms ? pt.latency_ms / r.latencyMs : undefined,
+    peak_tensor_mib: r.peakTensorMiB,
+    peak_rss_mib: r.peakRssMiB,
+    pytorch_peak_rss_mib: pt?.peak_rss_mib,
+  };
 }
 
-function table(rows: ReturnType<typeof benchRows>): string {
+type BenchRow = ReturnType<typeof benchRow>;
+
+function table(rows: BenchRow[]): string {
   const header = '| model | img/s (train) | PyTorch img/s | ratio | latency ms (b=1) | PyTorch ms | ratio | peak tensors MiB | peak RSS MiB | PyTorch peak RSS MiB |';
   const lines = rows.map((r) =>
     `| ${r.model} | ${fmt(r.train_img_s, 1)} | ${fmt(r.pytorch_train_img_s, 1)} | ${fmt(r.train_ratio, 2)} | ` +
@@ -288,22 +287,18 @@ function benchModelInChild(model: string, opts: BenchOptions): ModelBench {
   return JSON.parse(res.stdout) as ModelBench;
 }
 
-/** Per field, the median over rounds; ratios are the median of each round's own ratio. */
-function medianRow(rounds: ReturnType<typeof benchRows>): ReturnType<typeof benchRows>[number] {
-  const pick = (key: keyof (typeof rounds)[number]) => {
+/** Per numeric field, the median over rounds; ratios are the median of each round's own ratio. */
+function medianRow(rounds: BenchRow[]): BenchRow {
+  const row: Record<string, unknown> = { ...rounds[0] };
+  for (const key of Object.keys(row) as Array<keyof BenchRow>) {
     const values = rounds.map((r) => r[key]).filter((v): v is number => typeof v === 'number');
-    return values.length > 0 ? median(values) : undefined;
-  };
-  return {
-    ...rounds[0],
-    train_img_s: pick('train_img_s')!, pytorch_train_img_s: pick('pytorch_train_img_s'), train_ratio: pick('train_ratio'),
-    latency_ms: pick('latency_ms')!, pytorch_latency_ms: pick('pytorch_latency_ms'), latency_ratio: pick('latency_ratio'),
-    peak_tensor_mib: pick('peak_tensor_mib')!, peak_rss_mib: pick('peak_rss_mib')!, pytorch_peak_rss_mib: pick('pytorch_peak_rss_mib'),
-  };
+    if (values.length > 0) row[key] = median(values);
+  }
+  return row as BenchRow;
 }
 
 /** With several rounds: each round's ratios, so that the spread is in the report. */
-function roundsLine(model: string, rounds: ReturnType<typeof benchRows>): string {
+function roundsLine(model: string, rounds: BenchRow[]): string {
   const list = (key: 'train_ratio' | 'latency_ratio') => rounds.map((r) => fmt(r[key], 2)).join(', ');
   return `${model}, each round: training ratio ${list('train_ratio')}; latency ratio ${list('latency_ratio')}\n`;
 }
@@ -312,7 +307,7 @@ export async function runBench(models: string[], opts: BenchOptions): Promise<st
   for (const m of models) getModelDefinition(m);
   await selectBackend({ backend: opts.backend, device: opts.device, threads: opts.threads });
   const engine = describeBackend();
-  const rows: ReturnType<typeof benchRows> = [];
+  const rows: BenchRow[] = [];
   const kernelTables: string[] = [];
   let pytorch: PytorchResult | undefined;
   let note = '';
@@ -320,18 +315,18 @@ export async function runBench(models: string[], opts: BenchOptions): Promise<st
   // Each model's PyTorch run follows ours at once: a shared machine's speed
   // drifts by 10-40% over minutes, and a ratio of runs far apart carries it.
   for (const m of models) {
-    const rounds: ReturnType<typeof benchRows> = [];
+    const rounds: BenchRow[] = [];
     for (let round = 0; round < opts.rounds; round++) {
       const r = benchModelInChild(m, opts);
       process.stderr.write(`${engine.name} ${m}: ${r.trainImgS.toFixed(1)} img/s, batch-1 latency ${r.latencyMs.toFixed(2)} ms\n`);
       if (round === 0) kernelTables.push(kernelTable(r));
-      let pt: PytorchResult | undefined;
+      let pt: PytorchModel | undefined;
       if (opts.pytorch && !note) {
         const res = runPytorch([m], opts, engine.threads);
         if (typeof res === 'string') note = `PyTorch baseline not run: ${res}\n`;
-        else pytorch = pt = res;
+        else [pytorch, pt] = [res, res.models[m]];
       }
-      rounds.push(benchRows([r], engine, pt)[0]);
+      rounds.push(benchRow(r, engine, pt));
     }
     rows.push(medianRow(rounds));
     if (rounds.length > 1) spread += roundsLine(m, rounds);

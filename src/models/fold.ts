@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { ConvActivation } from '../ops';
-import { GraphNode, layerCalls, singleInputOutput } from './graph';
+import { GraphNode, layerCalls, readersOf, singleInputOutput } from './graph';
 import { GroupedConv2D } from './layers/grouped_conv2d';
 import { BatchNorm } from './layers/batch_norm';
 
@@ -33,8 +33,7 @@ interface FoldChain {
 export function foldBatchNorms(model: tfl.LayersModel): tfl.LayersModel {
   const [modelInput, modelOutput] = singleInputOutput(model, 'foldBatchNorms');
   const nodes = layerCalls(model);
-  const readers = new Map<number, GraphNode[]>();
-  for (const node of nodes) for (const t of node.inputTensors) readers.set(t.id, [...(readers.get(t.id) ?? []), node]);
+  const readers = readersOf(nodes);
   /** The node that alone reads t, unless t is also the model's output. */
   const soleReader = (t: tfl.SymbolicTensor): GraphNode | undefined => {
     const r = readers.get(t.id);

@@ -22,6 +22,13 @@ export function layerCalls(model: tfl.LayersModel): GraphNode[] {
     .filter((node) => node.outboundLayer.getClassName() !== 'InputLayer');
 }
 
+/** Per symbolic tensor id, the layer calls that read it. */
+export function readersOf(nodes: readonly GraphNode[]): Map<number, GraphNode[]> {
+  const readers = new Map<number, GraphNode[]>();
+  for (const node of nodes) for (const t of node.inputTensors) readers.set(t.id, [...(readers.get(t.id) ?? []), node]);
+  return readers;
+}
+
 /** The one input and one output of `model` (the graph walks handle no other models); `what` names the caller in the error. */
 export function singleInputOutput(model: tfl.LayersModel, what: string): [tfl.SymbolicTensor, tfl.SymbolicTensor] {
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {

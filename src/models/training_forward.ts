@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { logitsModel } from './layers/classifier';
-import { GraphNode, layerCalls, singleInputOutput } from './graph';
+import { GraphNode, layerCalls, readersOf, singleInputOutput } from './graph';
 
 interface Plan {
   /** The layer calls in execution order. */
@@ -28,8 +28,7 @@ function planOf(model: tfl.LayersModel): Plan {
   let plan = plans.get(model);
   if (plan === undefined) {
     const nodes = layerCalls(model);
-    const readers = new Map<number, number>();
-    for (const node of nodes) for (const t of node.inputTensors) readers.set(t.id, (readers.get(t.id) ?? 0) + 1);
+    const readers = new Map([...readersOf(nodes)].map(([id, calls]) => [id, calls.length]));
     plan = { nodes, readers };
     plans.set(model, plan);
   }
