@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { UserError } from '../src/cli/errors';
+import { UserError } from '../src/util/errors';
 import { dataSchema } from '../src/config/run-config';
 import { classCounts, loadDataset, loadImages, makeSplits, readSplitManifest, scanDataset, writeSplitManifest } from '../src/data';
 import { runCli } from './helpers/cli';

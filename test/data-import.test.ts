@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test, TestContext } from 'node:test';
 import * as yazl from 'yazl';
-import { UserError } from '../src/cli/errors';
+import { UserError } from '../src/util/errors';
 import { HERLEV_CLASSES } from '../src/data';
 import { importHerlev } from '../src/data/import';
 import { runCli } from './helpers/cli';

@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core's CommonJS entry registers no gradients; the tfjs-layers bundle registers them all.
 import '@tensorflow/tfjs-layers';
 import { crossEntropyLoss, focalLoss, makeLoss } from '../src/train/losses';
-import { UserError } from '../src/cli/errors';
+import { UserError } from '../src/util/errors';
 
 const LOGITS = [
   [2.0, -1.0, 0.5, 0.1],

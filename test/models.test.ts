@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import { BatchNorm, ReLU6, createModel, listModels, modelOptionsFromConfig, modelStats, resolveModelOptions } from '../src/models';
-import { UserError } from '../src/cli/errors';
+import { UserError } from '../src/util/errors';
 import { runConfigSchema } from '../src/config/run-config';
 
 tf.setBackend('cpu');

@@ -1,7 +1,7 @@
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { UserError } from '../cli/errors';
+import { UserError } from '../util/errors';
 import {
   FloatType, HOW_TO_GET_LIBTORCH, HOW_TO_GET_OPENBLAS, TorchBinding, isReferenceBlas, loadBinding, loadedBlas, registerTorchBackend,
 } from './torch';

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { Command, Option } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
-import { UserError } from './errors';
+import { UserError } from '../util/errors';
 import { describeBackend, selectBackend, BackendDescription } from '../backend';
 import { KernelTime, timeKernels } from '../backend/kernel_times';
 import { TorchBackend } from '../backend/torch';

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { UserError } from './errors';
+import { UserError } from '../util/errors';
 import { getProtocol, getRun, loadSuite, Suite } from '../suite/load';
 import { realPorts } from '../suite/ports';
 import { runSuite } from '../suite/runner';

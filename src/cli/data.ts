@@ -6,7 +6,7 @@ import { loadDataset, summarizeDataset } from '../data/dataset';
 import { makeSplits } from '../data/splits';
 import { formatImportSummary, importHerlev } from '../data/import';
 import { ensureSyntheticDataset } from '../data/synthetic';
-import { UserError } from './errors';
+import { UserError } from '../util/errors';
 import { withConfigOptions } from './config';
 
 function positiveInt(flag: string, min = 1): (value: string) => number {

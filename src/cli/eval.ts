@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { loadRunConfig } from '../config/load';
-import { UserError } from './errors';
+import { UserError } from '../util/errors';
 import { parseFold } from './train';
 import { evaluateRun } from '../train/evaluate';
 import { isRunFolder } from '../train/trainer';

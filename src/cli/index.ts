@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { isUserError } from './errors';
+import { isUserError } from '../util/errors';
 import { registerConfigCommand } from './config';
 import { registerDataCommand } from './data';
 import { registerCompareCommand } from './compare';

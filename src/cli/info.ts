@@ -8,7 +8,7 @@
 import { Command, Option } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { UserError } from './errors';
+import { UserError } from '../util/errors';
 import { createModel, getModelDefinition, listModels, modelStats, MACS_CONVENTION, paperSizes } from '../models';
 import type { LayerStats } from '../models';
 import { CsvRow, toCsv } from '../report/csv';

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { UserError } from './errors';
+import { UserError } from '../util/errors';
 import { defaultSuite } from './compare';
 import { loadSuite } from '../suite/load';
 import { renderTables } from '../suite/outputs';

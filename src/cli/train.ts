@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { loadRunConfig } from '../config/load';
-import { UserError } from './errors';
+import { UserError } from '../util/errors';
 import { withConfigOptions } from './config';
 import { defaultProgressMode } from '../train/progress';
 import { resumeRun, RunResult, trainRun, TrainRunOptions } from '../train/trainer';

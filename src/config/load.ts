@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
-import { UserError } from '../cli/errors';
+import { UserError } from '../util/errors';
 import { isPlainObject, SchemaError } from './schema';
 import { RunConfig, runConfigSchema } from './run-config';
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DataConfig } from '../config/run-config';
-import { UserError } from '../cli/errors';
+import { UserError } from '../util/errors';
 import { packageRoot } from '../util/files';
 import { defaultCacheDir, loadImages, LoadedDataset } from './images';
 import { scanCsvDataset, scanFolderDataset } from './scan';

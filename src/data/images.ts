@@ -2,7 +2,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DataConfig } from '../config/run-config';
-import { UserError } from '../cli/errors';
+import { UserError } from '../util/errors';
 import { atomicWriteFile, packageRoot } from '../util/files';
 import { applyMask, decodeImageFile, resizeSquare } from './decode';
 import type { ImageStore } from './store';

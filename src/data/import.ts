@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import * as yauzl from 'yauzl';
-import { UserError } from '../cli/errors';
+import { UserError } from '../util/errors';
 import { HERLEV_CLASSES, HERLEV_COUNTS, HerlevClass, herlevClassOf } from './herlev';
 import { isImageFile, isMaskFile } from './scan';
 import type { Log } from './types';

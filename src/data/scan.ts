@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DataConfig } from '../config/run-config';
-import { UserError } from '../cli/errors';
+import { UserError } from '../util/errors';
 import { HERLEV2_CLASSES, HERLEV_CLASSES, HerlevClass, herlevClassOf, isNormalHerlevClass } from './herlev';
 import type { Dataset, Sample } from './types';
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { UserError } from '../cli/errors';
+import { UserError } from '../util/errors';
 import { atomicWriteFile } from '../util/files';
 import { createRng, Rng, uniform } from './rng';
 import type { Log } from './types';

@@ -13,7 +13,7 @@
  * that R = 0.5 splits the squeezed channels into whole groups.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { UserError } from '../cli/errors';
+import { UserError } from '../util/errors';
 import { CommonOptions, registerModel } from './registry';
 import { convBnAct } from './layers/conv_bn_act';
 import { maxPoolPadded } from './layers/pool';

@@ -5,7 +5,7 @@
  * drops undefined ones so family defaults apply, and builds.
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { UserError } from '../cli/errors';
+import { UserError } from '../util/errors';
 import type { ModelConfig } from '../config/run-config';
 
 export type OptionValue = number | string | boolean | number[];

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { UserError } from '../cli/errors';
+import { UserError } from '../util/errors';
 import { defaultRunConfig, loadRunConfig, readYamlFile } from '../config/load';
 import { RunConfig } from '../config/run-config';
 import { closest, SchemaError } from '../config/schema';

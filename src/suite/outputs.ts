@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError } from '../cli/errors';
+import { UserError } from '../util/errors';
 import { CsvRow, CsvValue, readCsv, toCsv } from '../report/csv';
 import { barChartSvg, lineChartSvg, Series, writeChart } from '../report/plots';
 import { buildTableRows, FoldRow, meanStd, runContext, SIZE_COLUMNS, sizeCsvRow, SizeRow, tableCsv, tableMarkdown } from '../report/tables';

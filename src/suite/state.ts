@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError } from '../cli/errors';
+import { UserError } from '../util/errors';
 import { CsvValue } from '../report/csv';
 import { readJson, writeJson } from '../report/run-report';
 

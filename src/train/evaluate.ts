@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DataConfig, RunConfig } from '../config/run-config';
 import { loadRunConfig } from '../config/load';
-import { UserError } from '../cli/errors';
+import { UserError } from '../util/errors';
 import { createBatchStream, loadDataset, loadImages, readSplitManifest } from '../data';
 import type { LoadedDataset } from '../data/images';
 import { selectBackend } from '../backend';

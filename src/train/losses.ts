@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../config/run-config';
-import { UserError } from '../cli/errors';
+import { UserError } from '../util/errors';
 
 export type LossConfig = TrainConfig['loss'];
 

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { RunConfig } from '../config/run-config';
 import { loadRunConfig, toYaml } from '../config/load';
-import { UserError } from '../cli/errors';
+import { UserError } from '../util/errors';
 import { atomicWriteFile } from '../util/files';
 import { createBatchStream, loadDataset, makeSplits, computeNormalization, readSplitManifest, writeSplitManifest, loadImages } from '../data';
 import type { LoadedDataset } from '../data/images';
