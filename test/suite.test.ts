@@ -90,7 +90,7 @@ function snapshot(out: string): Record<string, string> {
 test('a run config resolves as defaults < protocol < run set < fold', () => {
   const { file } = setup();
   const suite = loadSuite(file);
-  const config = resolveRunConfig(suite, suite.runs[1], 'tiny', 2);
+  const config = resolveRunConfig(suite, suite.runs[1], 'tiny', { repeat: 0, fold: 2 });
   assert.equal(config.name, 'mini-dresnet');
   assert.equal(config.model.width, 0.5);
   assert.equal(config.data.inputSize, 32);

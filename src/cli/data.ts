@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { loadRunConfig } from '../config/load';
 import { benchDataPipeline } from '../data/bench';
 import { loadDataset, summarizeDataset } from '../data/dataset';
-import { makeSplits } from '../data/splits';
+import { makeSplits, sampleGroupNames } from '../data/splits';
 import { formatImportSummary, importHerlev } from '../data/import';
 import { ensureSyntheticDataset } from '../data/synthetic';
 import { UserError } from '../util/errors';
@@ -71,7 +71,9 @@ function registerInfo(data: Command): void {
     const cfg = loadRunConfig(opts.config, [...opts.set, ...(opts.skipBad ? ['data.skipBad=true'] : [])]);
     const data = await loadDataset(cfg.data, { seed: cfg.seed, log: err });
     const folds = makeSplits(data, cfg.data.split, cfg.seed);
-    const split = cfg.data.split.type === 'kfold' ? `${folds.length}-fold stratified` : 'stratified holdout';
+    const groups = sampleGroupNames(data, cfg.data.split);
+    const grouped = groups === undefined ? '' : ` by ${new Set(groups).size} groups (data.split.groupBy: ${cfg.data.split.groupBy}; no group in two folds)`;
+    const split = `${cfg.data.split.type === 'kfold' ? `${folds.length}-fold stratified` : 'stratified holdout'}${grouped}`;
     print([...summarizeDataset(data), `${split} (seed ${cfg.seed}): validation sizes ${folds.map((f) => f.val.length).join(', ')}`]);
   });
 }

@@ -20,6 +20,9 @@ export const modelSchema = s.object({
   stageWidths: s.optional(s.array(s.integer({ min: 1 }))),
 });
 
+/** A file name's group under groupBy: prefix, by default: everything before its last '-' or '_'. */
+export const DEFAULT_GROUP_PATTERN = '^(.+)[-_][^-_]+$';
+
 export const augmentSchema = s.object({
   hflip: s.boolean({ default: true }),
   vflip: s.boolean({ default: true }),
@@ -39,6 +42,14 @@ export const dataSchema = s.object({
     type: s.oneOf(['kfold', 'holdout'] as const, { default: 'kfold' }),
     folds: s.integer({ default: 5, min: 2 }),
     valFraction: s.number({ default: 0.2, min: 0.01, max: 0.99 }),
+    groupBy: s.oneOf(['none', 'prefix', 'csv'] as const, {
+      default: 'none',
+      doc: 'keep groups of images (cells cut from one slide or image) inside one fold: by a file-name prefix, or the CSV manifest\'s group column',
+    }),
+    groupPattern: s.string({
+      default: DEFAULT_GROUP_PATTERN,
+      doc: 'with groupBy: prefix, a regular expression on the file name without its extension; its first capture group (or the whole match) names the group',
+    }),
   }),
   cache: s.boolean({ default: true }),
   skipBad: s.boolean({ default: false }),

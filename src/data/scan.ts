@@ -147,13 +147,15 @@ export function scanCsvDataset(file: string, cfg: Pick<DataConfig, 'source' | 't
   const header = splitCsvLine(lines[0] ?? '').map((h) => h.toLowerCase());
   const pathCol = header.indexOf('path');
   const labelCol = header.indexOf('label');
+  const groupCol = header.indexOf('group');
   if (pathCol < 0 || labelCol < 0) throw new UserError(`${file}: expected a header line with "path" and "label" columns, got "${lines[0] ?? ''}"`);
   const root = path.dirname(path.resolve(file));
   const rows = lines.slice(1).map((line, i) => {
     const fields = splitCsvLine(line);
     const [p, label] = [fields[pathCol], fields[labelCol]];
     if (!p || !label) throw new UserError(`${file}:${i + 2}: expected a path and a label, got "${line}"`);
-    return { path: path.resolve(root, p), label };
+    const group = groupCol < 0 ? undefined : fields[groupCol];
+    return { path: path.resolve(root, p), label, ...(group ? { group } : {}) };
   });
   if (rows.length === 0) throw new UserError(`${file}: the manifest lists no images`);
   const names = [...new Set(rows.map((r) => r.label))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
@@ -164,7 +166,7 @@ export function scanCsvDataset(file: string, cfg: Pick<DataConfig, 'source' | 't
     source: cfg.source,
     task: cfg.task,
     classes,
-    samples: images.map((r) => ({ path: r.path, label: labelOf(r.label) })),
+    samples: images.map((r) => ({ path: r.path, label: labelOf(r.label), ...(r.group ? { group: r.group } : {}) })),
     ignoredFiles: rows.length - images.length,
     skipped: [],
   };

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { DataConfig } from '../config/run-config';
+import { DataConfig, DEFAULT_GROUP_PATTERN } from '../config/run-config';
 import { UserError } from '../util/errors';
 import { atomicWriteFile } from '../util/files';
 import { createRng, shuffleInPlace } from './rng';
-import type { Dataset, Fold } from './types';
+import type { Dataset, Fold, Groups } from './types';
 
 /** Sample indices grouped by label, each group shuffled by the seed. */
 function shuffledByClass(dataset: Dataset, seed: number): number[][] {
@@ -24,11 +24,42 @@ export function stratifiedKFold(dataset: Dataset, k: number, seed: number): Fold
   for (const group of shuffledByClass(dataset, seed)) {
     for (const index of group) valSets[dealt++ % k].push(index);
   }
+  return foldsFromValSets(dataset, valSets);
+}
+
+function foldsFromValSets(dataset: Dataset, valSets: readonly number[][]): Fold[] {
   const all = dataset.samples.map((_, i) => i);
   return valSets.map((val) => {
     const inVal = new Set(val);
     return { train: all.filter((i) => !inVal.has(i)), val: [...val].sort((a, b) => a - b) };
   });
+}
+
+/**
+ * Stratified group k-fold: no group in two folds, class counts as even as the
+ * groups allow. Groups go largest first (ties in a seeded order) to the fold
+ * whose share of the group's classes is lowest, then to the smallest fold.
+ * Always adding to the emptiest fold keeps each class's per-fold counts within
+ * the largest group's size of each other (the longest-processing-time rule).
+ */
+export function stratifiedGroupKFold(dataset: Dataset, groups: Groups, k: number, seed: number): Fold[] {
+  const classTotals = dataset.classes.map((_, c) => dataset.samples.filter((s) => s.label === c).length);
+  const counts = Array.from({ length: k }, () => dataset.classes.map(() => 0));
+  const valSets: number[][] = Array.from({ length: k }, () => []);
+  const order = shuffleInPlace([...groups], createRng(seed, 0x9a0b)).sort((a, b) => b.length - a.length);
+  for (const members of order) {
+    const perClass = dataset.classes.map(() => 0);
+    for (const i of members) perClass[dataset.samples[i].label]++;
+    const load = (f: number): number => perClass.reduce((sum, n, c) => sum + (n === 0 ? 0 : n * counts[f][c] / classTotals[c]), 0);
+    let best = 0;
+    for (let f = 1; f < k; f++) {
+      const [lf, lb] = [load(f), load(best)];
+      if (lf < lb - 1e-12 || (Math.abs(lf - lb) <= 1e-12 && valSets[f].length < valSets[best].length)) best = f;
+    }
+    valSets[best].push(...members);
+    perClass.forEach((n, c) => { counts[best][c] += n; });
+  }
+  return foldsFromValSets(dataset, valSets);
 }
 
 /** One stratified train/validation split with about valFraction of each class in validation (at least one, if a class has two or more). */
@@ -42,15 +73,69 @@ export function stratifiedHoldout(dataset: Dataset, valFraction: number, seed: n
   return { train: dataset.samples.map((_, i) => i).filter((i) => !inVal.has(i)), val: val.sort((a, b) => a - b) };
 }
 
-/** The folds the config asks for: k stratified folds, or one holdout split. */
-export function makeSplits(dataset: Dataset, split: DataConfig['split'], seed: number): Fold[] {
-  if (split.type === 'holdout') return [stratifiedHoldout(dataset, split.valFraction, seed)];
+/** data.split, where the grouping keys may be left out (no grouping). */
+export type SplitConfig = Omit<DataConfig['split'], 'groupBy' | 'groupPattern'> & Partial<Pick<DataConfig['split'], 'groupBy' | 'groupPattern'>>;
+
+/**
+ * The group of every sample, by the config's data.split.groupBy: a file-name
+ * prefix (the pattern's first capture group, or its whole match; a name that
+ * does not match is a group of its own) or the CSV manifest's group column.
+ */
+export function sampleGroupNames(dataset: Dataset, split: SplitConfig): string[] | undefined {
+  switch (split.groupBy ?? 'none') {
+    case 'none':
+      return undefined;
+    case 'prefix': {
+      let pattern: RegExp;
+      try {
+        pattern = new RegExp(split.groupPattern ?? DEFAULT_GROUP_PATTERN);
+      } catch (err) {
+        throw new UserError(`data.split.groupPattern: "${split.groupPattern}" is not a regular expression (${(err as Error).message})`);
+      }
+      return dataset.samples.map((s) => {
+        const name = path.basename(s.path, path.extname(s.path));
+        const match = pattern.exec(name);
+        return match ? (match[1] ?? match[0]) : name;
+      });
+    }
+    case 'csv': {
+      if (dataset.source !== 'csv') throw new UserError(`data.split.groupBy: "csv" needs data.source: csv (a manifest with a group column); the source is "${dataset.source}"`);
+      const missing = dataset.samples.findIndex((s) => s.group === undefined);
+      if (missing >= 0) throw new UserError(`data.split.groupBy: "csv": ${dataset.samples[missing].path} has no value in the manifest's group column`);
+      return dataset.samples.map((s) => s.group!);
+    }
+  }
+}
+
+/** Sample indices by group name, in first-seen order. */
+export function groupIndices(names: readonly string[]): Groups {
+  const byName = new Map<string, number[]>();
+  names.forEach((name, i) => {
+    const members = byName.get(name);
+    if (members) members.push(i);
+    else byName.set(name, [i]);
+  });
+  return [...byName.values()];
+}
+
+/** The folds the config asks for: k stratified folds (of groups, when the config groups images), or one holdout split. */
+export function makeSplits(dataset: Dataset, split: SplitConfig, seed: number): Fold[] {
+  const names = sampleGroupNames(dataset, split);
+  const groups = names === undefined ? undefined : groupIndices(names);
+  if (split.type === 'holdout') {
+    if (groups === undefined) return [stratifiedHoldout(dataset, split.valFraction, seed)];
+    return [stratifiedGroupKFold(dataset, groups, Math.max(2, Math.round(1 / split.valFraction)), seed)[0]];
+  }
   const smallest = Math.min(...dataset.classes.map((_, c) => dataset.samples.filter((s) => s.label === c).length));
   if (split.folds > dataset.samples.length) {
     throw new UserError(`data.split.folds: ${split.folds} folds need at least ${split.folds} images, the dataset has ${dataset.samples.length}`);
   }
   if (smallest === 0) throw new UserError(`data: a class of ${dataset.root} has no images, so the folds cannot be stratified`);
-  return stratifiedKFold(dataset, split.folds, seed);
+  if (groups === undefined) return stratifiedKFold(dataset, split.folds, seed);
+  if (groups.length < split.folds) {
+    throw new UserError(`data.split.folds: ${split.folds} folds need at least ${split.folds} groups; data.split.groupBy: ${split.groupBy} found ${groups.length}`);
+  }
+  return stratifiedGroupKFold(dataset, groups, split.folds, seed);
 }
 
 /** What a run folder keeps of its data: enough to re-evaluate on exactly the same files. */
@@ -62,11 +147,14 @@ export interface SplitManifest {
   seed: number;
   classes: string[];
   /** Paths relative to root, so a moved checkout still resolves them. */
-  samples: { path: string; label: number; mask?: string }[];
+  samples: { path: string; label: number; mask?: string; group?: string }[];
+  /** How samples were grouped (data.split.groupBy); each sample's group is beside it. */
+  groupBy?: DataConfig['split']['groupBy'];
   folds: Fold[];
 }
 
-export function writeSplitManifest(file: string, dataset: Dataset, folds: Fold[], seed: number): void {
+export function writeSplitManifest(file: string, dataset: Dataset, folds: Fold[], seed: number, split?: SplitConfig): void {
+  const groups = split === undefined ? undefined : sampleGroupNames(dataset, split);
   const manifest: SplitManifest = {
     version: 1,
     root: dataset.root,
@@ -74,11 +162,13 @@ export function writeSplitManifest(file: string, dataset: Dataset, folds: Fold[]
     task: dataset.task,
     seed,
     classes: dataset.classes,
-    samples: dataset.samples.map((s) => ({
+    samples: dataset.samples.map((s, i) => ({
       path: path.relative(dataset.root, s.path),
       label: s.label,
       ...(s.maskPath ? { mask: path.relative(dataset.root, s.maskPath) } : {}),
+      ...(groups ? { group: groups[i] } : {}),
     })),
+    ...(groups ? { groupBy: split!.groupBy } : {}),
     folds,
   };
   atomicWriteFile(file, `${JSON.stringify(manifest)}\n`);
@@ -108,6 +198,7 @@ export function readSplitManifest(file: string, rootOverride?: string): { datase
       path: path.resolve(root, s.path),
       label: s.label,
       ...(s.mask ? { maskPath: path.resolve(root, s.mask) } : {}),
+      ...(s.group !== undefined ? { group: s.group } : {}),
     })),
     ignoredFiles: 0,
     skipped: [],

@@ -6,6 +6,8 @@ export interface Sample {
   label: number;
   /** The -d.bmp segmentation mask beside a Herlev image, attached only when the config asks for masks. */
   maskPath?: string;
+  /** The group a CSV manifest's `group` column names (cells cut from one slide or image), for group-aware splits. */
+  group?: string;
 }
 
 /** A file that was not used, and why (a corrupt image with skipBad, say). */
@@ -39,6 +41,9 @@ export interface Fold {
   train: number[];
   val: number[];
 }
+
+/** Indices of the samples that share a group (one slide, one image), for splits that keep each group in one fold. */
+export type Groups = number[][];
 
 /** Per-channel (R, G, B) statistics of pixel values scaled to [0, 1]. */
 export interface Normalization {

@@ -79,9 +79,20 @@ export function getProtocol(suite: Suite, name: string): Protocol {
   return protocol;
 }
 
+/** One fold-run of a suite run: fold `fold` of the split drawn for repeat `repeat` (seed + repeat). */
+export interface FoldSlot {
+  repeat: number;
+  fold: number;
+}
+
 /** The folds a protocol trains and reports: the first trainFolds of its split, or all of them. */
 export function protocolFolds(protocol: Protocol): number[] {
   return Array.from({ length: protocol.trainFolds ?? protocol.folds }, (_, i) => i);
+}
+
+/** Every fold-run a protocol trains and reports: each repeat's folds, repeat by repeat. */
+export function protocolSlots(protocol: Protocol, folds: readonly number[] = protocolFolds(protocol)): FoldSlot[] {
+  return Array.from({ length: protocol.repeats }, (_, repeat) => folds.map((fold) => ({ repeat, fold }))).flat();
 }
 
 export function getRun(suite: Suite, id: string): SuiteRunSpec {
@@ -128,11 +139,12 @@ function resolve(suite: Suite, run: SuiteRunSpec, assignments: string[]): RunCon
 /**
  * The run config of one run under one protocol: the run's config file (or the
  * defaults), then the protocol, then the run's own `set:` (a run's switch wins
- * over the protocol), then the fold.
+ * over the protocol), then the fold-run: its fold, and for a repeat r the seed
+ * + r, which draws that repeat's split (and the run's initial weights).
  */
-export function resolveRunConfig(suite: Suite, run: SuiteRunSpec, protocolName: string, fold?: number): RunConfig {
+export function resolveRunConfig(suite: Suite, run: SuiteRunSpec, protocolName: string, slot?: FoldSlot): RunConfig {
   const protocol = getProtocol(suite, protocolName);
-  const foldSet = fold === undefined ? [] : [`train.fold=${fold}`];
+  const foldSet = slot === undefined ? [] : [`train.fold=${slot.fold}`, `seed=${protocol.seed + slot.repeat}`];
   return resolve(suite, run, [...protocolAssignments(protocol), ...toAssignments(run.set), ...foldSet]);
 }
 

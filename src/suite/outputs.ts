@@ -10,8 +10,9 @@ import { CsvRow, CsvValue, readCsv, toCsv } from '../report/csv';
 import { barChartSvg, lineChartSvg, Series, writeChart } from '../report/plots';
 import { buildTableRows, FoldRow, meanStd, runContext, SIZE_COLUMNS, sizeCsvRow, SizeRow, tableCsv, tableMarkdown } from '../report/tables';
 import { atomicWriteFile } from '../util/files';
-import { protocolFolds, Suite } from './load';
-import { foldKey, SuiteState } from './state';
+import { protocolSlots, Suite } from './load';
+import { Protocol } from './schema';
+import { foldKey, parseFoldKey, SuiteState } from './state';
 
 export const OUTPUT_FILES = {
   sizes: 'sizes.csv',
@@ -24,13 +25,13 @@ export const OUTPUT_FILES = {
 
 /** runs.csv's leading columns; the trainer's flattened metrics (metric_*) follow in sorted order. */
 export const RUN_COLUMNS = [
-  'suite', 'protocol', 'run_id', 'label', 'fold', 'config_hash', 'model', 'width', 'input_size', 'classes', 'epochs', 'batch_size',
+  'suite', 'protocol', 'run_id', 'label', 'repeat', 'fold', 'config_hash', 'model', 'width', 'input_size', 'classes', 'epochs', 'batch_size',
   'seed', 'backend', 'device', 'threads', 'machine', 'git_commit', 'top1_pct', 'top5_pct', 'val_loss', 'seconds', 'train_img_per_s',
   'params', 'total_params', 'size_mb', 'size_mib', 'macs', 'peak_rss_infer_mb', 'peak_rss_train_mb', 'peak_tensor_infer_mb',
   'peak_tensor_train_mb', 'latency_ms', 'train_step_ms', 'run_dir',
 ] as const;
 
-const CURVE_COLUMNS = ['run_id', 'label', 'fold', 'epoch', 'step', 'val_top1_pct'] as const;
+const CURVE_COLUMNS = ['run_id', 'label', 'repeat', 'fold', 'epoch', 'step', 'val_top1_pct'] as const;
 
 /** Writes a file only when its content changes, so re-running on finished results leaves files (and mtimes) alone. */
 function writeIfChanged(file: string, data: string | Buffer): void {
@@ -38,25 +39,31 @@ function writeIfChanged(file: string, data: string | Buffer): void {
   atomicWriteFile(file, data);
 }
 
-/** Every finished fold the protocol reports (a fold trained beyond its trainFolds stays in the state but not in the tables). */
+/**
+ * Every finished fold-run the protocol reports, in suite order, then repeat,
+ * then fold (one trained beyond the protocol's repeats or trainFolds stays in
+ * the state but not in the tables).
+ */
 function finishedRows(suite: Suite, state: SuiteState): Record<string, CsvValue>[] {
-  const rows: Record<string, CsvValue>[] = [];
   const protocol = suite.protocols[state.protocol];
-  const reportedFolds = protocol === undefined ? Infinity : protocolFolds(protocol).length;
+  const rows: Record<string, CsvValue>[] = [];
   for (const run of suite.runs) {
-    const keys = Object.keys(state.folds).filter((k) => k.startsWith(`${run.id}/`) && foldOf(k) < reportedFolds).sort(byFold);
-    for (const key of keys) {
+    for (const key of reportedKeys(run.id, state, protocol)) {
       const entry = state.folds[key];
-      if (entry.status === 'done' && entry.row) rows.push(entry.row);
+      if (entry?.status === 'done' && entry.row) rows.push(entry.row);
     }
   }
   return rows;
 }
 
-const foldOf = (key: string): number => Number(key.split('/fold')[1]);
-
-function byFold(a: string, b: string): number {
-  return foldOf(a) - foldOf(b);
+/** The state keys of one run's reported fold-runs: the protocol's, or (a protocol no longer in the suite file) every one in the state. */
+function reportedKeys(runId: string, state: SuiteState, protocol: Protocol | undefined): string[] {
+  if (protocol !== undefined) return protocolSlots(protocol).map((slot) => foldKey(runId, slot));
+  return Object.keys(state.folds)
+    .map((key) => ({ key, slot: parseFoldKey(key) }))
+    .filter(({ slot }) => slot?.runId === runId)
+    .sort((a, b) => a.slot!.repeat - b.slot!.repeat || a.slot!.fold - b.slot!.fold)
+    .map(({ key }) => key);
 }
 
 export function writeRunsCsv(dir: string, suite: Suite, state: SuiteState): void {
@@ -69,9 +76,9 @@ export function writeRunsCsv(dir: string, suite: Suite, state: SuiteState): void
   writeIfChanged(path.join(dir, OUTPUT_FILES.runs), toCsv([...RUN_COLUMNS, ...extra], rows));
   const curveRows: CsvRow[] = [];
   for (const row of rows) {
-    const entry = state.folds[foldKey(String(row.run_id), Number(row.fold))];
+    const entry = state.folds[foldKey(String(row.run_id), { repeat: Number(row.repeat), fold: Number(row.fold) })];
     for (const p of entry?.curve ?? []) {
-      curveRows.push({ run_id: row.run_id, label: row.label, fold: row.fold, epoch: p.epoch, step: p.step, val_top1_pct: p.valTop1 });
+      curveRows.push({ run_id: row.run_id, label: row.label, repeat: row.repeat, fold: row.fold, epoch: p.epoch, step: p.step, val_top1_pct: p.valTop1 });
     }
   }
   writeIfChanged(path.join(dir, OUTPUT_FILES.curves), toCsv(CURVE_COLUMNS, curveRows));
@@ -157,7 +164,7 @@ export async function renderTables(suite: Suite, dir: string): Promise<void> {
   const rows = buildTableRows(suite, sizes, folds);
   const protocolName = folds[0]?.protocol;
   const protocol = protocolName === undefined ? undefined : suite.protocols[protocolName];
-  const planned = protocol ? protocolFolds(protocol).length * suite.runs.length : 0;
+  const planned = protocol ? protocolSlots(protocol).length * suite.runs.length : 0;
   const figures = await writeFigures(dir, suite, rows, curves);
   writeIfChanged(path.join(dir, OUTPUT_FILES.table), tableCsv(suite, rows));
   writeIfChanged(path.join(dir, OUTPUT_FILES.markdown), tableMarkdown(suite, rows, runContext(folds, planned, protocol?.description), figures));

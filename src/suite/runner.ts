@@ -7,14 +7,16 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { withoutDefaults } from '../config/diff';
+import { defaultRunConfig } from '../config/load';
 import { RunConfig } from '../config/run-config';
 import { getModelDefinition } from '../models';
 import { CsvValue } from '../report/csv';
 import { SizeRow } from '../report/tables';
-import { getProtocol, protocolFolds, resolveRunConfig, sizingModelConfig, Suite } from './load';
+import { FoldSlot, getProtocol, protocolFolds, protocolSlots, resolveRunConfig, sizingModelConfig, Suite } from './load';
 import { OUTPUT_FILES, renderTables, writeRunsCsv, writeSizesCsv } from './outputs';
 import { Protocol, SuiteRunSpec } from './schema';
-import { CurvePoint, foldKey, lockSuiteDir, readSuiteState, stableHash, SuiteState, writeSuiteState } from './state';
+import { CurvePoint, foldKey, lockSuiteDir, repeatPart, readSuiteState, stableHash, SuiteState, writeSuiteState } from './state';
 
 /** What a finished fold tells the suite. */
 export interface FoldOutcome {
@@ -80,7 +82,7 @@ export interface SuiteRunOptions {
   outDir: string;
   /** Parent of the suite's run folders (default: each run config's runtime.outDir). */
   runsRoot?: string;
-  /** Only these run ids / folds (default: all). */
+  /** Only these run ids / folds, the latter in every repeat (default: all). */
   runs?: readonly string[];
   folds?: readonly number[];
   /** Write sizes and tables, train nothing. */
@@ -96,32 +98,39 @@ export interface SuiteRunSummary {
 
 /**
  * The parts of a config that decide its results; the run's name, output folder
- * and verbosity do not. Model switches count with their defaults filled in, so a
- * switch spelled out at its default (the ablation's full DResNet) is the same run.
+ * and verbosity do not, and neither does a key at its default (so a key added
+ * to the schema later does not invalidate finished runs). Model switches count
+ * against their family's defaults, so a switch spelled out at its default (the
+ * ablation's full DResNet) is the same run.
  */
 export function resultHash(config: RunConfig): string {
   const { name, runtime: { outDir, quiet, ...runtime }, model, ...rest } = config;
-  return stableHash({ ...rest, runtime, model: { ...getModelDefinition(model.name).defaults, ...model } });
+  const defaults = defaultRunConfig([`model.name=${JSON.stringify(model.name)}`]);
+  const family = { ...defaults.model, ...getModelDefinition(model.name).defaults, name: undefined };
+  return stableHash({
+    ...withoutDefaults({ ...rest, runtime }, defaults as unknown as Record<string, unknown>),
+    model: { name: model.name, ...withoutDefaults(model, family) },
+  });
 }
 
-/** Where a fold's run folder lives: one folder per config hash, so a changed config never resumes a stale run. */
-export function foldRunsDir(config: RunConfig, suite: Suite, protocol: string, runId: string, fold: number, runsRoot?: string): string {
-  return path.join(runsRoot ?? config.runtime.outDir, 'suites', suite.name, protocol, `${runId}${foldDirSuffix(fold, resultHash(config))}`);
+/** Where a fold-run's run folder lives: one folder per config hash, so a changed config never resumes a stale run. */
+export function foldRunsDir(config: RunConfig, suite: Suite, protocol: string, runId: string, slot: FoldSlot, runsRoot?: string): string {
+  return path.join(runsRoot ?? config.runtime.outDir, 'suites', suite.name, protocol, `${runId}${foldDirSuffix(slot, resultHash(config))}`);
 }
 
-/** The part of a fold's folder name shared by every suite that trains the same config (the run id before it differs). */
-const foldDirSuffix = (fold: number, hash: string): string => `-fold${fold}-${hash}`;
+/** The part of a fold-run's folder name shared by every suite that trains the same config (the run id before it differs). */
+const foldDirSuffix = (slot: FoldSlot, hash: string): string => `-${repeatPart(slot.repeat, '-')}fold${slot.fold}-${hash}`;
 
 /**
  * The run folder of a finished fold with the same config under another suite
  * (Table 3 and Table 4 both train DResNet under one protocol), so it is reused
  * rather than trained twice.
  */
-function sharedRunDir(foldDir: string, fold: number, hash: string, collect: SuitePorts['collect']): string | undefined {
+function sharedRunDir(foldDir: string, slot: FoldSlot, hash: string, collect: SuitePorts['collect']): string | undefined {
   const protocolDir = path.dirname(foldDir);
   const suitesDir = path.dirname(path.dirname(protocolDir));
   if (!fs.existsSync(suitesDir)) return undefined;
-  const suffix = foldDirSuffix(fold, hash);
+  const suffix = foldDirSuffix(slot, hash);
   for (const suite of fs.readdirSync(suitesDir).sort()) {
     const dir = path.join(suitesDir, suite, path.basename(protocolDir));
     if (dir === protocolDir || !fs.existsSync(dir)) continue;
@@ -151,7 +160,7 @@ function selectedRuns(suite: Suite, ids?: readonly string[]): SuiteRunSpec[] {
   return ids === undefined ? suite.runs : suite.runs.filter((r) => ids.includes(r.id));
 }
 
-function foldRow(suite: Suite, protocol: string, run: SuiteRunSpec, fold: number, config: RunConfig, runDir: string, o: FoldOutcome): Record<string, CsvValue> {
+function foldRow(suite: Suite, protocol: string, run: SuiteRunSpec, slot: FoldSlot, config: RunConfig, runDir: string, o: FoldOutcome): Record<string, CsvValue> {
   const flat = Object.fromEntries(Object.entries(o.metrics).map(([k, v]) => [`metric_${k}`, v]));
   return {
     ...flat,
@@ -159,7 +168,8 @@ function foldRow(suite: Suite, protocol: string, run: SuiteRunSpec, fold: number
     protocol,
     run_id: run.id,
     label: run.label,
-    fold,
+    repeat: slot.repeat,
+    fold: slot.fold,
     config_hash: resultHash(config),
     model: config.model.name,
     width: config.model.width,
@@ -206,18 +216,18 @@ class SuiteRun {
     await renderTables(this.suite, this.opts.outDir);
   }
 
-  async fold(run: SuiteRunSpec, fold: number): Promise<void> {
-    const key = foldKey(run.id, fold);
-    const resolved = resolveRunConfig(this.suite, run, this.opts.protocol, fold);
+  async fold(run: SuiteRunSpec, slot: FoldSlot): Promise<void> {
+    const key = foldKey(run.id, slot);
+    const resolved = resolveRunConfig(this.suite, run, this.opts.protocol, slot);
     const hash = resultHash(resolved);
     const entry = this.state.folds[key];
     if (entry?.status === 'done' && entry.configHash === hash) {
       this.summary.reused.push(key);
       return;
     }
-    const foldDir = foldRunsDir(resolved, this.suite, this.opts.protocol, run.id, fold, this.opts.runsRoot);
+    const foldDir = foldRunsDir(resolved, this.suite, this.opts.protocol, run.id, slot, this.opts.runsRoot);
     const config: RunConfig = { ...resolved, runtime: { ...resolved.runtime, outDir: foldDir } };
-    const shared = entry?.configHash === hash ? undefined : sharedRunDir(foldDir, fold, hash, this.ports.collect);
+    const shared = entry?.configHash === hash ? undefined : sharedRunDir(foldDir, slot, hash, this.ports.collect);
     if (shared !== undefined) this.ports.log(`${this.suite.name}: ${key}: the same config and fold finished in ${shared}: reused`);
     else {
       this.state.folds[key] = { configHash: hash, runDir: foldDir, status: 'running' };
@@ -226,7 +236,7 @@ class SuiteRun {
     }
     const runDir = shared ?? await this.ports.trainFold(config);
     const outcome = this.ports.collect(runDir);
-    const row = foldRow(this.suite, this.opts.protocol, run, fold, config, runDir, outcome);
+    const row = foldRow(this.suite, this.opts.protocol, run, slot, config, runDir, outcome);
     Object.assign(row, this.state.probes[run.id]?.result ?? {});
     this.state.folds[key] = { configHash: hash, runDir, status: 'done', row, curve: outcome.curve };
     (shared === undefined ? this.summary.trained : this.summary.reused).push(key);
@@ -280,9 +290,9 @@ export async function runSuite(suite: Suite, opts: SuiteRunOptions, ports: Suite
 
 async function trainAndMeasure(suite: Suite, protocol: Protocol, opts: SuiteRunOptions, ports: SuitePorts, summary: SuiteRunSummary): Promise<void> {
   const runner = new SuiteRun(suite, opts, ports, summary);
-  const folds = opts.folds ?? protocolFolds(protocol);
+  const slots = protocolSlots(protocol, opts.folds ?? protocolFolds(protocol));
   for (const run of selectedRuns(suite, opts.runs)) {
-    for (const fold of folds) await runner.fold(run, fold);
+    for (const slot of slots) await runner.fold(run, slot);
     const classes = runner.classesOf(run);
     if (classes !== undefined) await runner.measure(run, classes, opts.probe !== false);
   }

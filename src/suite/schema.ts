@@ -25,6 +25,11 @@ export const protocolSchema = s.object({
   dataset: s.oneOf(['synthetic', 'herlev', 'folder', 'csv'] as const, { default: 'herlev' }),
   task: s.oneOf(['classes', 'herlev7', 'herlev2'] as const, { default: 'herlev7' }),
   folds: s.integer({ default: 5, min: 2 }),
+  repeats: s.integer({
+    default: 1,
+    min: 1,
+    doc: 'R: the k-fold split is drawn R times, from seeds seed, seed+1, ...; every run of the suite trains on the same R x k folds (paired by construction)',
+  }),
   trainFolds: s.optional(s.integer({ min: 1, doc: "train and report only folds 0..n-1 of the split (a protocol's time budget); default: every fold" })),
   inputSize: s.integer({ default: 224, min: 16, max: 1024 }),
   epochs: s.integer({ min: 1 }),

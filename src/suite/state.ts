@@ -41,8 +41,18 @@ export interface SuiteState {
   probes: Record<string, ProbeEntry>;
 }
 
-export function foldKey(runId: string, fold: number): string {
-  return `${runId}/fold${fold}`;
+/** The state's key of one fold-run: `<run id>/fold<fold>` in the first repeat (as before repeats existed), `<run id>/r<repeat>/fold<fold>` after. */
+export function foldKey(runId: string, slot: { repeat: number; fold: number }): string {
+  return `${runId}/${repeatPart(slot.repeat, '/')}fold${slot.fold}`;
+}
+
+/** The repeat's part of a fold-run's name: nothing for the first repeat, so single-repeat suites keep their keys and folders. */
+export const repeatPart = (repeat: number, separator: string): string => (repeat === 0 ? '' : `r${repeat}${separator}`);
+
+/** The run id, repeat and fold of a key written by foldKey. */
+export function parseFoldKey(key: string): { runId: string; repeat: number; fold: number } | undefined {
+  const match = /^([^/]+)\/(?:r(\d+)\/)?fold(\d+)$/.exec(key);
+  return match ? { runId: match[1], repeat: Number(match[2] ?? 0), fold: Number(match[3]) } : undefined;
 }
 
 /** A stable hash of a JSON-able value: keys sorted so that key order never matters. */

@@ -165,7 +165,7 @@ async function freshContext(config: RunConfig, opts: TrainRunOptions): Promise<R
   const runDir = opts.runDir ? path.resolve(opts.runDir) : newRunDir(resolved);
   fs.mkdirSync(runDir, { recursive: true });
   atomicWriteFile(path.join(runDir, 'config.yaml'), toYaml(resolved));
-  writeSplitManifest(path.join(runDir, 'split.json'), data, splits, resolved.seed);
+  writeSplitManifest(path.join(runDir, 'split.json'), data, splits, resolved.seed, resolved.data.split);
   progress.log(`run folder: ${runDir}`);
   return { config: resolved, runDir, data, splits, folds, backend, progress, opts };
 }
