@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors';
 import { CsvRow, CsvValue, readCsv, toCsv } from '../report/csv';
+import { checkClaims, CLAIM_COLUMNS, claimCsvRow } from '../report/claims';
 import { barChartSvg, lineChartSvg, Series, writeChart } from '../report/plots';
 import { buildTableRows, FoldRow, meanStd, runContext, SIZE_COLUMNS, sizeCsvRow, SizeRow, tableCsv, tableMarkdown } from '../report/tables';
 import { atomicWriteFile } from '../util/files';
@@ -20,6 +21,7 @@ export const OUTPUT_FILES = {
   curves: 'curves.csv',
   table: 'table.csv',
   markdown: 'table.md',
+  claims: 'claims.csv',
   state: 'state.json',
 } as const;
 
@@ -166,6 +168,13 @@ export async function renderTables(suite: Suite, dir: string): Promise<void> {
   const protocol = protocolName === undefined ? undefined : suite.protocols[protocolName];
   const planned = protocol ? protocolSlots(protocol).length * suite.runs.length : 0;
   const figures = await writeFigures(dir, suite, rows, curves);
+  const claims = checkClaims(suite.layout, { rows, folds, splitFolds: protocol?.folds ?? splitFoldsOf(folds) });
   writeIfChanged(path.join(dir, OUTPUT_FILES.table), tableCsv(suite, rows));
-  writeIfChanged(path.join(dir, OUTPUT_FILES.markdown), tableMarkdown(suite, rows, runContext(folds, planned, protocol?.description), figures));
+  writeIfChanged(path.join(dir, OUTPUT_FILES.claims), toCsv(CLAIM_COLUMNS, claims.map(claimCsvRow)));
+  writeIfChanged(path.join(dir, OUTPUT_FILES.markdown), tableMarkdown(suite, rows, runContext(folds, planned, protocol?.description), figures, claims));
+}
+
+/** k of the split when the protocol is gone from the suite file: the folds seen in runs.csv. */
+function splitFoldsOf(folds: readonly FoldRow[]): number {
+  return Math.max(2, new Set(folds.map((f) => f.fold)).size);
 }
