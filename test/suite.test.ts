@@ -83,7 +83,7 @@ function setup(): { file: string; out: string } {
 }
 
 function snapshot(out: string): Record<string, string> {
-  const files = [OUTPUT_FILES.sizes, OUTPUT_FILES.runs, OUTPUT_FILES.curves, OUTPUT_FILES.table, OUTPUT_FILES.markdown, 'fig6.svg'];
+  const files = [OUTPUT_FILES.sizes, OUTPUT_FILES.runs, OUTPUT_FILES.curves, OUTPUT_FILES.table, OUTPUT_FILES.claims, OUTPUT_FILES.markdown, 'fig6.svg'];
   return Object.fromEntries(files.map((f) => [f, fs.readFileSync(path.join(out, f), 'utf8')]));
 }
 
