@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { builtInRoles } from '../src/data/roles';
 import {
   clinicalMetrics, confusionMatrix, evaluatePredictions, meanStd, perClassMetrics, rocAuc, topKAccuracy,
 } from '../src/train/metrics';
@@ -50,20 +51,21 @@ test('clinical view from a 7-class model sums the abnormal probabilities', () =>
     [0.3, 0.25, 0.2, 0.1, 0.05, 0.05, 0.05], // true abnormal (label 6), P(abn) 0.25 -> missed
   ];
   const p = { probs: Float32Array.from(rows.flat()), labels: [3, 1, 0, 6], numClasses: 7 };
-  const c = clinicalMetrics(p, classes)!;
+  const roles = builtInRoles({ source: 'herlev', task: 'herlev7', classes })!;
+  const c = clinicalMetrics(p, roles)!;
   close(c.sensitivity, 0.5);
   close(c.specificity, 1);
   // abnormal scores 0.6, 0.25 vs normal 0.2, 0.3: 3 of 4 pairs ordered.
   close(c.auc, 0.75, 1e-6);
   assert.equal(c.abnormal, 2);
-  const m = evaluatePredictions(p, classes);
+  const m = evaluatePredictions(p, classes, roles);
   assert.ok(m.top5 !== undefined, 'top-5 reported with more than 5 classes');
-  assert.equal(clinicalMetrics(p, classes.map((_, i) => `grade${i}`)), undefined);
+  assert.equal(clinicalMetrics(p, undefined), undefined, 'no roles, no clinical view');
 });
 
-test('herlev2 names (normal / abnormal) give the clinical view; top-5 absent with 2 classes', () => {
+test('herlev2 roles (normal / abnormal) give the clinical view; top-5 absent with 2 classes', () => {
   const p = { probs: Float32Array.from([0.9, 0.1, 0.2, 0.8, 0.6, 0.4]), labels: [0, 1, 1], numClasses: 2 };
-  const m = evaluatePredictions(p, ['normal', 'abnormal']);
+  const m = evaluatePredictions(p, ['normal', 'abnormal'], builtInRoles({ source: 'herlev', task: 'herlev2', classes: ['normal', 'abnormal'] }));
   assert.equal(m.top5, undefined);
   close(m.top1, 2 / 3);
   close(m.clinical!.sensitivity, 0.5);

@@ -36,6 +36,10 @@ export const dataSchema = s.object({
   source: s.oneOf(['synthetic', 'herlev', 'folder', 'csv'] as const, { default: 'synthetic' }),
   path: s.optional(s.string({ doc: 'dataset folder or CSV manifest; herlev defaults to $DRESNET_HERLEV or ../shared/data/herlev' })),
   task: s.oneOf(['classes', 'herlev7', 'herlev2'] as const, { default: 'classes', doc: 'classes: the folders as they are' }),
+  classes: s.optional(s.array(s.string(), { doc: 'the class names, in label order; a label outside the list is an error' })),
+  roles: s.optional(s.record(s.oneOf(['normal', 'benign', 'abnormal'] as const), {
+    doc: 'each class normal, benign or abnormal: sensitivity, specificity and AUC score abnormal against the rest (Herlev and synthetic cells ship theirs)',
+  })),
   inputSize: s.integer({ default: 224, min: 16, max: 1024 }),
   resize: s.oneOf(['pad', 'crop'] as const, { default: 'pad' }),
   split: s.object({

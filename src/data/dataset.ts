@@ -7,6 +7,7 @@ import { defaultCacheDir, loadImages, LoadedDataset } from './images';
 import { scanCsvDataset, scanFolderDataset } from './scan';
 import { ensureSyntheticDataset, SYNTHETIC_GENERATOR_VERSION, SyntheticOptions } from './synthetic';
 import type { Dataset, Log } from './types';
+import { applyClassDeclarations } from './roles';
 
 export interface DatasetOptions {
   /** The run seed (the synthetic set is drawn from it). */
@@ -38,6 +39,10 @@ function requirePath(cfg: DataConfig): string {
  * (once; later calls reuse it) into data.path or the cache folder.
  */
 export async function scanDataset(cfg: DataConfig, opts: DatasetOptions): Promise<Dataset> {
+  return applyClassDeclarations(await scanSource(cfg, opts), cfg);
+}
+
+async function scanSource(cfg: DataConfig, opts: DatasetOptions): Promise<Dataset> {
   switch (cfg.source) {
     case 'synthetic': {
       const synth = syntheticOptions(cfg, opts.seed);
@@ -69,6 +74,9 @@ export async function scanDataset(cfg: DataConfig, opts: DatasetOptions): Promis
  */
 export async function loadDataset(cfg: DataConfig, opts: DatasetOptions): Promise<LoadedDataset> {
   const dataset = await scanDataset(cfg, opts);
+  if (dataset.roles === undefined) {
+    opts.log?.('data.roles: no class is declared normal, benign or abnormal, so sensitivity, specificity and AUC are off (declare a role for every class to turn them on)');
+  }
   if (cfg.masks && !dataset.samples.some((s) => s.maskPath)) {
     opts.log?.(`data.masks: no -d.bmp masks beside the images in ${dataset.root}; the images are used whole`);
   }

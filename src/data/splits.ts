@@ -4,7 +4,7 @@ import { DataConfig, DEFAULT_GROUP_PATTERN } from '../config/run-config';
 import { UserError } from '../util/errors';
 import { atomicWriteFile } from '../util/files';
 import { createRng, shuffleInPlace } from './rng';
-import type { Dataset, Fold, Groups } from './types';
+import type { ClassRole, Dataset, Fold, Groups } from './types';
 
 /** Sample indices grouped by label, each group shuffled by the seed. */
 function shuffledByClass(dataset: Dataset, seed: number): number[][] {
@@ -146,6 +146,7 @@ export interface SplitManifest {
   task: Dataset['task'];
   seed: number;
   classes: string[];
+  roles?: ClassRole[];
   /** Paths relative to root, so a moved checkout still resolves them. */
   samples: { path: string; label: number; mask?: string; group?: string }[];
   /** How samples were grouped (data.split.groupBy); each sample's group is beside it. */
@@ -162,6 +163,7 @@ export function writeSplitManifest(file: string, dataset: Dataset, folds: Fold[]
     task: dataset.task,
     seed,
     classes: dataset.classes,
+    ...(dataset.roles ? { roles: dataset.roles } : {}),
     samples: dataset.samples.map((s, i) => ({
       path: path.relative(dataset.root, s.path),
       label: s.label,
@@ -194,6 +196,7 @@ export function readSplitManifest(file: string, rootOverride?: string): { datase
     source: manifest.source,
     task: manifest.task,
     classes: manifest.classes,
+    ...(manifest.roles ? { roles: manifest.roles } : {}),
     samples: manifest.samples.map((s) => ({
       path: path.resolve(root, s.path),
       label: s.label,

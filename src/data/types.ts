@@ -16,6 +16,9 @@ export interface SkippedFile {
   reason: string;
 }
 
+/** What a class means clinically; sensitivity, specificity and AUC score abnormal against the rest. */
+export type ClassRole = 'normal' | 'benign' | 'abnormal';
+
 /** A labelled list of image files, with the config's task mapping already applied. */
 export interface Dataset {
   /** The folder the sample paths live under (the CSV's folder for a CSV manifest). */
@@ -24,6 +27,8 @@ export interface Dataset {
   task: DataConfig['task'];
   /** Class names, in label order. */
   classes: string[];
+  /** Each class's role, in label order; absent when neither the config nor the source declares them (no clinical metrics then). */
+  roles?: ClassRole[];
   samples: Sample[];
   /** Non-image files found next to the images: ignored, only counted. */
   ignoredFiles: number;

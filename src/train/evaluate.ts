@@ -107,7 +107,7 @@ async function evaluateFolds(runDir: string, opts: EvaluateRunOptions): Promise<
         normalization: { mean: [n.mean[0], n.mean[1], n.mean[2]], std: [n.std[0], n.std[1], n.std[2]] },
         augment: config.data.augment,
       });
-      const ev = await evaluateModel(model, batches, lossFn, data.classes);
+      const ev = await evaluateModel(model, batches, lossFn, data);
       results.push({ fold, checkpoint: ckpt, epoch: state.epoch, loss: ev.loss, metrics: ev.metrics });
       writeCsv(path.join(outDir, `fold-${fold}-confusion.csv`), ['true', ...data.classes], confusionCsv(ev.metrics, data.classes));
       writeCsv(path.join(outDir, `fold-${fold}-per_class.csv`), PER_CLASS_COLUMNS, perClassRows(ev.metrics));

@@ -3,6 +3,8 @@
  * top-k, confusion matrix, per-class precision/recall/F1 and the clinical
  * abnormal-vs-normal view (sensitivity, specificity, ROC AUC).
  */
+import { abnormalMask } from '../data/roles';
+import type { ClassRole } from '../data/types';
 
 export interface ClassMetrics {
   name: string;
@@ -111,19 +113,16 @@ export function rocAuc(scores: ArrayLike<number>, positive: ArrayLike<boolean>):
   return (rankSumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
 }
 
-/** Herlev's convention (and the data layer's class names): normal classes are named normal or normal_*. */
-export function isNormalClass(name: string): boolean {
-  return /^normal($|_)/i.test(name);
-}
-
 /**
  * The clinical view. P(abnormal) is the sum of the abnormal classes'
  * probabilities, so a 7-class model is scored the same way as a 2-class one;
- * a cell is called abnormal when P(abnormal) >= 0.5. Undefined (returns
- * undefined) when the classes are not split into normal and abnormal.
+ * a cell is called abnormal when P(abnormal) >= 0.5; benign cells count
+ * with the normal ones. Undefined without roles, or when no class (or every
+ * class) is abnormal.
  */
-export function clinicalMetrics(p: Predictions, classNames: readonly string[]): ClinicalMetrics | undefined {
-  const abnormalClass = classNames.map((n) => !isNormalClass(n));
+export function clinicalMetrics(p: Predictions, roles: readonly ClassRole[] | undefined): ClinicalMetrics | undefined {
+  if (roles === undefined) return undefined;
+  const abnormalClass = abnormalMask(roles);
   if (abnormalClass.every(Boolean) || !abnormalClass.some(Boolean)) return undefined;
   const n = p.labels.length;
   const score = new Float64Array(n);
@@ -150,7 +149,7 @@ export function clinicalMetrics(p: Predictions, classNames: readonly string[]): 
   };
 }
 
-export function evaluatePredictions(p: Predictions, classNames: readonly string[]): EvalMetrics {
+export function evaluatePredictions(p: Predictions, classNames: readonly string[], roles?: readonly ClassRole[]): EvalMetrics {
   const predicted = argmaxRows(p);
   const confusion = confusionMatrix(p.labels, predicted, p.numClasses);
   const perClass = perClassMetrics(confusion, classNames);
@@ -162,7 +161,7 @@ export function evaluatePredictions(p: Predictions, classNames: readonly string[
     macroF1: perClass.reduce((a, m) => a + m.f1, 0) / perClass.length,
     perClass,
     confusion,
-    clinical: clinicalMetrics(p, classNames),
+    clinical: clinicalMetrics(p, roles),
   };
 }
 

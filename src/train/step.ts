@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { logitsModel, trainingLogits } from '../models';
+import type { Dataset } from '../data/types';
 import type { LossFn } from './losses';
 import type { ScheduledOptimizer } from './optimizer';
 import { evaluatePredictions, EvalMetrics } from './metrics';
@@ -62,7 +63,7 @@ export async function evaluateModel(
   model: LayersModel,
   batches: AsyncIterable<Batch>,
   lossFn: LossFn,
-  classNames: readonly string[],
+  classes: Pick<Dataset, 'classes' | 'roles'>,
 ): Promise<Evaluation> {
   const probParts: Float32Array[] = [];
   const labelParts: Int32Array[] = [];
@@ -83,7 +84,7 @@ export async function evaluateModel(
   }
   const probs = concat(probParts, Float32Array);
   const labels = concat(labelParts, Int32Array);
-  const metrics = evaluatePredictions({ probs, labels, numClasses: classNames.length }, classNames);
+  const metrics = evaluatePredictions({ probs, labels, numClasses: classes.classes.length }, classes.classes, classes.roles);
   return { loss: labels.length > 0 ? lossSum / labels.length : NaN, metrics, probs, labels };
 }
 

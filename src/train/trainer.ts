@@ -292,7 +292,7 @@ class FoldLoop {
     while (this.state.epoch < epochs) {
       const finished = await this.trainEpoch();
       if (!finished) return this.interrupted();
-      const val = await evaluateModel(this.model, this.batches(this.valIdx, false, 0), this.lossFn, this.ctx.data.classes);
+      const val = await evaluateModel(this.model, this.batches(this.valIdx, false, 0), this.lossFn, this.ctx.data);
       this.finishEpoch(val);
       await this.saveCheckpoints(val);
       const epochsDone = this.state.epoch;
