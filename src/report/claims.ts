@@ -8,7 +8,7 @@
  */
 import { ClaimRule, correctedTTest, decide, FoldValue, pairedDifferences, Verdict } from '../stats';
 import { CsvRow, CsvValue } from './csv';
-import { PAPER_MEMORY, PaperTableId } from './paper';
+import { PAPER_MEMORY, TableLayout } from './paper';
 
 export interface ClaimCheck {
   claim: string;
@@ -49,9 +49,8 @@ function num(v: CsvValue): number | undefined {
 const fmt = (x: number, digits = 1): string => x.toFixed(digits);
 const signed = (x: number, digits = 1): string => `${x >= 0 ? '+' : ''}${fmt(x, digits)}`;
 
-/** One model's top-1 on each fold-run, found through its paper row key. */
-function foldValues(inputs: ClaimInputs, paperKey: string): FoldValue[] {
-  const id = inputs.rows.find((r) => r.paper === paperKey)?.id;
+/** A run's top-1 on each fold-run. */
+function foldValues(inputs: ClaimInputs, id: string): FoldValue[] {
   return inputs.folds
     .filter((f) => f.run_id === id && f.top1_pct !== undefined && f.top1_pct !== '')
     .map((f) => ({ repeat: Number(f.repeat ?? 0) || 0, fold: Number(f.fold), value: Number(f.top1_pct) }));
@@ -73,12 +72,18 @@ function ruleText(rule: ClaimRule, reason: string): string {
 interface AccuracyClaim {
   claim: string;
   paper: string;
-  /** Paper row keys of A and B: the claim is about A − B. */
+  /** Run ids of A and B: the claim is about A − B. */
   a: string;
   b: string;
   rule: ClaimRule;
   /** Why this margin (or why this direction). */
   reason: string;
+}
+
+/** A paper's claim names its models by the paper's row keys; the runs reproducing those rows stand in for them. */
+function byPaperRows(inputs: ClaimInputs, c: AccuracyClaim): AccuracyClaim {
+  const idOf = (key: string) => String(inputs.rows.find((r) => r.paper === key)?.id ?? `(no run reproduces ${key})`);
+  return { ...c, a: idOf(c.a), b: idOf(c.b) };
 }
 
 /** An accuracy claim decided on the paired fold-runs of A and B. */
@@ -142,13 +147,36 @@ function previousStep(rows: Rows, key: string): string | undefined {
 function ablationStep(inputs: ClaimInputs, key: string, claim: string, paper: string, rule: ClaimRule, reason: string): ClaimCheck {
   const previous = previousStep(inputs.rows, key);
   if (previous === undefined) return { claim, rule: ruleText(rule, reason), paper, ours: '–', verdict: 'not measured yet' };
-  return accuracy(inputs, { claim, paper, a: key, b: previous, rule, reason });
+  return accuracy(inputs, byPaperRows(inputs, { claim, paper, a: key, b: previous, rule, reason }));
 }
 
-/** The paper's claims for one table layout. */
-export function checkClaims(layout: PaperTableId, inputs: ClaimInputs): ClaimCheck[] {
-  const acc = (c: AccuracyClaim) => accuracy(inputs, c);
+/** A claim a suite file makes about two of its runs. */
+export interface OwnClaim {
+  claim: string;
+  a: string;
+  b: string;
+  rule: ClaimRule['kind'];
+  margin?: number;
+  reason?: string;
+}
+
+function ownRule(c: OwnClaim): ClaimRule {
+  return c.rule === 'equivalent' || c.rule === 'noninferior' ? { kind: c.rule, margin: c.margin ?? 0 } : { kind: c.rule };
+}
+
+/** The paper's claims for one table layout (none for a custom table), then the suite's own. */
+export function checkClaims(layout: TableLayout, inputs: ClaimInputs, own: readonly OwnClaim[] = []): ClaimCheck[] {
+  return [
+    ...paperClaims(layout, inputs),
+    ...own.map((c) => accuracy(inputs, { claim: c.claim, paper: '–', a: c.a, b: c.b, rule: ownRule(c), reason: c.reason ?? "the suite's own claim" })),
+  ];
+}
+
+function paperClaims(layout: TableLayout, inputs: ClaimInputs): ClaimCheck[] {
+  const acc = (c: AccuracyClaim) => accuracy(inputs, byPaperRows(inputs, c));
   switch (layout) {
+    case 'custom':
+      return [];
     case 'table3':
       return [
         sizeRatio(inputs.rows),
@@ -213,11 +241,12 @@ function pText(s: ClaimStats | undefined): string {
   return s === undefined ? '–' : s.p < 0.001 ? '< 0.001' : s.p.toFixed(3);
 }
 
-export function claimsMarkdown(checks: readonly ClaimCheck[]): string {
-  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+/** The claims as a markdown table; a table of a suite's own claims (no paper) has no paper column. */
+export function claimsMarkdown(checks: readonly ClaimCheck[], withPaper = true): string {
+  const line = (cells: readonly (string | false)[]) => `| ${cells.filter((c) => c !== false).join(' | ')} |`;
   return [
-    line(['Claim of the paper (A vs B)', 'Rule (margin: why)', 'Paper', 'Ours: A − B', 'CI', 'p', 'Verdict']),
-    line(['---', '---', '---', '---', '---', '---', '---']),
-    ...checks.map((c) => line([c.claim, c.rule, c.paper, c.ours, ciText(c.stats), pText(c.stats), c.note ? `${c.verdict} (${c.note})` : c.verdict])),
+    line([withPaper ? 'Claim of the paper (A vs B)' : 'Claim (A vs B)', 'Rule (margin: why)', withPaper && 'Paper', 'Ours: A − B', 'CI', 'p', 'Verdict']),
+    line(['---', '---', withPaper && '---', '---', '---', '---', '---']),
+    ...checks.map((c) => line([c.claim, c.rule, withPaper && c.paper, c.ours, ciText(c.stats), pText(c.stats), c.note ? `${c.verdict} (${c.note})` : c.verdict])),
   ].join('\n');
 }

@@ -62,9 +62,13 @@ export const PAPER_MEMORY = { dresnetMB: 533, reductionVsResNetPct: 85 } as cons
 
 export type PaperTableId = 'table3' | 'table4' | 'ablation';
 
-/** The paper's row keys for each table, so a suite can be checked against them. */
-export const PAPER_ROW_KEYS: Readonly<Record<PaperTableId, readonly string[]>> = {
+/** A suite's table: one of the paper's, or `custom` (any dataset: no paper columns, the suite's own claims). */
+export type TableLayout = PaperTableId | 'custom';
+
+/** The paper's row keys for each table, so a suite can be checked against them (none for a custom table). */
+export const PAPER_ROW_KEYS: Readonly<Record<TableLayout, readonly string[]>> = {
   table3: Object.keys(PAPER_TABLE3),
   table4: Object.keys(PAPER_TABLE4),
   ablation: Object.keys(PAPER_ABLATION),
+  custom: [],
 };

@@ -5,7 +5,7 @@
  */
 import { ClaimCheck, claimsMarkdown } from './claims';
 import { CsvRow, toCsv } from './csv';
-import { PAPER_ABLATION, PAPER_TABLE3, PAPER_TABLE4, PaperTableId } from './paper';
+import { PAPER_ABLATION, PAPER_TABLE3, PAPER_TABLE4, TableLayout } from './paper';
 
 /** The deterministic columns of one model, computed from the built model at the suite's sizing. */
 export interface SizeRow {
@@ -22,7 +22,7 @@ export interface SizeRow {
 export interface TableSpec {
   name: string;
   title: string;
-  layout: PaperTableId;
+  layout: TableLayout;
   reference?: string;
   sizing: { classes: number; inputSize: number };
 }
@@ -81,7 +81,7 @@ function firstValue(rows: readonly FoldRow[], id: string, column: string): strin
 /** Columns every layout shares after its own: measured once per model at the protocol's input size. */
 const RUNTIME_COLUMNS = ['peak_rss_infer_mb', 'peak_rss_train_mb', 'peak_tensor_infer_mb', 'peak_tensor_train_mb', 'latency_ms', 'train_img_per_s'] as const;
 
-export const TABLE_COLUMNS: Readonly<Record<PaperTableId, readonly string[]>> = {
+export const TABLE_COLUMNS: Readonly<Record<TableLayout, readonly string[]>> = {
   table3: [
     ...SIZE_COLUMNS, 'paper_size_mb', 'paper_compression_pct', 'compression_pct',
     'paper_accuracy_pct', 'accuracy_pct', 'accuracy_std', 'paper_error_pct', 'error_pct', 'folds', ...RUNTIME_COLUMNS,
@@ -93,10 +93,17 @@ export const TABLE_COLUMNS: Readonly<Record<PaperTableId, readonly string[]>> = 
   ablation: [
     ...SIZE_COLUMNS, 'paper_delta_pct', 'top1_pct', 'top1_std', 'delta_pct', 'step_delta_pct', 'folds', ...RUNTIME_COLUMNS,
   ],
+  custom: [
+    ...SIZE_COLUMNS, 'top1_pct', 'top1_std', 'top5_pct', 'top5_std', 'sensitivity_pct', 'sensitivity_std', 'specificity_pct', 'specificity_std',
+    'auc', 'auc_std', 'folds', ...RUNTIME_COLUMNS,
+  ],
 };
 
+/** The clinical columns of a custom table and the runs.csv column (a fraction) each aggregates. */
+const CLINICAL_COLUMNS = [['sensitivity', 'metric_sensitivity'], ['specificity', 'metric_specificity']] as const;
+
 /** The columns of table.csv that depend only on the models and the paper (no training). */
-export function deterministicColumns(layout: PaperTableId): string[] {
+export function deterministicColumns(layout: TableLayout): string[] {
   const fixed = new Set<string>([...SIZE_COLUMNS, 'compression_pct']);
   return TABLE_COLUMNS[layout].filter((c) => fixed.has(c) || c.startsWith('paper_'));
 }
@@ -161,6 +168,18 @@ export function buildTableRows(spec: TableSpec, sizes: readonly SizeRow[], folds
           top1_std: pctStd(top1),
           delta_pct: size.id === spec.reference ? undefined : diffToRef,
           step_delta_pct: top1 && previous ? round(top1.mean - previous.mean, 2) : undefined,
+        };
+      }
+      case 'custom': {
+        const top5 = aggregate(folds, size.id, 'top5_pct');
+        const auc = aggregate(folds, size.id, 'metric_auc');
+        const clinical = Object.fromEntries(CLINICAL_COLUMNS.flatMap(([name, column]) => {
+          const m = aggregate(folds, size.id, column);
+          return [[`${name}_pct`, m && round(m.mean * 100, 2)], [`${name}_std`, m && round(m.std * 100, 2)]];
+        }));
+        return {
+          ...base, top1_pct: pct(top1), top1_std: pctStd(top1), top5_pct: pct(top5), top5_std: pctStd(top5), ...clinical,
+          auc: auc && round(auc.mean, 4), auc_std: auc && round(auc.std, 4),
         };
       }
     }
@@ -231,6 +250,8 @@ function mainTable(spec: TableSpec, rows: readonly CsvRow[]): string {
         rows.map((r) => [cell(r.label), cell(r.paper_size_mb), fixed(r.size_mb, 1), cell(r.paper_top1_pct), withStd(r.top1_pct, r.top1_std, r.folds),
           cell(r.paper_top5_pct), withStd(r.top5_pct, r.top5_std, r.folds)]),
       );
+    case 'custom':
+      return customTable(rows);
     case 'ablation':
       return mdTable(
         ['Step', 'Size/MB ours', 'Δ top-1 vs previous step/% paper', 'Top-1/% ours', 'Δ vs previous step/% ours', 'Δ vs baseline/% ours'],
@@ -238,6 +259,21 @@ function mainTable(spec: TableSpec, rows: readonly CsvRow[]): string {
           cell(r.step_delta_pct), cell(r.delta_pct)]),
       );
   }
+}
+
+/** A table for any dataset: no paper columns, and top-5 or the clinical columns only where some run has them. */
+function customTable(rows: readonly CsvRow[]): string {
+  const columns: [string, (r: CsvRow) => string][] = [
+    ['Model', (r) => cell(r.label)],
+    ['Size/MB', (r) => fixed(r.size_mb, 2)],
+    ['Top-1/%', (r) => withStd(r.top1_pct, r.top1_std, r.folds)],
+    ['Top-5/%', (r) => withStd(r.top5_pct, r.top5_std, r.folds)],
+    ['Sensitivity/%', (r) => withStd(r.sensitivity_pct, r.sensitivity_std, r.folds)],
+    ['Specificity/%', (r) => withStd(r.specificity_pct, r.specificity_std, r.folds)],
+    ['AUC', (r) => withStd(r.auc, r.auc_std, r.folds)],
+  ];
+  const shown = columns.filter(([, value], i) => i < 3 || rows.some((r) => value(r) !== '–'));
+  return mdTable(shown.map(([name]) => name), rows.map((r) => shown.map(([, value]) => value(r))));
 }
 
 function detailTable(rows: readonly CsvRow[]): string {
@@ -261,7 +297,9 @@ function describeContext(spec: TableSpec, ctx: RunContext): string[] {
       ? '- Runs: none yet; the accuracy, memory and speed columns fill in as `dresnet compare` / `dresnet ablate` train them'
       : `- Runs: ${ctx.foldsDone} of ${ctx.foldsPlanned} run × fold trainings done; training wall time ${wall} (sum over folds)`,
     `- Sizes and MACs: the built models at ${spec.sizing.classes} classes, ${spec.sizing.inputSize}×${spec.sizing.inputSize} input; size = every float32 weight (trainable + batch-norm statistics), as dresnet info counts it, in MB = 10^6 bytes and MiB = 2^20 bytes; params = trainable`,
-    '- Ours: mean ± sample standard deviation over fold-runs (every repeat of the k-fold split). Paper: the figures printed in the paper (its own 12-class data set; see src/report/paper.ts).',
+    spec.layout === 'custom'
+      ? '- Ours: mean ± sample standard deviation over fold-runs (every repeat of the k-fold split).'
+      : '- Ours: mean ± sample standard deviation over fold-runs (every repeat of the k-fold split). Paper: the figures printed in the paper (its own 12-class data set; see src/report/paper.ts).',
     '- Memory and latency: measured once per model in a fresh process at the protocol input size (batch-1 inference, one training step at the protocol batch size; latency is the median after warm-up).',
   ];
 }
@@ -290,11 +328,11 @@ export function tableMarkdown(spec: TableSpec, rows: readonly CsvRow[], ctx: Run
     '',
     detailTable(rows),
     '',
-    "## The paper's claims on our runs",
+    spec.layout === 'custom' ? '## Claims on our runs' : "## The paper's claims on our runs",
     '',
-    CLAIMS_METHOD,
-    '',
-    claimsMarkdown(claims),
+    ...(claims.length === 0
+      ? ['No claims: a suite file states its own under `claims:` (A more accurate than B, A within m pp of B, A at most m pp below B).']
+      : [CLAIMS_METHOD, '', claimsMarkdown(claims, spec.layout !== 'custom')]),
     ...figures.flatMap((f) => ['', `![${f}](${f})`]),
     '',
   ].join('\n');

@@ -57,9 +57,18 @@ function checkRuns(suite: Suite): void {
       throw new UserError(`${where}: protocols.${name}.trainFolds: ${protocol.trainFolds} is more than the split's ${protocol.folds} folds`);
     }
   }
+  suite.claims.forEach((c, i) => {
+    for (const side of ['a', 'b'] as const) {
+      if (!ids.includes(c[side])) throw new UserError(`${where}: claims[${i}].${side}: no run has id "${c[side]}"${hint(c[side], ids)}; ids: ${ids.join(', ')}`);
+    }
+    const needsMargin = c.rule === 'equivalent' || c.rule === 'noninferior';
+    if (needsMargin && c.margin === undefined) throw new UserError(`${where}: claims[${i}].margin: a ${c.rule} claim needs a margin in percentage points`);
+    if (!needsMargin && c.margin !== undefined) throw new UserError(`${where}: claims[${i}].margin: a ${c.rule} claim takes no margin (only equivalent and noninferior do)`);
+  });
   const paperKeys = PAPER_ROW_KEYS[suite.layout];
   suite.runs.forEach((run, i) => {
     if (run.paper !== undefined && !paperKeys.includes(run.paper)) {
+      if (suite.layout === 'custom') throw new UserError(`${where}: runs[${i}].paper: a custom suite has no paper rows; remove the key or use layout table3, table4 or ablation`);
       throw new UserError(`${where}: runs[${i}].paper: "${run.paper}" is not a row of the paper's ${suite.layout}${hint(run.paper, paperKeys)}; rows: ${paperKeys.join(', ')}`);
     }
   });

@@ -168,7 +168,7 @@ export async function renderTables(suite: Suite, dir: string): Promise<void> {
   const protocol = protocolName === undefined ? undefined : suite.protocols[protocolName];
   const planned = protocol ? protocolSlots(protocol).length * suite.runs.length : 0;
   const figures = await writeFigures(dir, suite, rows, curves);
-  const claims = checkClaims(suite.layout, { rows, folds, splitFolds: protocol?.folds ?? splitFoldsOf(folds) });
+  const claims = checkClaims(suite.layout, { rows, folds, splitFolds: protocol?.folds ?? splitFoldsOf(folds) }, suite.claims);
   writeIfChanged(path.join(dir, OUTPUT_FILES.table), tableCsv(suite, rows));
   writeIfChanged(path.join(dir, OUTPUT_FILES.claims), toCsv(CLAIM_COLUMNS, claims.map(claimCsvRow)));
   writeIfChanged(path.join(dir, OUTPUT_FILES.markdown), tableMarkdown(suite, rows, runContext(folds, planned, protocol?.description), figures, claims));

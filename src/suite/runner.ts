@@ -13,6 +13,7 @@ import { RunConfig } from '../config/run-config';
 import { getModelDefinition } from '../models';
 import { CsvValue } from '../report/csv';
 import { SizeRow } from '../report/tables';
+import { trainedRunsByHash } from './adopt';
 import { FoldSlot, getProtocol, protocolFolds, protocolSlots, resolveRunConfig, sizingModelConfig, Suite } from './load';
 import { OUTPUT_FILES, renderTables, writeRunsCsv, writeSizesCsv } from './outputs';
 import { Protocol, SuiteRunSpec } from './schema';
@@ -198,6 +199,7 @@ const pct = (fraction: number): number => Math.round(fraction * 1e4) / 100;
 class SuiteRun {
   private readonly stateFile: string;
   private readonly state: SuiteState;
+  private trainedRuns?: Map<string, string>;
 
   constructor(
     private readonly suite: Suite,
@@ -227,7 +229,7 @@ class SuiteRun {
     }
     const foldDir = foldRunsDir(resolved, this.suite, this.opts.protocol, run.id, slot, this.opts.runsRoot);
     const config: RunConfig = { ...resolved, runtime: { ...resolved.runtime, outDir: foldDir } };
-    const shared = entry?.configHash === hash ? undefined : sharedRunDir(foldDir, slot, hash, this.ports.collect);
+    const shared = entry?.configHash === hash ? undefined : sharedRunDir(foldDir, slot, hash, this.ports.collect) ?? this.adoptable(resolved, hash);
     if (shared !== undefined) this.ports.log(`${this.suite.name}: ${key}: the same config and fold finished in ${shared}: reused`);
     else {
       this.state.folds[key] = { configHash: hash, runDir: foldDir, status: 'running' };
@@ -241,6 +243,19 @@ class SuiteRun {
     this.state.folds[key] = { configHash: hash, runDir, status: 'done', row, curve: outcome.curve };
     (shared === undefined ? this.summary.trained : this.summary.reused).push(key);
     await this.save();
+  }
+
+  /** A finished `dresnet train` run of the same config directly under the runs root, if any. */
+  private adoptable(config: RunConfig, hash: string): string | undefined {
+    this.trainedRuns ??= trainedRunsByHash(path.resolve(this.opts.runsRoot ?? config.runtime.outDir), resultHash);
+    const dir = this.trainedRuns.get(hash);
+    if (dir === undefined) return undefined;
+    try {
+      this.ports.collect(dir);
+      return dir;
+    } catch {
+      return undefined; // Not finished: the suite trains its own.
+    }
   }
 
   /**

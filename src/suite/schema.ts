@@ -51,10 +51,22 @@ export const suiteRunSchema = s.object({
   set: overrides,
 });
 
+/** A claim of the suite's own about two of its runs (A − B in top-1 percentage points), decided like the paper's. */
+export const suiteClaimSchema = s.object({
+  claim: s.string({ doc: 'the claim in words, e.g. "DResNet is more accurate than ResNet-18"' }),
+  a: s.string({ doc: 'run id of A' }),
+  b: s.string({ doc: 'run id of B' }),
+  rule: s.oneOf(['greater', 'less', 'equivalent', 'noninferior'] as const, {
+    doc: 'greater: A more accurate than B; less: A less accurate; equivalent: A within margin of B; noninferior: A at most margin below B',
+  }),
+  margin: s.optional(s.number({ min: 0, doc: 'percentage points, for equivalent and noninferior' })),
+  reason: s.optional(s.string({ doc: 'why this margin' })),
+});
+
 export const suiteSchema = s.object({
   name: s.string({ doc: 'results go to results/<name>/' }),
   title: s.string(),
-  layout: s.oneOf(['table3', 'table4', 'ablation'] as const),
+  layout: s.oneOf(['table3', 'table4', 'ablation', 'custom'] as const, { doc: "one of the paper's tables, or custom: any dataset, no paper columns" }),
   reference: s.optional(s.string({ doc: 'run id that compression %, error % and ablation deltas are relative to' })),
   sizing: s.object({
     classes: s.integer({ default: 1000, min: 2, doc: 'head size for the deterministic columns (the paper sized its models at 1000)' }),
@@ -64,9 +76,11 @@ export const suiteSchema = s.object({
   protocolFile: s.optional(s.string({ doc: 'a YAML mapping of shared protocols, relative to the suite file' })),
   protocols: s.record(protocolSchema, { default: {} }),
   runs: s.array(suiteRunSchema),
+  claims: s.array(suiteClaimSchema, { default: [] }),
 });
 
 export type Protocol = s.Infer<typeof protocolSchema>;
 export type SuiteRunSpec = s.Infer<typeof suiteRunSchema>;
 export type SuiteSpec = s.Infer<typeof suiteSchema>;
 export type SuiteLayout = SuiteSpec['layout'];
+export type SuiteClaim = s.Infer<typeof suiteClaimSchema>;
