@@ -117,13 +117,38 @@ test('dresnet eval re-evaluates best/ on its own split and reproduces the best e
   const rows = readCsv(path.join(reference, 'metrics.csv'));
   const best = readState(path.join(reference, 'best'));
   const expected = Number(rows[best.epoch - 1].val_top1);
-  const res = runCli(['eval', '--run', reference, '--quiet']);
+  const res = runCli(['eval', '--run', reference, '--checkpoint', 'best', '--quiet']);
   assert.equal(res.code, 0, res.stderr);
   const m = /fold 0: top-1 ([\d.]+)%/.exec(res.stdout);
   assert.ok(m, res.stdout);
   assert.ok(Math.abs(Number(m![1]) - 100 * expected) < 0.01, `${m![1]} vs ${100 * expected}`);
   assert.ok(fs.existsSync(path.join(reference, 'eval-best', 'report.json')));
   assert.ok(fs.existsSync(path.join(reference, 'eval-best', 'fold-0-confusion.csv')));
+});
+
+test('dresnet eval defaults to last/, says best/ is optimistic on its own split, and writes predictions.csv that reproduces its metrics', () => {
+  const best = runCli(['eval', '--run', reference, '--checkpoint', 'best', '--quiet']);
+  assert.match(best.stdout, /note: best\/ was selected on these same validation folds/);
+  const res = runCli(['eval', '--run', reference, '--quiet']);
+  assert.equal(res.code, 0, res.stderr);
+  assert.doesNotMatch(res.stdout, /note:/);
+  const dir = path.join(reference, 'eval-last');
+  const report = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8'));
+  assert.equal(report.checkpoint, 'last');
+  const predictions = readCsv(path.join(dir, 'predictions.csv'));
+  const fold = report.folds[0];
+  assert.equal(predictions.length, fold.metrics.n);
+  const classes = Object.keys(predictions[0]).filter((c) => c.startsWith('p_') && c !== 'p_abnormal').map((c) => c.slice(2));
+  // Recomputed from the rows: top-1 and the confusion matrix (rows true, columns predicted).
+  const correct = predictions.filter((r) => r.true_class === r.predicted_class).length;
+  assert.ok(Math.abs(correct / predictions.length - fold.metrics.top1) < 1e-12);
+  const confusion = classes.map((t) => classes.map((p) => predictions.filter((r) => r.true_class === t && r.predicted_class === p).length));
+  assert.deepEqual(confusion, fold.metrics.confusion);
+  for (const r of predictions) {
+    const probs = classes.map((c) => Number(r[`p_${c}`]));
+    assert.ok(Math.abs(probs.reduce((a, b) => a + b, 0) - 1) < 1e-5);
+    assert.equal(r.predicted_class, classes[probs.indexOf(Math.max(...probs))]);
+  }
 });
 
 test('train CLI: bad user input gives one line naming what was expected', () => {

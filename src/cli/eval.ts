@@ -25,7 +25,7 @@ export function registerEvalCommand(program: Command): void {
     .command('eval')
     .description('re-evaluate a run\'s checkpoint on its own validation split(s) or on other data')
     .requiredOption('--run <runDir>', 'a run folder written by dresnet train')
-    .option('--checkpoint <best|last>', 'which checkpoint', 'best')
+    .option('--checkpoint <best|last>', 'which checkpoint (best/ was selected on the validation split it is evaluated on: optimistic there)', 'last')
     .option('--data <path>', 'evaluate on the dataset at this path instead (the run\'s data.source; change it with --set data.source=...)')
     .option('-s, --set <key=value>', 'override a data.* key of the run\'s config for --data (repeatable)', collect, [])
     .option('--fold <i|all>', 'fold(s) to evaluate (default: every fold the run trained)', parseFold)
@@ -57,6 +57,7 @@ export function registerEvalCommand(program: Command): void {
       }
       const top1 = result.summary.top1;
       if (top1 && result.folds.length > 1) process.stdout.write(`top-1 over ${result.folds.length} folds: ${(100 * top1.mean).toFixed(2)} ± ${(100 * top1.std).toFixed(2)}%\n`);
-      process.stdout.write(`written to ${result.outDir}\n`);
+      if (result.warning) process.stdout.write(`note: ${result.warning}\n`);
+      process.stdout.write(`written to ${result.outDir} (metrics, confusion, per-class and predictions.csv)\n`);
     });
 }

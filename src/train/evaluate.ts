@@ -17,6 +17,7 @@ import { confusionCsv, perClassRows, PER_CLASS_COLUMNS } from './tables';
 import { buildModel, foldDir, keepingProcessAlive } from './trainer';
 
 export interface EvaluateRunOptions {
+  /** Default last: best/ was chosen on the fold's own validation split. */
   checkpoint?: 'best' | 'last';
   /** Other data to evaluate on (every image of it); default: each fold's own validation split. */
   data?: DataConfig;
@@ -39,6 +40,8 @@ export interface FoldEvaluation {
 export interface RunEvaluation {
   runDir: string;
   outDir: string;
+  /** Set when the figures are optimistic: best/ evaluated on the split it was selected on. */
+  warning?: string;
   folds: FoldEvaluation[];
   summary: Record<string, { mean: number; std: number }>;
 }
@@ -48,8 +51,37 @@ function runFolds(config: RunConfig, foldCount: number): number[] {
   return config.train.fold === 'all' ? Array.from({ length: foldCount }, (_, i) => i) : [config.train.fold];
 }
 
-function sameClasses(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((c, i) => c === b[i]);
+/**
+ * Labelled data whose classes are a subset of the run's, relabelled into the
+ * run's class indices (the model scores every class it was trained on).
+ */
+function asRunClasses(data: LoadedDataset, run: Pick<LoadedDataset, 'classes' | 'roles'>): LoadedDataset {
+  const index = data.classes.map((c) => run.classes.indexOf(c));
+  const unknown = data.classes.filter((_, i) => index[i] < 0);
+  if (unknown.length > 0) {
+    throw new UserError(`evaluation data has class(es) ${unknown.join(', ')} that the run was not trained on; the run's classes: ${run.classes.join(', ')}`);
+  }
+  return { ...data, classes: run.classes, roles: run.roles, samples: data.samples.map((s) => ({ ...s, label: index[s.label] })) };
+}
+
+/** predictions.csv: one row per image, every class probability and the abnormal probability (where roles are known). */
+function predictionRows(data: LoadedDataset, indices: readonly number[], fold: number, probs: Float32Array): Record<string, string | number | undefined>[] {
+  const k = data.classes.length;
+  const abnormal = data.roles?.map((r) => r === 'abnormal');
+  return indices.map((sample, i) => {
+    const p = probs.subarray(i * k, (i + 1) * k);
+    const predicted = p.reduce((best, v, c) => (v > p[best] ? c : best), 0);
+    const row: Record<string, string | number | undefined> = {
+      path: data.samples[sample].path, fold, true_class: data.classes[data.samples[sample].label], predicted_class: data.classes[predicted],
+    };
+    data.classes.forEach((c, j) => { row[`p_${c}`] = p[j]; });
+    if (abnormal) row.p_abnormal = abnormal.reduce((sum, isAbn, j) => sum + (isAbn ? p[j] : 0), 0);
+    return row;
+  });
+}
+
+export function predictionColumns(data: Pick<LoadedDataset, 'classes' | 'roles'>): string[] {
+  return ['path', 'fold', 'true_class', 'predicted_class', ...data.classes.map((c) => `p_${c}`), ...(data.roles ? ['p_abnormal'] : [])];
 }
 
 function dataTag(data: DataConfig): string {
@@ -79,14 +111,16 @@ async function evaluateFolds(runDir: string, opts: EvaluateRunOptions): Promise<
   for (const f of folds) {
     if (!trained.includes(f)) throw new UserError(`--fold ${f}: run ${runDir} trained fold(s) ${trained.join(', ')}`);
   }
-  const checkpoint = opts.checkpoint ?? 'best';
+  const checkpoint = opts.checkpoint ?? 'last';
   const other = opts.data;
   const data: LoadedDataset = other
-    ? await loadDataset(other, { seed: config.seed, log: progress.log })
+    ? asRunClasses(await loadDataset(other, { seed: config.seed, log: progress.log }), ownDataset)
     : await loadImages(ownDataset, config.data, { log: progress.log });
-  if (!sameClasses(data.classes, ownDataset.classes)) {
-    throw new UserError(`evaluation data has classes [${data.classes.join(', ')}]; the run was trained on [${ownDataset.classes.join(', ')}]`);
-  }
+  const warning = checkpoint === 'best' && !other
+    ? 'best/ was selected on these same validation folds (the epoch with the highest top-1), so these figures are optimistic; --checkpoint last is not'
+    : undefined;
+  if (warning) progress.log(`note: ${warning}`);
+  const predictions: Record<string, string | number | undefined>[] = [];
   const outDir = path.resolve(opts.outDir ?? path.join(dir, `eval-${checkpoint}${other ? `-${dataTag(other)}` : ''}`));
   const lossFn = makeLoss(config.train.loss, data.classes.length);
   const results: FoldEvaluation[] = [];
@@ -108,6 +142,7 @@ async function evaluateFolds(runDir: string, opts: EvaluateRunOptions): Promise<
         augment: config.data.augment,
       });
       const ev = await evaluateModel(model, batches, lossFn, data);
+      predictions.push(...predictionRows(data, indices, fold, ev.probs));
       results.push({ fold, checkpoint: ckpt, epoch: state.epoch, loss: ev.loss, metrics: ev.metrics });
       writeCsv(path.join(outDir, `fold-${fold}-confusion.csv`), ['true', ...data.classes], confusionCsv(ev.metrics, data.classes));
       writeCsv(path.join(outDir, `fold-${fold}-per_class.csv`), PER_CLASS_COLUMNS, perClassRows(ev.metrics));
@@ -118,6 +153,7 @@ async function evaluateFolds(runDir: string, opts: EvaluateRunOptions): Promise<
     }
   }
   const summary = summarizeEvaluations(results);
+  writeCsv(path.join(outDir, 'predictions.csv'), predictionColumns(data), predictions);
   writeJson(path.join(outDir, 'report.json'), {
     run: dir,
     checkpoint,
@@ -127,9 +163,10 @@ async function evaluateFolds(runDir: string, opts: EvaluateRunOptions): Promise<
     threads: backend.threads,
     folds: results,
     summary,
+    ...(warning ? { warning } : {}),
     ...provenance(),
   });
-  return { runDir: dir, outDir, folds: results, summary };
+  return { runDir: dir, outDir, folds: results, summary, warning };
 }
 
 function summarizeEvaluations(results: readonly FoldEvaluation[]): Record<string, { mean: number; std: number }> {
