@@ -7,7 +7,8 @@
  * carries its margin and the reason for it, so a verdict can be re-read.
  */
 import { ClaimRule, correctedTTest, decide, FoldValue, pairedDifferences, Verdict } from '../stats';
-import { CsvRow, CsvValue } from './csv';
+import { CsvRow, CsvValue } from '../util/csv';
+import { markdownTable } from './markdown';
 import { PAPER_MEMORY, PaperTableId } from './paper';
 
 export interface ClaimCheck {
@@ -214,10 +215,8 @@ function pText(s: ClaimStats | undefined): string {
 }
 
 export function claimsMarkdown(checks: readonly ClaimCheck[]): string {
-  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
-  return [
-    line(['Claim of the paper (A vs B)', 'Rule (margin: why)', 'Paper', 'Ours: A − B', 'CI', 'p', 'Verdict']),
-    line(['---', '---', '---', '---', '---', '---', '---']),
-    ...checks.map((c) => line([c.claim, c.rule, c.paper, c.ours, ciText(c.stats), pText(c.stats), c.note ? `${c.verdict} (${c.note})` : c.verdict])),
-  ].join('\n');
+  return markdownTable(
+    ['Claim of the paper (A vs B)', 'Rule (margin: why)', 'Paper', 'Ours: A − B', 'CI', 'p', 'Verdict'],
+    checks.map((c) => [c.claim, c.rule, c.paper, c.ours, ciText(c.stats), pText(c.stats), c.note ? `${c.verdict} (${c.note})` : c.verdict]),
+  );
 }
