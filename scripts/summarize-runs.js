@@ -23,8 +23,8 @@ const path = require('node:path');
 
 // The project's own CSV reader (quoted fields) and fold statistics, from the build (npm run build).
 const dist = path.join(__dirname, '..', 'dist', 'src');
-const { readCsv } = require(path.join(dist, 'report', 'csv'));
-const { meanStd } = require(path.join(dist, 'report', 'tables'));
+const { readCsv } = require(path.join(dist, 'util', 'csv'));
+const { meanStd } = require(path.join(dist, 'stats', 'mean-std'));
 
 const pct = (x) => (x === undefined || x === '' || Number.isNaN(Number(x)) ? '–' : (100 * Number(x)).toFixed(1));
 const num = (x, d = 3) => (x === undefined || x === '' || Number.isNaN(Number(x)) ? '–' : Number(x).toFixed(d));

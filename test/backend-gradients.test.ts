@@ -72,10 +72,10 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import { selectBackend } from '../src/backend';
 import { TorchBackend } from '../src/backend/torch';
-import { createRng } from '../src/data/rng';
+import { createRng } from '../src/util/rng';
 import { createModel, listModels, logitsModel } from '../src/models';
 import { focalLoss } from '../src/train/losses';
-import { withSeededMathRandom } from '../src/train/rng';
+import { withSeededMathRandom } from '../src/util/rng';
 
 const SKIP = process.env.DRESNET_SKIP_NATIVE === '1' ? 'DRESNET_SKIP_NATIVE=1: torch addon not built' : false;
 const TOLERANCE = 1e-4;

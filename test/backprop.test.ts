@@ -14,7 +14,7 @@ import { TorchBackend } from '../src/backend/torch';
 import { createModel, listModels, logitsModel, trainingLogits } from '../src/models';
 import { installFreeingBackprop } from '../src/ops';
 import { crossEntropyLoss } from '../src/train/losses';
-import { withSeededMathRandom } from '../src/train/rng';
+import { withSeededMathRandom } from '../src/util/rng';
 
 const SKIP_NATIVE = process.env.DRESNET_SKIP_NATIVE === '1' ? 'DRESNET_SKIP_NATIVE=1: torch addon not built' : false;
 

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { FAST_CPU_KERNELS, originalCpuKernel, registerFastCpuKernels } from '../src/backend/cpu';
-import { createRng } from '../src/data/rng';
+import { createRng } from '../src/util/rng';
 
 /**
  * Each fast cpu kernel (src/backend/cpu) against tfjs-backend-cpu's own

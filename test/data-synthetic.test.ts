@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { classCounts, scanDataset } from '../src/data';
 import { dataSchema } from '../src/config/run-config';
-import { createRng } from '../src/data/rng';
+import { createRng } from '../src/util/rng';
 import { drawCell } from '../src/data/synthetic';
 import { runCli } from './helpers/cli';
 import { tempDir } from './fixtures/data';

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import { selectBackend } from '../src/backend';
-import { createRng } from '../src/data/rng';
+import { createRng } from '../src/util/rng';
 import { createModel, foldBatchNorms, listModels, logitsModel } from '../src/models';
 import { groupedConv2d } from '../src/ops';
 

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { defaultRunConfig } from '../src/config/load';
-import { createRng } from '../src/data/rng';
+import { createRng } from '../src/util/rng';
 import { scanCsvDataset, scanFolderDataset } from '../src/data/scan';
 import { Dataset, Fold, makeSplits, readSplitManifest, sampleGroupNames, writeSplitManifest } from '../src/data';
 import { loadSuite } from '../src/suite/load';

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runCli } from './helpers/cli';
 import { packageRoot } from '../src/util/files';
-import { parseCsv } from '../src/report/csv';
+import { parseCsv } from '../src/util/csv';
 import { infoReport } from '../src/cli/info';
 
 const SIZES_CSV = path.join(packageRoot(), 'results', 'sizes.csv');

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { readCsv } from '../src/report/csv';
+import { readCsv } from '../src/util/csv';
 import { loadSuite } from '../src/suite/load';
 import { OUTPUT_FILES } from '../src/suite/outputs';
 import { realPorts } from '../src/suite/ports';

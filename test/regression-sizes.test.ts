@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { readCsv } from '../src/report/csv';
+import { readCsv } from '../src/util/csv';
 import { buildTableRows, deterministicColumns } from '../src/report/tables';
 import { loadSuite } from '../src/suite/load';
 import { OUTPUT_FILES, sizesCsvText } from '../src/suite/outputs';

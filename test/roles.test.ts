@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { defaultRunConfig } from '../src/config/load';
 import { scanDataset } from '../src/data/dataset';
 import { builtInRoles } from '../src/data/roles';
-import { createRng } from '../src/data/rng';
+import { createRng } from '../src/util/rng';
 import { clinicalMetrics, evaluatePredictions } from '../src/train/metrics';
 import { herlevOrSkip, tempDir, writePng } from './fixtures/data';
 

@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { readCsv } from '../src/report/csv';
+import { readCsv } from '../src/util/csv';
 import { loadSuite, resolveRunConfig } from '../src/suite/load';
 import { OUTPUT_FILES } from '../src/suite/outputs';
 import { realPorts } from '../src/suite/ports';

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { RunConfig } from '../src/config/run-config';
-import { readCsv } from '../src/report/csv';
+import { readCsv } from '../src/util/csv';
 import { loadSuite, resolveRunConfig } from '../src/suite/load';
 import { OUTPUT_FILES, renderTables } from '../src/suite/outputs';
 import { FoldOutcome, ProbeResult, runSuite, SuitePorts } from '../src/suite/runner';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkClaims } from '../src/report/claims';
-import { buildTableRows, FoldRow, meanStd, SizeRow, TableSpec, tableMarkdown, runContext } from '../src/report/tables';
+import { buildTableRows, FoldRow, SizeRow, TableSpec, tableMarkdown, runContext } from '../src/report/tables';
 
 const size = (id: string, paper: string, sizeMB: number): SizeRow => ({
   id, label: paper, paper, params: sizeMB * 250_000, totalParams: sizeMB * 250_000, sizeMB, sizeMiB: sizeMB / 1.048576, macs: 1e6,
@@ -9,12 +9,6 @@ const size = (id: string, paper: string, sizeMB: number): SizeRow => ({
 
 const folds = (id: string, top1: number[]): FoldRow[] =>
   top1.map((t, fold) => ({ run_id: id, fold: String(fold), top1_pct: String(t), protocol: 'quick', seconds: '60' }));
-
-test('meanStd uses the sample standard deviation and skips missing values', () => {
-  assert.deepEqual(meanStd([1, 2, 3]), { mean: 2, std: 1, n: 3 });
-  assert.deepEqual(meanStd([5, NaN]), { mean: 5, std: 0, n: 1 });
-  assert.equal(meanStd([]), undefined);
-});
 
 test('Table 3 rows: compression and error are relative to the reference run', () => {
   const spec: TableSpec = { name: 't3', title: 'T3', layout: 'table3', reference: 'r50', sizing: { classes: 1000, inputSize: 224 } };

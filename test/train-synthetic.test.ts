@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readCsv } from '../src/report/csv';
+import { readCsv } from '../src/util/csv';
 import { packageRoot } from '../src/util/files';
 import { runCli } from './helpers/cli';
 

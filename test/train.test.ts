@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadRunConfig } from '../src/config/load';
-import { readCsv } from '../src/report/csv';
+import { readCsv } from '../src/util/csv';
 import { packageRoot } from '../src/util/files';
 import { resumeRun, trainRun, TIMING_COLUMNS } from '../src/train/trainer';
 import { readState } from '../src/train/checkpoint';

@@ -17,7 +17,7 @@ import { TorchBackend } from '../backend/torch';
 import { createModel, foldBatchNorms, getModelDefinition, trainingLogits } from '../models';
 import { crossEntropyLoss } from '../train/losses';
 import { makeOptimizer } from '../train/optimizer';
-import { toCsv } from '../report/csv';
+import { toCsv } from '../util/csv';
 import { atomicWriteFile, packageRoot } from '../util/files';
 import { peakRssBytes } from '../util/memory';
 

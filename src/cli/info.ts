@@ -11,7 +11,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { UserError } from '../util/errors';
 import { createModel, getModelDefinition, listModels, modelStats, MACS_CONVENTION, paperSizes } from '../models';
 import type { LayerStats } from '../models';
-import { CsvRow, toCsv } from '../report/csv';
+import { CsvRow, toCsv } from '../util/csv';
+import { markdownTable } from '../report/markdown';
 import { atomicWriteFile } from '../util/files';
 
 type Format = 'table' | 'csv' | 'md';
@@ -99,8 +100,7 @@ function textTable(columns: readonly string[], rows: readonly CsvRow[]): string 
 }
 
 function mdTable(columns: readonly string[], rows: readonly CsvRow[]): string {
-  const line = (r: readonly string[]): string => `| ${r.join(' | ')} |`;
-  return [line(columns), line(columns.map((_, i) => (i === 0 ? '---' : '---:'))), ...cells(columns, rows).map(line)].join('\n') + '\n';
+  return `${markdownTable(columns, cells(columns, rows), columns.map((_, i) => (i === 0 ? 'left' : 'right')))}\n`;
 }
 
 function render(format: Format, columns: readonly string[], rows: readonly CsvRow[]): string {

@@ -1,5 +1,5 @@
 import type { AugmentConfig } from '../config/run-config';
-import { createRng, uniform } from './rng';
+import { createRng, uniform } from '../util/rng';
 import type { Normalization } from './types';
 
 /**

@@ -5,7 +5,7 @@ import type { AugmentConfig } from '../config/run-config';
 import { BatchJob, renderBatch } from './batch-job';
 import type { LoadedDataset } from './images';
 import type { ImageStore } from './store';
-import { createRng, shuffleInPlace } from './rng';
+import { createRng, shuffleInPlace } from '../util/rng';
 import type { Normalization } from './types';
 
 export interface Batch {

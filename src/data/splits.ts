@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { DataConfig, DEFAULT_GROUP_PATTERN } from '../config/run-config';
 import { UserError } from '../util/errors';
 import { atomicWriteFile } from '../util/files';
-import { createRng, shuffleInPlace } from './rng';
+import { createRng, shuffleInPlace } from '../util/rng';
 import type { ClassRole, Dataset, Fold, Groups } from './types';
 
 /** Sample indices grouped by label, each group shuffled by the seed. */

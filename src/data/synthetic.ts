@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { UserError } from '../util/errors';
 import { atomicWriteFile } from '../util/files';
-import { createRng, Rng, uniform } from './rng';
+import { createRng, Rng, uniform } from '../util/rng';
 import type { Log } from './types';
 
 export interface SyntheticOptions {

@@ -7,7 +7,8 @@
  * carries its margin and the reason for it, so a verdict can be re-read.
  */
 import { ClaimRule, correctedTTest, decide, FoldValue, pairedDifferences, Verdict } from '../stats';
-import { CsvRow, CsvValue } from './csv';
+import { CsvRow, CsvValue } from '../util/csv';
+import { markdownTable } from './markdown';
 import { PAPER_MEMORY, TableLayout } from './paper';
 
 export interface ClaimCheck {
@@ -243,10 +244,9 @@ function pText(s: ClaimStats | undefined): string {
 
 /** The claims as a markdown table; a table of a suite's own claims (no paper) has no paper column. */
 export function claimsMarkdown(checks: readonly ClaimCheck[], withPaper = true): string {
-  const line = (cells: readonly (string | false)[]) => `| ${cells.filter((c) => c !== false).join(' | ')} |`;
-  return [
-    line([withPaper ? 'Claim of the paper (A vs B)' : 'Claim (A vs B)', 'Rule (margin: why)', withPaper && 'Paper', 'Ours: A − B', 'CI', 'p', 'Verdict']),
-    line(['---', '---', withPaper && '---', '---', '---', '---', '---']),
-    ...checks.map((c) => line([c.claim, c.rule, withPaper && c.paper, c.ours, ciText(c.stats), pText(c.stats), c.note ? `${c.verdict} (${c.note})` : c.verdict])),
-  ].join('\n');
+  const keep = <T>(cells: readonly (T | false)[]): T[] => cells.filter((c): c is T => c !== false);
+  return markdownTable(
+    keep([withPaper ? 'Claim of the paper (A vs B)' : 'Claim (A vs B)', 'Rule (margin: why)', withPaper && 'Paper', 'Ours: A − B', 'CI', 'p', 'Verdict']),
+    checks.map((c) => keep([c.claim, c.rule, withPaper && c.paper, c.ours, ciText(c.stats), pText(c.stats), c.note ? `${c.verdict} (${c.note})` : c.verdict])),
+  );
 }

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { atomicWriteFile, packageRoot } from '../util/files';
+import { packageRoot } from '../util/files';
 
 export interface Provenance {
   gitCommit: string | null;
@@ -68,13 +68,4 @@ export function provenance(): Provenance {
       node: process.version,
     },
   };
-}
-
-/** JSON with NaN/Infinity written as null (JSON has no such numbers), atomically. */
-export function writeJson(file: string, value: unknown): void {
-  atomicWriteFile(file, `${JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
-}
-
-export function readJson<T>(file: string): T {
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
 }

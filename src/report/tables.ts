@@ -4,7 +4,9 @@
  * text, so `dresnet tables` can regenerate everything from the CSVs alone.
  */
 import { ClaimCheck, claimsMarkdown } from './claims';
-import { CsvRow, toCsv } from './csv';
+import { CsvRow, toCsv } from '../util/csv';
+import { MeanStd, meanStd } from '../stats/mean-std';
+import { markdownTable } from './markdown';
 import { PAPER_ABLATION, PAPER_TABLE3, PAPER_TABLE4, TableLayout } from './paper';
 
 /** The deterministic columns of one model, computed from the built model at the suite's sizing. */
@@ -29,21 +31,6 @@ export interface TableSpec {
 
 /** One row of runs.csv as read back (strings keyed by column). */
 export type FoldRow = Record<string, string>;
-
-export interface MeanStd {
-  mean: number;
-  std: number;
-  n: number;
-}
-
-/** Mean and sample standard deviation (n − 1; 0 for a single value); NaN inputs are skipped. */
-export function meanStd(values: readonly number[]): MeanStd | undefined {
-  const xs = values.filter((v) => Number.isFinite(v));
-  if (xs.length === 0) return undefined;
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const variance = xs.length > 1 ? xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1) : 0;
-  return { mean, std: Math.sqrt(variance), n: xs.length };
-}
 
 const round = (x: number, digits: number): number => Number(x.toFixed(digits));
 
@@ -231,21 +218,16 @@ function withStd(mean: unknown, std: unknown, folds: unknown): string {
   return Number(folds) > 1 ? `${mean} ± ${cell(std)}` : `${mean} (1 fold)`;
 }
 
-function mdTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
-}
-
 function mainTable(spec: TableSpec, rows: readonly CsvRow[]): string {
   switch (spec.layout) {
     case 'table3':
-      return mdTable(
+      return markdownTable(
         ['Model', 'Size/MB paper', 'Size/MB ours', 'Compression/% paper', 'Compression/% ours', 'Accuracy/% paper', 'Accuracy/% ours', 'Error/% paper', 'Error/% ours'],
         rows.map((r) => [cell(r.label), cell(r.paper_size_mb), fixed(r.size_mb, 1), cell(r.paper_compression_pct), cell(r.compression_pct),
           cell(r.paper_accuracy_pct), withStd(r.accuracy_pct, r.accuracy_std, r.folds), cell(r.paper_error_pct), cell(r.error_pct)]),
       );
     case 'table4':
-      return mdTable(
+      return markdownTable(
         ['Model', 'Size/MB paper', 'Size/MB ours', 'Top-1/% paper', 'Top-1/% ours', 'Top-5/% paper', 'Top-5/% ours'],
         rows.map((r) => [cell(r.label), cell(r.paper_size_mb), fixed(r.size_mb, 1), cell(r.paper_top1_pct), withStd(r.top1_pct, r.top1_std, r.folds),
           cell(r.paper_top5_pct), withStd(r.top5_pct, r.top5_std, r.folds)]),
@@ -253,7 +235,7 @@ function mainTable(spec: TableSpec, rows: readonly CsvRow[]): string {
     case 'custom':
       return customTable(rows);
     case 'ablation':
-      return mdTable(
+      return markdownTable(
         ['Step', 'Size/MB ours', 'Δ top-1 vs previous step/% paper', 'Top-1/% ours', 'Δ vs previous step/% ours', 'Δ vs baseline/% ours'],
         rows.map((r) => [cell(r.label), fixed(r.size_mb, 2), cell(r.paper_delta_pct), withStd(r.top1_pct, r.top1_std, r.folds),
           cell(r.step_delta_pct), cell(r.delta_pct)]),
@@ -273,11 +255,11 @@ function customTable(rows: readonly CsvRow[]): string {
     ['AUC', (r) => withStd(r.auc, r.auc_std, r.folds)],
   ];
   const shown = columns.filter(([, value], i) => i < 3 || rows.some((r) => value(r) !== '–'));
-  return mdTable(shown.map(([name]) => name), rows.map((r) => shown.map(([, value]) => value(r))));
+  return markdownTable(shown.map(([name]) => name), rows.map((r) => shown.map(([, value]) => value(r))));
 }
 
 function detailTable(rows: readonly CsvRow[]): string {
-  return mdTable(
+  return markdownTable(
     ['Model', 'Params (trainable)', 'Params (total)', 'Size/MiB', 'MACs/M', 'Peak RSS infer/MB', 'Peak RSS train step/MB',
       'Peak tensors infer/MB', 'Peak tensors train step/MB', 'Latency b=1/ms', 'Train img/s'],
     rows.map((r) => [cell(r.label), cell(r.params), cell(r.total_params), fixed(r.size_mib, 2), fixed(Number(r.macs) / 1e6, 1),

@@ -6,10 +6,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors';
-import { CsvRow, CsvValue, readCsv, toCsv } from '../report/csv';
+import { CsvRow, CsvValue, readCsv, toCsv } from '../util/csv';
 import { checkClaims, CLAIM_COLUMNS, claimCsvRow } from '../report/claims';
 import { barChartSvg, lineChartSvg, Series, writeChart } from '../report/plots';
-import { buildTableRows, FoldRow, meanStd, runContext, SIZE_COLUMNS, sizeCsvRow, SizeRow, tableCsv, tableMarkdown } from '../report/tables';
+import { meanStd } from '../stats/mean-std';
+import { buildTableRows, FoldRow, runContext, SIZE_COLUMNS, sizeCsvRow, SizeRow, tableCsv, tableMarkdown } from '../report/tables';
 import { atomicWriteFile } from '../util/files';
 import { protocolSlots, Suite } from './load';
 import { Protocol } from './schema';

@@ -11,7 +11,7 @@ import { withoutDefaults } from '../config/diff';
 import { defaultRunConfig } from '../config/load';
 import { RunConfig } from '../config/run-config';
 import { getModelDefinition } from '../models';
-import { CsvValue } from '../report/csv';
+import { CsvValue } from '../util/csv';
 import { SizeRow } from '../report/tables';
 import { trainedRunsByHash } from './adopt';
 import { FoldSlot, getProtocol, protocolFolds, protocolSlots, resolveRunConfig, sizingModelConfig, Suite } from './load';

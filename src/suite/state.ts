@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors';
-import { CsvValue } from '../report/csv';
-import { readJson, writeJson } from '../report/run-report';
+import { CsvValue } from '../util/csv';
+import { readJson, writeJson } from '../util/json';
 
 /** One point of a validation curve (Fig. 6). */
 export interface CurvePoint {

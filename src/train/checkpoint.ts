@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { atomicWriteFile } from '../util/files';
-import { readJson, writeJson } from '../report/run-report';
+import { readJson, writeJson } from '../util/json';
 
 /**
  * A checkpoint folder (best/ or last/):

@@ -6,11 +6,13 @@ import { UserError } from '../util/errors';
 import { createBatchStream, loadDataset, loadImages, readSplitManifest } from '../data';
 import type { LoadedDataset } from '../data/images';
 import { selectBackend } from '../backend';
-import { writeCsv } from '../report/csv';
-import { provenance, writeJson } from '../report/run-report';
+import { writeCsv } from '../util/csv';
+import { writeJson } from '../util/json';
+import { provenance } from '../report/run-report';
 import { findCheckpoint, loadModelWeights, readState } from './checkpoint';
 import { makeLoss } from './losses';
-import { EvalMetrics, meanStd } from './metrics';
+import { EvalMetrics } from './metrics';
+import { meanStd } from '../stats/mean-std';
 import { createProgress, ProgressMode } from './progress';
 import { evaluateModel } from './step';
 import { confusionCsv, perClassRows, PER_CLASS_COLUMNS } from './tables';
@@ -182,7 +184,10 @@ function summarizeEvaluations(results: readonly FoldEvaluation[]): Record<string
   const out: Record<string, { mean: number; std: number }> = {};
   for (const [key, get] of Object.entries(pick)) {
     const values = results.map(get).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-    if (values.length === results.length && values.length > 0) out[key] = meanStd(values);
+    if (values.length === results.length && values.length > 0) {
+      const { mean, std } = meanStd(values)!; // every value is finite and there is one at least
+      out[key] = { mean, std };
+    }
   }
   return out;
 }

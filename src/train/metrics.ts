@@ -164,11 +164,3 @@ export function evaluatePredictions(p: Predictions, classNames: readonly string[
     clinical: clinicalMetrics(p, roles),
   };
 }
-
-/** Mean and sample standard deviation (n - 1); std is 0 for a single value. */
-export function meanStd(values: readonly number[]): { mean: number; std: number } {
-  const n = values.length;
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  const std = n > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1)) : 0;
-  return { mean, std };
-}

@@ -1,4 +1,4 @@
-import type { CsvRow } from '../report/csv';
+import type { CsvRow } from '../util/csv';
 import type { EvalMetrics } from './metrics';
 
 export const PER_CLASS_COLUMNS = ['class', 'precision', 'recall', 'f1', 'support'] as const;

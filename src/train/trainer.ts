@@ -11,14 +11,16 @@ import type { LoadedDataset } from '../data/images';
 import type { Fold, Normalization } from '../data/types';
 import { createModel, modelOptionsFromConfig } from '../models';
 import { describeBackend, selectBackend, SelectedBackend } from '../backend';
-import { readCsv, writeCsv, CsvRow } from '../report/csv';
-import { provenance, readJson, writeJson } from '../report/run-report';
+import { readCsv, writeCsv, CsvRow } from '../util/csv';
+import { readJson, writeJson } from '../util/json';
+import { provenance } from '../report/run-report';
 import { findCheckpoint, loadModelWeights, loadOptimizerState, readState, saveCheckpoint, TrainState } from './checkpoint';
 import { makeLoss, LossFn } from './losses';
-import { meanStd, EvalMetrics } from './metrics';
+import { EvalMetrics } from './metrics';
+import { meanStd } from '../stats/mean-std';
 import { decayedVariables, makeOptimizer, ScheduledOptimizer } from './optimizer';
 import { createProgress, Progress, ProgressMode } from './progress';
-import { withSeededMathRandom } from './rng';
+import { withSeededMathRandom } from '../util/rng';
 import { learningRateAt } from './schedule';
 import { Batch, evaluateModel, Evaluation, trainStep } from './step';
 import { confusionCsv, perClassRows, PER_CLASS_COLUMNS } from './tables';
@@ -470,7 +472,10 @@ function summarize(results: readonly FoldResult[]): Record<string, { mean: numbe
   const out: Record<string, { mean: number; std: number }> = {};
   for (const key of Object.keys(done[0])) {
     const values = done.map((d) => d[key]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-    if (values.length === done.length) out[key] = meanStd(values);
+    if (values.length === done.length) {
+      const { mean, std } = meanStd(values)!; // every value is finite and there is one at least
+      out[key] = { mean, std };
+    }
   }
   return out;
 }

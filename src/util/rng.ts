@@ -1,7 +1,8 @@
 /**
- * Seeded randomness. Every random choice of the data layer (synthetic cells,
- * splits, shuffling, augmentation) derives from the run seed through these,
- * so a run is reproducible and a resumed run sees the same data order.
+ * Seeded randomness, the project's one generator. Every random choice of the
+ * data layer (synthetic cells, splits, shuffling, augmentation) and every
+ * initial weight derives from the run seed through these, so a run is
+ * reproducible and a resumed run sees the same data order.
  */
 
 /** Mixes a list of integers into one 32-bit hash (splitmix-style finaliser per step). */
@@ -42,4 +43,24 @@ export function shuffleInPlace<T>(items: T[], rng: Rng): T[] {
     [items[i], items[j]] = [items[j], items[i]];
   }
   return items;
+}
+
+/**
+ * Runs `fn` with Math.random replaced by a generator seeded from `seedParts`.
+ *
+ * tfjs's weight initialisers draw their seeds from Math.random when none is
+ * given (tfjs-core rand_util), and the zoo's builders give none; seeding
+ * Math.random while a model is built makes every initial weight a pure
+ * function of the seed on every backend, while keeping each layer's own
+ * initialiser. (The data layer's randomness is already a pure function of
+ * (seed, epoch, sample), so the trainer keeps no other RNG state.)
+ */
+export function withSeededMathRandom<T>(seedParts: readonly number[], fn: () => T): T {
+  const original = Math.random;
+  Math.random = createRng(...seedParts);
+  try {
+    return fn();
+  } finally {
+    Math.random = original;
+  }
 }
