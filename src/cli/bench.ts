@@ -12,7 +12,7 @@ import { describeBackend, selectBackend, BackendDescription } from '../backend';
 import { trainSchema } from '../config/run-config';
 import { getModelDefinition } from '../models';
 import {
-  DEBIAN_PACKAGES, DEBIAN_PYTHON, installBaseline, Measurement, MeasureRequest, measureInChild, median, PytorchModel, PytorchResult, runPytorch, TensorCounter,
+  ComparisonSetup, DEBIAN_PACKAGES, DEBIAN_PYTHON, installBaseline, Measurement, MeasureRequest, measureInChild, median, PytorchModel, PytorchResult, runPytorch, TensorCounter,
 } from '../measure';
 import { toCsv } from '../report/csv';
 import { atomicWriteFile } from '../util/files';
@@ -24,23 +24,14 @@ const DEFAULT_MODELS = ['resnet50', 'mobilenet_v2', 'shufflenet_v2', 'dresnet'];
 const BENCH_OPTIMIZER = trainSchema.fields.optimizer.parse({ weightDecay: 0 }, 'train.optimizer');
 const BENCH_LOSS = trainSchema.fields.loss.parse({ type: 'ce' }, 'train.loss');
 
-export interface BenchOptions {
-  size: number;
-  batch: number;
+export interface BenchOptions extends ComparisonSetup {
+  /** Intra-op threads for both frameworks (0: all cores). */
   threads: number;
-  classes: number;
-  warmup: number;
-  steps: number;
-  latencyRuns: number;
-  /** Untimed batch-1 passes first: V8 compiles the layers' JavaScript over the first ~20. */
-  latencyWarmup: number;
   backend: 'auto' | 'torch' | 'tensorflow' | 'cpu';
-  device: 'cpu' | 'cuda';
   pytorch: boolean;
   python: string;
   /** Install Debian's PyTorch with apt-get first when it is missing (never done unasked). */
   installBaseline: boolean;
-  channelsLast: boolean;
   /** Also report the host time of the n slowest kernels of a training step (0: no). */
   kernels: number;
   /** Each model measured this many times, ours and PyTorch's in turn; the report gives medians. */
@@ -74,10 +65,7 @@ export function benchRequest(model: string, opts: BenchOptions): MeasureRequest 
 
 /** Our side's PyTorch counterpart: the same sizes, steps and timing. `threads`: the count in effect on our side. */
 function pytorchRun(models: string[], opts: BenchOptions, threads: number): PytorchResult | string {
-  return runPytorch(opts.python, {
-    models, size: opts.size, batch: opts.batch, threads, classes: opts.classes, warmup: opts.warmup, steps: opts.steps,
-    latencyRuns: opts.latencyRuns, latencyWarmup: opts.latencyWarmup, device: opts.device, channelsLast: opts.channelsLast,
-  });
+  return runPytorch(opts.python, { ...opts, models, threads });
 }
 
 const COLUMNS = [

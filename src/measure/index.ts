@@ -19,4 +19,4 @@ export type { TensorCounter } from './memory';
 export { median, timeRuns } from './timing';
 export type { Timing } from './timing';
 export { DEBIAN_PACKAGES, DEBIAN_PYTHON, installBaseline, missingPytorch, runPytorch } from './pytorch';
-export type { PytorchModel, PytorchRequest, PytorchResult } from './pytorch';
+export type { ComparisonSetup, PytorchModel, PytorchRequest, PytorchResult } from './pytorch';

@@ -27,20 +27,26 @@ export interface PytorchResult {
   models: Record<string, PytorchModel>;
 }
 
-/** What the script runs: the same sizes, steps and timing as our side. */
-export interface PytorchRequest {
-  models: string[];
+/** The sizes, steps and timing that both sides of a comparison share. */
+export interface ComparisonSetup {
   size: number;
   batch: number;
-  /** The count in effect on our side (PyTorch rejects 0 for "all cores"). */
-  threads: number;
   classes: number;
+  /** Untimed training steps, then `steps` timed ones. */
   warmup: number;
   steps: number;
+  /** Timed batch-1 passes after `latencyWarmup` untimed ones. */
   latencyRuns: number;
   latencyWarmup: number;
   device: 'cpu' | 'cuda';
+  /** PyTorch in channels_last memory format (default: its NCHW). */
   channelsLast: boolean;
+}
+
+export interface PytorchRequest extends ComparisonSetup {
+  models: string[];
+  /** The count in effect on our side (PyTorch rejects 0 for "all cores"). */
+  threads: number;
 }
 
 function pytorchAvailable(python: string): boolean {
