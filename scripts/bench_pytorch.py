@@ -7,8 +7,8 @@ update) on a random batch; img/s = batch * steps / seconds. Inference latency:
 batch-1 forward in eval mode under no_grad, median of the runs, with each batch
 norm folded into the convolution before it (torch.nn.utils.fusion, as `dresnet
 bench` folds its models). Peak RSS: the
-process's high-water mark after both (one model per process, as `dresnet bench`
-runs it, makes it that model's). Prints one JSON
+process's VmHWM after both, as src/measure reads ours (one model per process,
+as `dresnet bench` runs it, makes it that model's). Called by src/measure/pytorch.ts. Prints one JSON
 object on stdout: {"torch_version": ..., "threads": ..., "models": {name: {...}}}.
 Models without a torchvision counterpart (dresnet) are reported as skipped.
 
@@ -18,6 +18,7 @@ Needs torch and torchvision: Debian's python3-torch and python3-torchvision
 import argparse
 import contextlib
 import json
+import re
 import resource
 import statistics
 import sys
@@ -26,6 +27,17 @@ import time
 import torch
 import torch.nn.utils.fusion
 import torchvision
+
+
+def peak_rss_mib():
+    """VmHWM of this process, as src/measure/memory.ts reads ours: not
+    ru_maxrss, which Linux carries across fork and exec from the parent."""
+    try:
+        with open('/proc/self/status') as f:
+            return int(re.search(r'^VmHWM:\s+(\d+) kB$', f.read(), re.M).group(1)) / 1024
+    except (OSError, AttributeError):
+        # ru_maxrss is in KiB on Linux.
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def build(name, classes):
@@ -149,9 +161,7 @@ def main():
         img_s, step_s = train_throughput(model, args.size, args.batch, args.classes, args.warmup, args.steps,
                                          args.channels_last, args.device)
         lat = latency_ms(model, args.size, args.latency_warmup, args.latency_runs, args.channels_last, args.device)
-        # ru_maxrss is in KiB on Linux.
-        rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        out['models'][name] = {'train_img_s': img_s, 'step_s': step_s, 'latency_ms': lat, 'peak_rss_mib': rss_mib}
+        out['models'][name] = {'train_img_s': img_s, 'step_s': step_s, 'latency_ms': lat, 'peak_rss_mib': peak_rss_mib()}
         print(f'pytorch {name}: {img_s:.1f} img/s, batch-1 latency {lat:.2f} ms', file=sys.stderr)
     json.dump(out, sys.stdout)
 

@@ -3,6 +3,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+// The zoo provides each family's option schema, which the run config validates `model:` against.
+import '../src/models';
 import { loadRunConfig, parseOverride } from '../src/config/load';
 import { closest } from '../src/config/schema';
 import { runCli } from './helpers/cli';

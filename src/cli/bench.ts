@@ -3,73 +3,40 @@
  * of zoo models on a tfjs backend, and in the same run the same models in
  * PyTorch eager on the same device (scripts/bench_pytorch.py with torchvision),
  * printed side by side as ratios (on CUDA: both on the same GPU). A benchmark, not a test: numbers depend on
- * the machine and on whatever else runs on it.
+ * the machine and on whatever else runs on it. What each figure is, and the
+ * fresh process per model, are src/measure's (the suites' probe uses the same).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { Command, Option } from 'commander';
-import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '../util/errors';
 import { describeBackend, selectBackend, BackendDescription } from '../backend';
-import { KernelTime, timeKernels } from '../backend/kernel_times';
-import { TorchBackend } from '../backend/torch';
-import { createModel, foldBatchNorms, getModelDefinition, trainingLogits } from '../models';
-import { crossEntropyLoss } from '../train/losses';
-import { makeOptimizer } from '../train/optimizer';
+import { trainSchema } from '../config/run-config';
+import { getModelDefinition } from '../models';
+import {
+  ComparisonSetup, DEBIAN_PACKAGES, DEBIAN_PYTHON, installBaseline, Measurement, MeasureRequest, measureInChild, median, PytorchModel, PytorchResult, runPytorch, TensorCounter,
+} from '../measure';
 import { toCsv } from '../util/csv';
-import { atomicWriteFile, packageRoot } from '../util/files';
-import { peakRssBytes } from '../util/memory';
+import { atomicWriteFile } from '../util/files';
 
-/** Debian's python3, where apt installs python3-torch. */
-const DEBIAN_PYTHON = '/usr/bin/python3';
 /** --python or DRESNET_PYTHON picks another (a CUDA PyTorch). */
 const DEFAULT_PYTHON = process.env.DRESNET_PYTHON || DEBIAN_PYTHON;
 const DEFAULT_MODELS = ['resnet50', 'mobilenet_v2', 'shufflenet_v2', 'dresnet'];
+/** The trainer's optimiser and loss at their defaults (SGD lr 0.01, momentum 0.9; cross-entropy), weight decay aside. */
+const BENCH_OPTIMIZER = trainSchema.fields.optimizer.parse({ weightDecay: 0 }, 'train.optimizer');
+const BENCH_LOSS = trainSchema.fields.loss.parse({ type: 'ce' }, 'train.loss');
 
-export interface BenchOptions {
-  size: number;
-  batch: number;
+export interface BenchOptions extends ComparisonSetup {
+  /** Intra-op threads for both frameworks (0: all cores). */
   threads: number;
-  classes: number;
-  warmup: number;
-  steps: number;
-  latencyRuns: number;
-  /** Untimed batch-1 passes first: V8 compiles the layers' JavaScript over the first ~20. */
-  latencyWarmup: number;
   backend: 'auto' | 'torch' | 'tensorflow' | 'cpu';
-  device: 'cpu' | 'cuda';
   pytorch: boolean;
   python: string;
-  channelsLast: boolean;
+  /** Install Debian's PyTorch with apt-get first when it is missing (never done unasked). */
+  installBaseline: boolean;
   /** Also report the host time of the n slowest kernels of a training step (0: no). */
   kernels: number;
   /** Each model measured this many times, ours and PyTorch's in turn; the report gives medians. */
   rounds: number;
   out?: string;
-}
-
-export interface ModelBench {
-  model: string;
-  trainImgS: number;
-  latencyMs: number;
-  peakTensorMiB: number;
-  peakRssMiB: number;
-  /** With --kernels, per training step: the slowest kernels, all kernels' calls and host ms, the step's wall ms. */
-  kernels?: { top: KernelTime[]; calls: number; kernelMs: number; stepMs: number };
-}
-
-interface PytorchModel {
-  train_img_s?: number;
-  latency_ms?: number;
-  peak_rss_mib?: number;
-  skipped?: string;
-}
-
-interface PytorchResult {
-  torch_version: string;
-  threads: number;
-  models: Record<string, PytorchModel>;
 }
 
 function positiveInt(flag: string) {
@@ -80,138 +47,25 @@ function positiveInt(flag: string) {
   };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 const MiB = 1024 * 1024;
 
-/**
- * Peak tensor bytes inside a training step (between steps the activations are
- * already freed): on torch ATen's own count, each storage once; elsewhere
- * tf.profile's peakBytes, which counts the torch backend's reshape views as
- * copies. And the process's peak RSS.
- */
-class PeakMemory {
-  tensors = 0;
-  rss = 0;
-  async profile(step: () => void): Promise<void> {
-    const backend = tf.backend();
-    const bytes = backend instanceof TorchBackend ? backend.peakBytesDuring(step) : (await tf.profile(step)).peakBytes;
-    this.tensors = Math.max(this.tensors, bytes);
-  }
-  sample(): void {
-    this.rss = Math.max(this.rss, peakRssBytes());
-  }
-}
-
-/**
- * SGD-momentum training steps on one random batch; img/s over the timed
- * steps, then (--kernels) as many steps again with each kernel timed.
- */
-async function trainThroughput(model: ReturnType<typeof createModel>, opts: BenchOptions, peak: PeakMemory): Promise<Pick<ModelBench, 'trainImgS' | 'kernels'>> {
-  // The trainer's optimiser (SGD, momentum 0.9), weight decay aside.
-  const sgd = makeOptimizer({ type: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 0 });
-  const optimizer = sgd.optimizer;
-  const x = tf.randomNormal([opts.batch, opts.size, opts.size, 3]) as tf.Tensor4D;
-  const labels = tf.tensor1d(Array.from({ length: opts.batch }, (_, i) => i % opts.classes), 'int32');
-  const step = () => {
-    const loss = optimizer.minimize(() => crossEntropyLoss(trainingLogits(model, x), labels), true);
-    // Reading the loss waits for the step to finish on asynchronous backends.
-    loss?.dataSync();
-    loss?.dispose();
-    peak.sample();
+/** What src/measure measures for one model under these flags (the suites' probe asks the same of a run's config). */
+export function benchRequest(model: string, opts: BenchOptions): MeasureRequest {
+  return {
+    model,
+    options: {},
+    numClasses: opts.classes,
+    inputSize: opts.size,
+    runtime: { backend: opts.backend, device: opts.device, threads: opts.threads },
+    latency: { warmup: opts.latencyWarmup, runs: opts.latencyRuns },
+    train: { batchSize: opts.batch, optimizer: BENCH_OPTIMIZER, loss: BENCH_LOSS, timing: { warmup: opts.warmup, runs: opts.steps } },
+    kernels: opts.kernels,
   };
-  try {
-    for (let i = 0; i < opts.warmup; i++) step();
-    // Untimed: the profiler's bookkeeping would count in img/s.
-    await peak.profile(step);
-    const start = performance.now();
-    for (let i = 0; i < opts.steps; i++) step();
-    const trainImgS = (opts.batch * opts.steps) / ((performance.now() - start) / 1000);
-    if (opts.kernels === 0) return { trainImgS };
-    const times = timeKernels(tf.getBackend(), () => {
-      for (let i = 0; i < opts.steps; i++) step();
-    });
-    const perStep = (k: KernelTime) => ({ kernel: k.kernel, calls: k.calls / opts.steps, ms: k.ms / opts.steps });
-    const total = (key: 'calls' | 'ms') => times.kernels.reduce((sum, k) => sum + k[key], 0) / opts.steps;
-    return {
-      trainImgS,
-      kernels: { top: times.kernels.slice(0, opts.kernels).map(perStep), calls: total('calls'), kernelMs: total('ms'), stepMs: times.totalMs / opts.steps },
-    };
-  } finally {
-    tf.dispose([x, labels]);
-    sgd.dispose();
-  }
 }
 
-/** Median wall time of a batch-1 inference forward pass, batch norms folded into the convolutions (as PyTorch's side does). */
-function inferenceLatency(model: ReturnType<typeof createModel>, opts: BenchOptions): number {
-  const x = tf.randomNormal([1, opts.size, opts.size, 3]);
-  const folded = foldBatchNorms(model);
-  const once = () => {
-    const start = performance.now();
-    const y = folded.predict(x) as tf.Tensor;
-    y.dataSync();
-    y.dispose();
-    return performance.now() - start;
-  };
-  try {
-    for (let i = 0; i < opts.latencyWarmup; i++) once();
-    return median(Array.from({ length: Math.max(1, opts.latencyRuns) }, once));
-  } finally {
-    x.dispose();
-    folded.dispose();
-  }
-}
-
-/** One model in this process; its peak RSS is the process's, so measure one model per process (see runBench). */
-export async function benchModel(name: string, opts: BenchOptions): Promise<ModelBench> {
-  const peak = new PeakMemory();
-  const model = createModel(name, { numClasses: opts.classes, inputSize: opts.size });
-  try {
-    const { trainImgS, kernels } = await trainThroughput(model, opts, peak);
-    const latencyMs = inferenceLatency(model, opts);
-    return { model: name, trainImgS, latencyMs, peakTensorMiB: peak.tensors / MiB, peakRssMiB: peak.rss / MiB, kernels };
-  } finally {
-    model.dispose();
-  }
-}
-
-function pytorchAvailable(python: string): boolean {
-  return spawnSync(python, ['-c', 'import torch, torchvision'], { stdio: 'ignore' }).status === 0;
-}
-
-/**
- * Debian's python3-torch/torchvision, installed with apt when missing and we
- * are root; another --python is used as it is.
- */
-function ensurePytorch(python: string): string | undefined {
-  if (pytorchAvailable(python)) return undefined;
-  const hint = 'apt-get install -y python3-torch python3-torchvision';
-  if (python !== DEBIAN_PYTHON) return `${python} cannot import torch and torchvision`;
-  if (process.getuid?.() !== 0) return `${python} lacks torch/torchvision; run: ${hint}`;
-  process.stderr.write('dresnet bench: installing python3-torch and python3-torchvision (apt-get)\n');
-  spawnSync('apt-get', ['install', '-y', 'python3-torch', 'python3-torchvision'], { stdio: 'inherit' });
-  return pytorchAvailable(python) ? undefined : `${hint} failed`;
-}
-
-/** `threads`: the count in effect on our side (--threads 0 means all cores; PyTorch rejects 0). */
-function runPytorch(models: string[], opts: BenchOptions, threads: number): PytorchResult | string {
-  const missing = ensurePytorch(opts.python);
-  if (missing) return missing;
-  const script = path.join(packageRoot(), 'scripts', 'bench_pytorch.py');
-  const args = [
-    script, '--models', models.join(','), '--size', String(opts.size), '--batch', String(opts.batch),
-    '--threads', String(threads), '--classes', String(opts.classes), '--warmup', String(opts.warmup),
-    '--steps', String(opts.steps), '--latency-runs', String(opts.latencyRuns), '--latency-warmup', String(opts.latencyWarmup), '--device', opts.device,
-    ...(opts.channelsLast ? ['--channels-last'] : []),
-  ];
-  const res = spawnSync(opts.python, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * MiB });
-  if (res.status !== 0) return `scripts/bench_pytorch.py failed (exit ${res.status})`;
-  return JSON.parse(res.stdout) as PytorchResult;
+/** Our side's PyTorch counterpart: the same sizes, steps and timing. `threads`: the count in effect on our side. */
+function pytorchRun(models: string[], opts: BenchOptions, threads: number): PytorchResult | string {
+  return runPytorch(opts.python, { ...opts, models, threads });
 }
 
 const COLUMNS = [
@@ -227,27 +81,32 @@ function fmt(n: number | undefined, digits: number): string {
  * One model's report row. Ratios are "ours / PyTorch" for throughput and
  * "PyTorch / ours" for latency, so > 1 means faster than PyTorch in both.
  */
-export function benchRow(r: ModelBench, engine: BackendDescription, pt: PytorchModel | undefined) {
+export function benchRow(model: string, r: Measurement, engine: BackendDescription, pt: PytorchModel | undefined) {
   return {
-    model: r.model,
+    model,
     backend: engine.name,
     threads: engine.threads,
-    train_img_s: r.trainImgS,
+    train_img_s: r.trainImgPerS,
     pytorch_train_img_s: pt?.train_img_s,
-    train_ratio: pt?.train_img_s ? r.trainImgS / pt.train_img_s : undefined,
+    train_ratio: pt?.train_img_s ? r.trainImgPerS / pt.train_img_s : undefined,
     latency_ms: r.latencyMs,
     pytorch_latency_ms: pt?.latency_ms,
     latency_ratio: pt?.latency_ms ? pt.latency_ms / r.latencyMs : undefined,
-    peak_tensor_mib: r.peakTensorMiB,
-    peak_rss_mib: r.peakRssMiB,
+    peak_tensor_mib: r.trainPeakTensorBytes / MiB,
+    peak_rss_mib: r.peakRssBytes / MiB,
     pytorch_peak_rss_mib: pt?.peak_rss_mib,
   };
 }
 
 type BenchRow = ReturnType<typeof benchRow>;
 
-function table(rows: BenchRow[]): string {
-  const header = '| model | img/s (train) | PyTorch img/s | ratio | latency ms (b=1) | PyTorch ms | ratio | peak tensors MiB | peak RSS MiB | PyTorch peak RSS MiB |';
+/** What counted the tensor bytes, for the header. */
+const COUNTER_NAME: Record<TensorCounter, string> = { aten: 'ATen', tfjs: 'tf.profile' };
+
+/** The header says what each figure is: latency of the folded model, whose tensor count, RSS as VmHWM. */
+function table(rows: BenchRow[], counter: TensorCounter): string {
+  const header = '| model | img/s (train) | PyTorch img/s | ratio | latency ms (b=1, BN folded) | PyTorch ms | ratio | ' +
+    `peak tensors MiB (${COUNTER_NAME[counter]}, train step) | peak RSS MiB (VmHWM) | PyTorch peak RSS MiB (VmHWM) |`;
   const lines = rows.map((r) =>
     `| ${r.model} | ${fmt(r.train_img_s, 1)} | ${fmt(r.pytorch_train_img_s, 1)} | ${fmt(r.train_ratio, 2)} | ` +
     `${fmt(r.latency_ms, 1)} | ${fmt(r.pytorch_latency_ms, 1)} | ${fmt(r.latency_ratio, 2)} | ` +
@@ -256,35 +115,13 @@ function table(rows: BenchRow[]): string {
 }
 
 /** --kernels: where one model's training step spends its host time. */
-function kernelTable(r: ModelBench): string {
+function kernelTable(model: string, r: Measurement): string {
   if (!r.kernels) return '';
   const { top, calls, kernelMs, stepMs } = r.kernels;
   const lines = top.map((k) => `| ${k.kernel} | ${k.calls.toFixed(0)} | ${k.ms.toFixed(2)} | ${(1000 * k.ms / k.calls).toFixed(1)} |`);
-  return `\n${r.model}: a training step takes ${stepMs.toFixed(1)} ms; ${calls.toFixed(0)} kernel calls spend ${kernelMs.toFixed(1)} ms of it on the host ` +
+  return `\n${model}: a training step takes ${stepMs.toFixed(1)} ms; ${calls.toFixed(0)} kernel calls spend ${kernelMs.toFixed(1)} ms of it on the host ` +
     `(the rest is tfjs outside kernels and the wait for the loss); slowest kernels:\n` +
     ['| kernel | calls/step | host ms/step | µs/call |', '|' + ' --- |'.repeat(4), ...lines].join('\n') + '\n';
-}
-
-/** The bench flags that reproduce `opts` in a child process. */
-function childArgs(model: string, opts: BenchOptions): string[] {
-  return [
-    path.join(__dirname, 'run.js'), 'bench', model, '--model-json', '--size', String(opts.size), '--batch', String(opts.batch),
-    '--threads', String(opts.threads), '--classes', String(opts.classes), '--warmup', String(opts.warmup),
-    '--steps', String(opts.steps), '--latency-runs', String(opts.latencyRuns), '--latency-warmup', String(opts.latencyWarmup), '--backend', opts.backend, '--device', opts.device,
-    '--kernels', String(opts.kernels),
-  ];
-}
-
-/**
- * Each model in a fresh Node process: peak RSS is per process and the heap
- * does not shrink (the torch addon keeps freed memory for the next step), so
- * in one process every model after ResNet-50 reported ResNet-50's RSS.
- */
-function benchModelInChild(model: string, opts: BenchOptions): ModelBench {
-  const res = spawnSync(process.execPath, childArgs(model, opts), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * MiB });
-  // The child has printed its error.
-  if (res.status !== 0) throw new UserError(`bench ${model} failed in its child process (exit ${res.status})`);
-  return JSON.parse(res.stdout) as ModelBench;
 }
 
 /** Per numeric field, the median over rounds; ratios are the median of each round's own ratio. */
@@ -303,6 +140,11 @@ function roundsLine(model: string, rounds: BenchRow[]): string {
   return `${model}, each round: training ratio ${list('train_ratio')}; latency ratio ${list('latency_ratio')}\n`;
 }
 
+/** The line that says the baseline is missing, and why (undefined: it is there). */
+function baselineNote(why: string | undefined): string {
+  return why === undefined ? '' : `PyTorch baseline not run: ${why}\n`;
+}
+
 export async function runBench(models: string[], opts: BenchOptions): Promise<string> {
   for (const m of models) getModelDefinition(m);
   await selectBackend({ backend: opts.backend, device: opts.device, threads: opts.threads });
@@ -310,23 +152,25 @@ export async function runBench(models: string[], opts: BenchOptions): Promise<st
   const rows: BenchRow[] = [];
   const kernelTables: string[] = [];
   let pytorch: PytorchResult | undefined;
-  let note = '';
+  let counter: TensorCounter = 'tfjs';
+  let note = opts.pytorch && opts.installBaseline ? baselineNote(installBaseline(opts.python)) : '';
   let spread = '';
   // Each model's PyTorch run follows ours at once: a shared machine's speed
   // drifts by 10-40% over minutes, and a ratio of runs far apart carries it.
   for (const m of models) {
     const rounds: BenchRow[] = [];
     for (let round = 0; round < opts.rounds; round++) {
-      const r = benchModelInChild(m, opts);
-      process.stderr.write(`${engine.name} ${m}: ${r.trainImgS.toFixed(1)} img/s, batch-1 latency ${r.latencyMs.toFixed(2)} ms\n`);
-      if (round === 0) kernelTables.push(kernelTable(r));
+      const r = await measureInChild(benchRequest(m, opts));
+      counter = r.tensorCounter;
+      process.stderr.write(`${engine.name} ${m}: ${r.trainImgPerS.toFixed(1)} img/s, batch-1 latency ${r.latencyMs.toFixed(2)} ms\n`);
+      if (round === 0) kernelTables.push(kernelTable(m, r));
       let pt: PytorchModel | undefined;
       if (opts.pytorch && !note) {
-        const res = runPytorch([m], opts, engine.threads);
-        if (typeof res === 'string') note = `PyTorch baseline not run: ${res}\n`;
+        const res = pytorchRun([m], opts, engine.threads);
+        if (typeof res === 'string') note = baselineNote(res);
         else [pytorch, pt] = [res, res.models[m]];
       }
-      rounds.push(benchRow(r, engine, pt));
+      rounds.push(benchRow(m, r, engine, pt));
     }
     rows.push(medianRow(rounds));
     if (rounds.length > 1) spread += roundsLine(m, rounds);
@@ -338,7 +182,7 @@ export async function runBench(models: string[], opts: BenchOptions): Promise<st
   return `backend ${engine.name} (${engine.device}, ${engine.threads} threads${libtorch})${ptInfo}; ` +
     `${opts.size}x${opts.size}, training batch ${opts.batch}, ${opts.steps} timed steps after ${opts.warmup} warm-up; ` +
     `batch-1 latency: batch norms folded into the convolutions on both sides, median of ${opts.latencyRuns} passes after ${opts.latencyWarmup} untimed${roundsInfo}\n` +
-    note + table(rows) + (spread ? `\n${spread}` : '') + kernelTables.join('');
+    note + table(rows, counter) + (spread ? `\n${spread}` : '') + kernelTables.join('');
 }
 
 export function registerBenchCommand(program: Command): void {
@@ -357,18 +201,13 @@ export function registerBenchCommand(program: Command): void {
     .addOption(new Option('--device <device>', 'device').choices(['cpu', 'cuda']).default('cpu'))
     .option('--no-pytorch', 'skip the PyTorch eager baseline')
     .option('--python <path>', 'python with torch and torchvision for the baseline (env DRESNET_PYTHON)', DEFAULT_PYTHON)
+    .option('--install-baseline', `when Debian's PyTorch is missing, install it first (apt-get install -y ${DEBIAN_PACKAGES.join(' ')}, as root)`, false)
     .option('--channels-last', 'run PyTorch in channels_last memory format (default: its NCHW default)', false)
     .option('--kernels <n>', 'also time each kernel (host time) over as many training steps again and list the n slowest', positiveInt('--kernels'), 0)
     .option('--rounds <n>', 'measure each model n times, ours and PyTorch in turn, and report medians', positiveInt('--rounds'), 1)
     .option('--out <file>', 'also write the rows as CSV')
-    .addOption(new Option('--model-json', 'internal: measure the one model in this process, print its ModelBench as JSON').hideHelp())
-    .action(async (args: string[], opts: BenchOptions & { modelJson?: boolean }) => {
+    .action(async (args: string[], opts: BenchOptions) => {
       if (opts.steps < 1) throw new UserError('--steps: at least 1 timed step');
-      if (opts.modelJson) {
-        await selectBackend({ backend: opts.backend, device: opts.device, threads: opts.threads });
-        process.stdout.write(JSON.stringify(await benchModel(args[0], opts)) + '\n');
-        return;
-      }
       process.stdout.write(await runBench(args.length > 0 ? args : DEFAULT_MODELS, opts));
     });
 }

@@ -67,28 +67,47 @@ function deepMerge(base: Tree, over: Tree, origins: Origins, prefix: string, sou
   return out;
 }
 
+/** An override given as a value (a suite's protocol and `set:`), with where it came from, which errors name. */
+export interface Assignment {
+  keyPath: string;
+  value: unknown;
+  source: string;
+}
+
+/** `--set a.b=value` text, or a value. */
+export type Override = string | Assignment;
+
+function checkKeyPath(keyPath: string, source: string): void {
+  if (!/^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$/.test(keyPath)) throw new UserError(`${source}: "${keyPath}" is not a dotted key path`);
+}
+
 /** Parses `a.b.c=value`; the value is read as YAML, so numbers, booleans and lists keep their types. */
 export function parseOverride(assignment: string): { keyPath: string; value: unknown } {
   const eq = assignment.indexOf('=');
   if (eq <= 0) throw new UserError(`--set ${assignment}: expected key.path=value`);
   const keyPath = assignment.slice(0, eq).trim();
   const raw = assignment.slice(eq + 1);
-  if (!/^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$/.test(keyPath)) {
-    throw new UserError(`--set ${assignment}: "${keyPath}" is not a dotted key path`);
-  }
+  checkKeyPath(keyPath, `--set ${assignment}`);
   return { keyPath, value: raw === '' ? '' : YAML.parse(raw) };
 }
 
-export function applyOverrides(tree: Tree, overrides: readonly string[], origins: Origins = new Map()): Tree {
+function toAssignment(override: Override): Assignment {
+  if (typeof override !== 'string') {
+    checkKeyPath(override.keyPath, override.source);
+    return override;
+  }
+  return { ...parseOverride(override), source: `--set ${override}` };
+}
+
+export function applyOverrides(tree: Tree, overrides: readonly Override[], origins: Origins = new Map()): Tree {
   let out = tree;
-  for (const assignment of overrides) {
-    const { keyPath, value } = parseOverride(assignment);
+  for (const { keyPath, value, source } of overrides.map(toAssignment)) {
     const patch: Tree = {};
     let cursor = patch;
     const keys = keyPath.split('.');
     keys.slice(0, -1).forEach((k) => { cursor = (cursor[k] = {}) as Tree; });
     cursor[keys[keys.length - 1]] = value;
-    out = deepMerge(out, patch, origins, '', `--set ${assignment}`);
+    out = deepMerge(out, patch, origins, '', source);
   }
   return out;
 }
@@ -116,14 +135,14 @@ export function validateRunConfig(tree: Tree, origins: Origins, fallback: string
 }
 
 /** The fully resolved run config: bases, the file, then `--set` overrides, validated. */
-export function loadRunConfig(file: string, overrides: readonly string[] = []): RunConfig {
+export function loadRunConfig(file: string, overrides: readonly Override[] = []): RunConfig {
   const origins: Origins = new Map();
   const tree = applyOverrides(loadTree(file, origins), overrides, origins);
   return validateRunConfig(tree, origins, file);
 }
 
 /** A resolved config with no file behind it: defaults plus overrides. */
-export function defaultRunConfig(overrides: readonly string[] = []): RunConfig {
+export function defaultRunConfig(overrides: readonly Override[] = []): RunConfig {
   const origins: Origins = new Map();
   return validateRunConfig(applyOverrides({}, overrides, origins), origins, '<defaults>');
 }

@@ -1,24 +1,57 @@
 import * as s from './schema';
 
-/**
- * The schema of one training run (a file in configs/). Model-specific keys are
- * optional here so that a family's own defaults apply when a config is silent
- * (the registry drops undefined options before building, as timm does).
- */
-export const modelSchema = s.object({
+/** The keys every model takes; the rest of `model:` belongs to the named family. */
+const commonModelFields = {
   name: s.string({ doc: 'registry name: dresnet, resnet18, resnet50, mobilenet_v1, mobilenet_v2, shufflenet_v1, shufflenet_v2' }),
   width: s.number({ default: 1, min: 0.0625, max: 4, doc: 'channel-width multiplier (@.5 / @.25 variants)' }),
-  // DResNet switches (the ablation of the Discussion section).
-  conv3x3: s.optional(s.oneOf(['separable', 'standard'] as const)),
-  pointwise: s.optional(s.oneOf(['grouped', 'dense'] as const)),
-  groups: s.optional(s.integer({ min: 1 })),
-  squeeze: s.optional(s.number({ min: 0.01, max: 4, doc: 'W: squeeze ratio of the grouped 1x1 bottleneck' })),
-  split: s.optional(s.number({ min: 0, max: 1, doc: 'R: share of squeezed channels sent to the 1x1 path' })),
-  multiScale: s.optional(s.boolean()),
-  se: s.optional(s.boolean()),
-  seRatio: s.optional(s.number({ min: 0.01, max: 1 })),
-  stageWidths: s.optional(s.array(s.integer({ min: 1 }))),
-});
+};
+
+/** A run's model: name, width and the named family's own options (those a config leaves out are left to the family's defaults). */
+export interface ModelConfig {
+  name: string;
+  width: number;
+  [option: string]: unknown;
+}
+
+/**
+ * What the model section needs to know of the zoo: each family's own option
+ * schema. The zoo sits above config, so it provides them (src/models/registry.ts
+ * does when it loads) rather than config importing it.
+ */
+export interface ModelFamilies {
+  names(): string[];
+  /** The family's own options (not name and width); undefined for an unknown name. */
+  options(name: string): s.ObjectNode<s.Shape> | undefined;
+}
+
+let families: ModelFamilies | undefined;
+
+export function provideModelFamilies(provider: ModelFamilies): void {
+  families = provider;
+}
+
+/**
+ * `model:`, validated against the named family's option schema, so that an
+ * unknown or misspelt option names its key and the closest valid one. Options
+ * stay optional here: a family's defaults apply when a config is silent, and
+ * the resolved config (and its hash) holds only what was set.
+ */
+export const modelSchema: s.Node<ModelConfig> = {
+  kind: 'object',
+  expected: 'a mapping',
+  hasDefault: false,
+  parse(value, path) {
+    const name = commonModelFields.name.parse(s.isPlainObject(value) ? value.name : undefined, s.join(path, 'name'));
+    if (!families) throw new Error('no model families provided to the run config: import src/models before validating one');
+    const own = families.options(name);
+    if (!own) {
+      const names = families.names();
+      const hint = s.closest(name, names);
+      throw new s.SchemaError(s.join(path, 'name'), `unknown model "${name}"${hint ? ` (did you mean "${hint}"?)` : ''}; available models: ${names.join(', ')}`);
+    }
+    return s.object({ ...commonModelFields, ...s.optionalFields(own.fields) }).parse(value, path) as ModelConfig;
+  },
+};
 
 /** A file name's group under groupBy: prefix, by default: everything before its last '-' or '_'. */
 export const DEFAULT_GROUP_PATTERN = '^(.+)[-_][^-_]+$';
@@ -108,7 +141,6 @@ export const runConfigSchema = s.object({
 });
 
 export type RunConfig = s.Infer<typeof runConfigSchema>;
-export type ModelConfig = RunConfig['model'];
 export type DataConfig = RunConfig['data'];
 export type AugmentConfig = DataConfig['augment'];
 export type TrainConfig = RunConfig['train'];

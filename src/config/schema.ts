@@ -129,6 +129,28 @@ export function optional<T>(node: Node<T>): Node<T | undefined> {
   };
 }
 
+/** The same node with another default (a suite's protocol defaults its data source to Herlev, a run config to synthetic cells). */
+export function withDefault<T>(node: Node<T>, value: T): Node<T> {
+  return { ...node, hasDefault: true, parse: (v, path) => node.parse(v === undefined ? structuredClone(value) : v, path) };
+}
+
+/** The same node without its default: the key must be given. */
+export function required<T>(node: Node<T>): Node<T> {
+  return {
+    ...node,
+    hasDefault: false,
+    parse(v, path) {
+      if (v === undefined) throw new SchemaError(path, `is required (expected ${node.expected})`);
+      return node.parse(v, path);
+    },
+  };
+}
+
+/** Every field of a shape made optional without a default (absent stays absent). */
+export function optionalFields<S extends Shape>(fields: S): { [K in keyof S]: Node<Infer<S[K]> | undefined> } {
+  return Object.fromEntries(Object.entries(fields).map(([k, node]) => [k, optional(node)])) as { [K in keyof S]: Node<Infer<S[K]> | undefined> };
+}
+
 /** A free-form mapping of string keys to values of one node kind. */
 export function record<T>(values: Node<T>, opts: Common<Record<string, T>> = {}): Node<Record<string, T>> {
   const expected = `a mapping of ${values.expected}`;
@@ -138,7 +160,7 @@ export function record<T>(values: Node<T>, opts: Common<Record<string, T>> = {})
   });
 }
 
-type Shape = Record<string, Node<unknown>>;
+export type Shape = Record<string, Node<unknown>>;
 export type ObjectOf<S extends Shape> = { [K in keyof S]: Infer<S[K]> };
 
 export interface ObjectNode<S extends Shape> extends Node<ObjectOf<S>> {
@@ -176,7 +198,7 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function join(path: string, key: string): string {
+export function join(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
 }
 

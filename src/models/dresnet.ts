@@ -13,64 +13,44 @@
  * that R = 0.5 splits the squeezed channels into whole groups.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
+import * as s from '../config/schema';
 import { UserError } from '../util/errors';
 import { CommonOptions, registerModel } from './registry';
 import { convBnAct } from './layers/conv_bn_act';
 import { maxPoolPadded } from './layers/pool';
-import { dresModule, DResModuleArgs } from './layers/dres_block';
+import { dresModule, DResModuleArgs, DRES_MODULE_SWITCHES } from './layers/dres_block';
 import { classifierHead } from './layers/classifier';
 import { imageInput } from './input';
-
-export interface DResNetOptions extends CommonOptions {
-  conv3x3: 'separable' | 'standard';
-  pointwise: 'grouped' | 'dense';
-  groups: number;
-  /** W */
-  squeeze: number;
-  /** R */
-  split: number;
-  multiScale: boolean;
-  se: boolean;
-  seRatio: number;
-  stageWidths: number[];
-}
 
 const STEM_WIDTH = 64;
 /** DRes_Blocks after each stage's Match_Block (Table 1). */
 const STAGE_BLOCKS = [1, 2, 4, 2];
 
-export const DRESNET_DEFAULTS: DResNetOptions = {
-  numClasses: 1000,
-  inputSize: 224,
-  width: 1,
-  conv3x3: 'separable',
-  pointwise: 'grouped',
-  groups: 4,
-  squeeze: 1,
-  split: 0.5,
-  multiScale: true,
-  se: true,
-  seRatio: 1 / 16,
-  stageWidths: [96, 192, 384, 768],
-};
+/** Every DResNet option beyond CommonOptions, with its default: the ablation's switches (the module's and these). */
+const DRESNET_OPTIONS = s.object({
+  conv3x3: DRES_MODULE_SWITCHES.conv3x3,
+  pointwise: s.oneOf(['grouped', 'dense'] as const, { default: 'grouped', doc: 'every 1x1 conv grouped (by groups) or dense' }),
+  groups: s.integer({ default: 4, min: 1, doc: 'groups of every grouped 1x1 conv' }),
+  squeeze: DRES_MODULE_SWITCHES.squeeze,
+  split: DRES_MODULE_SWITCHES.split,
+  multiScale: DRES_MODULE_SWITCHES.multiScale,
+  se: DRES_MODULE_SWITCHES.se,
+  seRatio: DRES_MODULE_SWITCHES.seRatio,
+  stageWidths: s.array(s.integer({ min: 1 }), { default: [96, 192, 384, 768], doc: `output channels of the ${STAGE_BLOCKS.length} stages at width 1` }),
+});
+
+export type DResNetOptions = CommonOptions & s.Infer<typeof DRESNET_OPTIONS>;
 
 function pointwiseGroups(o: DResNetOptions): number {
   return o.pointwise === 'grouped' ? o.groups : 1;
 }
 
+/** What each option's schema cannot check alone. */
 function validate(o: DResNetOptions): void {
   const bad = (key: string, want: string, got: unknown): never => {
     throw new UserError(`model dresnet option "${key}": expected ${want}, got ${JSON.stringify(got)}`);
   };
-  if (o.conv3x3 !== 'separable' && o.conv3x3 !== 'standard') bad('conv3x3', '"separable" or "standard"', o.conv3x3);
-  if (o.pointwise !== 'grouped' && o.pointwise !== 'dense') bad('pointwise', '"grouped" or "dense"', o.pointwise);
-  if (!Number.isInteger(o.groups) || o.groups < 1) bad('groups', 'an integer >= 1', o.groups);
-  if (!(o.squeeze > 0)) bad('squeeze', 'a number > 0', o.squeeze);
-  if (!(o.split >= 0 && o.split <= 1)) bad('split', 'a number in [0, 1]', o.split);
-  if (!(o.seRatio > 0 && o.seRatio <= 1)) bad('seRatio', 'a number in (0, 1]', o.seRatio);
-  if (o.stageWidths.length !== STAGE_BLOCKS.length || !o.stageWidths.every((w) => Number.isInteger(w) && w > 0)) {
-    bad('stageWidths', `${STAGE_BLOCKS.length} positive integers`, o.stageWidths);
-  }
+  if (o.stageWidths.length !== STAGE_BLOCKS.length) bad('stageWidths', `${STAGE_BLOCKS.length} positive integers`, o.stageWidths);
   const g = pointwiseGroups(o);
   if (o.width === 1 && o.stageWidths.some((w) => w % g !== 0)) bad('stageWidths', `multiples of groups (${g})`, o.stageWidths);
 }
@@ -101,7 +81,7 @@ function buildDResNet(o: DResNetOptions): tfl.LayersModel {
 registerModel<DResNetOptions>({
   name: 'dresnet',
   description: 'DResNet (this paper): grouped 1x1, W/R multi-scale squeeze-expand, depthwise-separable 3x3, SE',
-  defaults: DRESNET_DEFAULTS,
+  options: DRESNET_OPTIONS,
   paperSizes: [
     { width: 1, mb: 10.7, source: 'Table 4' },
     { width: 1, mb: 11.2, source: 'Table 3' },

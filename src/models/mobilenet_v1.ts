@@ -4,7 +4,7 @@
  * ReLU6), global pool, FC. `width` is the paper's α (channels × α).
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { COMMON_DEFAULTS, CommonOptions, registerModel } from './registry';
+import { CommonOptions, registerModel } from './registry';
 import { convBnAct } from './layers/conv_bn_act';
 import { classifierHead } from './layers/classifier';
 import { imageInput } from './input';
@@ -30,7 +30,6 @@ function buildMobileNetV1(o: CommonOptions): tfl.LayersModel {
 registerModel<CommonOptions>({
   name: 'mobilenet_v1',
   description: 'MobileNet v1 1.0 (Keras topology, ReLU6)',
-  defaults: COMMON_DEFAULTS,
   paperSizes: [{ width: 1, mb: 16.7, source: 'Table 4' }],
   build: buildMobileNetV1,
 });

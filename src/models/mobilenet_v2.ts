@@ -3,7 +3,7 @@
  * residuals with linear bottlenecks, channels rounded with make_divisible(·, 8).
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { COMMON_DEFAULTS, CommonOptions, registerModel } from './registry';
+import { CommonOptions, registerModel } from './registry';
 import { convBnAct } from './layers/conv_bn_act';
 import { classifierHead } from './layers/classifier';
 import { imageInput } from './input';
@@ -40,7 +40,6 @@ function buildMobileNetV2(o: CommonOptions): tfl.LayersModel {
 registerModel<CommonOptions>({
   name: 'mobilenet_v2',
   description: 'MobileNet v2 1.0 (torchvision topology)',
-  defaults: COMMON_DEFAULTS,
   paperSizes: [{ width: 1, mb: 17.4, source: 'Table 4' }],
   build: buildMobileNetV2,
 });

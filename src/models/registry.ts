@@ -1,12 +1,14 @@
 /**
  * The model zoo's single entry point (timm's create_model, torchvision's
- * get_model): families register builders with their default options and the
+ * get_model): families register builders with the schema of their own options
+ * (defaults included; the run config validates `model:` against it) and the
  * paper's printed sizes beside them; createModel validates the options,
  * drops undefined ones so family defaults apply, and builds.
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { UserError } from '../util/errors';
-import type { ModelConfig } from '../config/run-config';
+import { ModelConfig, provideModelFamilies } from '../config/run-config';
+import { object, ObjectNode, SchemaError, Shape } from '../config/schema';
 
 export type OptionValue = number | string | boolean | number[];
 
@@ -28,16 +30,25 @@ export interface PaperSize {
   source: string;
 }
 
-export interface ModelDefinition<O extends CommonOptions = ModelOptions> {
+/** What a family file registers. */
+export interface ModelRegistration<O extends CommonOptions = ModelOptions> {
   name: string;
   description: string;
-  /** Every option the family accepts, with its default. */
-  defaults: O;
+  /** The schema of the family's own options (beyond CommonOptions): types, bounds, defaults, docs; the run config validates `model:` against it. */
+  options?: ObjectNode<Shape>;
   paperSizes?: PaperSize[];
-  /** Throws UserError for a value the family cannot build. */
+  /** Throws UserError for a combination of values the family cannot build (each value alone is the schema's). */
   validate?: (options: O) => void;
   build: (options: O) => tfl.LayersModel;
 }
+
+export interface ModelDefinition<O extends CommonOptions = ModelOptions> extends ModelRegistration<O> {
+  options: ObjectNode<Shape>;
+  /** Every option the family accepts, with its default (the common ones', then the schema's). */
+  defaults: O;
+}
+
+const NO_OPTIONS = object({});
 
 export const COMMON_DEFAULTS: CommonOptions = { numClasses: 1000, inputSize: 224, width: 1 };
 
@@ -54,10 +65,15 @@ function loadBuiltins(): void {
   require('./families');
 }
 
-export function registerModel<O extends CommonOptions>(definition: ModelDefinition<O>): void {
-  if (registry.has(definition.name)) throw new Error(`model "${definition.name}" is already registered`);
-  registry.set(definition.name, definition as unknown as ModelDefinition);
+export function registerModel<O extends CommonOptions>(registration: ModelRegistration<O>): void {
+  if (registry.has(registration.name)) throw new Error(`model "${registration.name}" is already registered`);
+  const options = registration.options ?? NO_OPTIONS;
+  const defaults = { ...COMMON_DEFAULTS, ...options.parse({}, '') };
+  registry.set(registration.name, { ...registration, options, defaults } as unknown as ModelDefinition);
 }
+
+// The run config validates `model:` against the named family's schema.
+provideModelFamilies({ names: () => listModels(), options: (name) => (listModels().includes(name) ? getModelDefinition(name).options : undefined) });
 
 /** Registered names, sorted, optionally filtered by a glob (`*`, `?`). */
 export function listModels(glob?: string): string[] {
@@ -80,26 +96,31 @@ export function paperSizes(name: string, width: number): PaperSize[] {
   return (getModelDefinition(name).paperSizes ?? []).filter((p) => p.width === width);
 }
 
-function typeOf(v: unknown): string {
-  return Array.isArray(v) ? 'list of numbers' : typeof v;
+function parseOwnOptions(def: ModelDefinition, own: Record<string, unknown>): Record<string, unknown> {
+  try {
+    return def.options.parse(own, '');
+  } catch (err) {
+    if (err instanceof SchemaError) throw new UserError(`model ${def.name} option "${err.path}": ${err.problem}`);
+    throw err;
+  }
 }
 
-/** The family's defaults overlaid with the given (defined) options, type-checked. */
+/** The family's defaults overlaid with the given (defined) options, checked: the common ones here, the family's own by its schema. */
 export function resolveModelOptions(name: string, options: Record<string, unknown> = {}): ModelOptions {
   const def = getModelDefinition(name);
   const accepted = Object.keys(def.defaults);
-  const resolved: Record<string, unknown> = { ...def.defaults };
+  const common: Record<string, unknown> = {};
+  const own: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue;
     if (!(key in def.defaults)) {
       throw new UserError(`model ${name} does not take option "${key}"; it takes: ${accepted.join(', ')}`);
     }
-    const want = typeOf(def.defaults[key]);
-    const ok = want === 'list of numbers' ? Array.isArray(value) && value.every((v) => typeof v === 'number') : typeOf(value) === want;
-    if (!ok) throw new UserError(`model ${name} option "${key}": expected a ${want}, got ${JSON.stringify(value)}`);
-    resolved[key] = value;
+    if (!(key in COMMON_DEFAULTS)) own[key] = value;
+    else if (typeof value === 'number') common[key] = value;
+    else throw new UserError(`model ${name} option "${key}": expected a number, got ${JSON.stringify(value)}`);
   }
-  const opts = resolved as ModelOptions;
+  const opts = { ...COMMON_DEFAULTS, ...common, ...parseOwnOptions(def, own) } as ModelOptions;
   checkCommon(name, opts);
   def.validate?.(opts);
   return opts;

@@ -3,7 +3,7 @@
  * with the stride on the 3×3 conv, "v1.5"), from one builder.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { COMMON_DEFAULTS, CommonOptions, registerModel } from './registry';
+import { CommonOptions, registerModel } from './registry';
 import { convBnAct } from './layers/conv_bn_act';
 import { maxPoolPadded } from './layers/pool';
 import { classifierHead } from './layers/classifier';
@@ -53,7 +53,6 @@ function buildResNet(arch: ResNetArch, name: string, o: CommonOptions): tfl.Laye
 registerModel<CommonOptions>({
   name: 'resnet18',
   description: 'ResNet-18 (torchvision BasicBlock topology)',
-  defaults: COMMON_DEFAULTS,
   paperSizes: [{ width: 1, mb: 44.5, source: 'Table 4' }],
   build: (o) => buildResNet({ block: 'basic', layers: [2, 2, 2, 2] }, 'resnet18', o),
 });
@@ -61,7 +60,6 @@ registerModel<CommonOptions>({
 registerModel<CommonOptions>({
   name: 'resnet50',
   description: 'ResNet-50 (torchvision Bottleneck topology, stride on the 3x3)',
-  defaults: COMMON_DEFAULTS,
   paperSizes: [
     { width: 1, mb: 98.5, source: 'Table 3' },
     { width: 0.5, mb: 65.7, source: 'Table 3' },

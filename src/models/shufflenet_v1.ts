@@ -5,7 +5,7 @@
  * channels) is not grouped, as in the paper.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { COMMON_DEFAULTS, CommonOptions, registerModel } from './registry';
+import { CommonOptions, registerModel } from './registry';
 import { convBnAct } from './layers/conv_bn_act';
 import { ChannelShuffle } from './layers/channel_shuffle';
 import { maxPoolPadded } from './layers/pool';
@@ -56,7 +56,6 @@ function buildShuffleNetV1(o: CommonOptions): tfl.LayersModel {
 registerModel<CommonOptions>({
   name: 'shufflenet_v1',
   description: 'ShuffleNet v1 1x, g=3',
-  defaults: COMMON_DEFAULTS,
   paperSizes: [{ width: 1, mb: 7.2, source: 'Table 4' }],
   build: buildShuffleNetV1,
 });

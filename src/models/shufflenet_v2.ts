@@ -4,7 +4,7 @@
  * copies of the input; each unit ends with a channel shuffle (g = 2).
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { COMMON_DEFAULTS, CommonOptions, registerModel } from './registry';
+import { CommonOptions, registerModel } from './registry';
 import { convBnAct } from './layers/conv_bn_act';
 import { ChannelShuffle } from './layers/channel_shuffle';
 import { splitChannels } from './layers/channel_slice';
@@ -55,6 +55,5 @@ function buildShuffleNetV2(o: CommonOptions): tfl.LayersModel {
 registerModel<CommonOptions>({
   name: 'shufflenet_v2',
   description: 'ShuffleNet v2 1x (torchvision topology)',
-  defaults: COMMON_DEFAULTS,
   build: buildShuffleNetV2,
 });

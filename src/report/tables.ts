@@ -260,8 +260,8 @@ function customTable(rows: readonly CsvRow[]): string {
 
 function detailTable(rows: readonly CsvRow[]): string {
   return markdownTable(
-    ['Model', 'Params (trainable)', 'Params (total)', 'Size/MiB', 'MACs/M', 'Peak RSS infer/MB', 'Peak RSS train step/MB',
-      'Peak tensors infer/MB', 'Peak tensors train step/MB', 'Latency b=1/ms', 'Train img/s'],
+    ['Model', 'Params (trainable)', 'Params (total)', 'Size/MiB', 'MACs/M', 'Peak RSS (VmHWM) b=1 infer/MB', 'Peak RSS (VmHWM) train step/MB',
+      'Peak tensors (ATen) b=1 infer, BN folded/MB', 'Peak tensors (ATen) train step/MB', 'Latency b=1, BN folded/ms', 'Train img/s'],
     rows.map((r) => [cell(r.label), cell(r.params), cell(r.total_params), fixed(r.size_mib, 2), fixed(Number(r.macs) / 1e6, 1),
       fixed(r.peak_rss_infer_mb, 0), fixed(r.peak_rss_train_mb, 0), fixed(r.peak_tensor_infer_mb, 1), fixed(r.peak_tensor_train_mb, 1),
       fixed(r.latency_ms, 2), fixed(r.train_img_per_s, 1)]),
@@ -282,7 +282,7 @@ function describeContext(spec: TableSpec, ctx: RunContext): string[] {
     spec.layout === 'custom'
       ? '- Ours: mean ± sample standard deviation over fold-runs (every repeat of the k-fold split).'
       : '- Ours: mean ± sample standard deviation over fold-runs (every repeat of the k-fold split). Paper: the figures printed in the paper (its own 12-class data set; see src/report/paper.ts).',
-    '- Memory and latency: measured once per model in a fresh process at the protocol input size (batch-1 inference, one training step at the protocol batch size; latency is the median after warm-up).',
+    '- Memory and latency: measured once per model in a fresh process at the protocol input size by src/measure, as `dresnet bench` measures them: batch-1 inference of the model with its batch norms folded into the convolutions (latency: the median after warm-up), then the run\'s training step at the protocol batch size; peak RSS is the process\'s VmHWM, peak tensors ATen\'s own count of tensor bytes (each storage once; tf.profile\'s on a backend other than torch).',
   ];
 }
 

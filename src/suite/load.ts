@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { UserError } from '../util/errors';
-import { defaultRunConfig, loadRunConfig, readYamlFile } from '../config/load';
+import { Assignment, defaultRunConfig, loadRunConfig, readYamlFile } from '../config/load';
 import { RunConfig } from '../config/run-config';
 import { closest, SchemaError } from '../config/schema';
 import { PAPER_ROW_KEYS } from '../report/paper';
@@ -110,31 +110,34 @@ export function getRun(suite: Suite, id: string): SuiteRunSpec {
   return run;
 }
 
-function toAssignments(record: Record<string, unknown>): string[] {
-  // JSON is valid YAML, so the loader's --set parser reads each value back with its type.
-  return Object.entries(record).map(([key, value]) => `${key}=${JSON.stringify(value)}`);
+/** Dotted keys and their values as run-config overrides, each naming `source` in errors. */
+function toAssignments(record: Record<string, unknown>, source: string): Assignment[] {
+  return Object.entries(record).map(([keyPath, value]) => ({ keyPath, value, source }));
 }
 
-/** The run-config overrides one protocol stands for. */
-export function protocolAssignments(protocol: Protocol): string[] {
-  return [
-    `data.source=${protocol.dataset}`,
-    `data.task=${protocol.task}`,
-    'data.split.type=kfold',
-    `data.split.folds=${protocol.folds}`,
-    `data.inputSize=${protocol.inputSize}`,
-    `train.epochs=${protocol.epochs}`,
-    `train.batchSize=${protocol.batchSize}`,
-    `seed=${protocol.seed}`,
-    `runtime.backend=${protocol.backend}`,
-    `runtime.device=${protocol.device}`,
-    `runtime.threads=${protocol.threads}`,
-    ...toAssignments(protocol.set),
-  ];
+/** The run-config overrides one protocol stands for (`name`: the protocol's, for errors). */
+export function protocolAssignments(protocol: Protocol, name: string): Assignment[] {
+  const own = {
+    'data.source': protocol.dataset,
+    'data.task': protocol.task,
+    'data.split.type': 'kfold',
+    'data.split.folds': protocol.folds,
+    'data.inputSize': protocol.inputSize,
+    'train.epochs': protocol.epochs,
+    'train.batchSize': protocol.batchSize,
+    seed: protocol.seed,
+    'runtime.backend': protocol.backend,
+    'runtime.device': protocol.device,
+    'runtime.threads': protocol.threads,
+  };
+  return [...toAssignments(own, `protocols.${name}`), ...toAssignments(protocol.set, `protocols.${name}.set`)];
 }
 
-function resolve(suite: Suite, run: SuiteRunSpec, assignments: string[]): RunConfig {
-  const all = [`name=${JSON.stringify(`${suite.name}-${run.id}`)}`, ...assignments];
+/** A run's own `set:`. */
+const runAssignments = (run: SuiteRunSpec): Assignment[] => toAssignments(run.set, 'set');
+
+function resolve(suite: Suite, run: SuiteRunSpec, assignments: Assignment[]): RunConfig {
+  const all = [{ keyPath: 'name', value: `${suite.name}-${run.id}`, source: 'the suite' }, ...assignments];
   try {
     return run.config === undefined
       ? defaultRunConfig(all)
@@ -153,11 +156,11 @@ function resolve(suite: Suite, run: SuiteRunSpec, assignments: string[]): RunCon
  */
 export function resolveRunConfig(suite: Suite, run: SuiteRunSpec, protocolName: string, slot?: FoldSlot): RunConfig {
   const protocol = getProtocol(suite, protocolName);
-  const foldSet = slot === undefined ? [] : [`train.fold=${slot.fold}`, `seed=${protocol.seed + slot.repeat}`];
-  return resolve(suite, run, [...protocolAssignments(protocol), ...toAssignments(run.set), ...foldSet]);
+  const foldSet = slot === undefined ? {} : { 'train.fold': slot.fold, seed: protocol.seed + slot.repeat };
+  return resolve(suite, run, [...protocolAssignments(protocol, protocolName), ...runAssignments(run), ...toAssignments(foldSet, 'the fold-run')]);
 }
 
 /** The model config a run's deterministic columns are computed from: the run's model at the suite's sizing, whatever the protocol. */
 export function sizingModelConfig(suite: Suite, run: SuiteRunSpec): RunConfig['model'] {
-  return resolve(suite, run, toAssignments(run.set)).model;
+  return resolve(suite, run, runAssignments(run)).model;
 }

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { withoutDefaults } from '../config/diff';
 import { defaultRunConfig } from '../config/load';
 import { RunConfig } from '../config/run-config';
+import { MEASURE_DEFINITIONS } from '../measure';
 import { getModelDefinition } from '../models';
 import { CsvValue } from '../util/csv';
 import { SizeRow } from '../report/tables';
@@ -268,7 +269,7 @@ class SuiteRun {
     const request: ProbeRequest = { model: config.model, numClasses, inputSize: config.data.inputSize, train: config.train, runtime: config.runtime };
     const { outDir, quiet, ...runtime } = request.runtime;
     const { fold, ...train } = request.train;
-    const hash = stableHash({ ...request, train, runtime, probe });
+    const hash = stableHash({ ...request, train, runtime, probe, definitions: MEASURE_DEFINITIONS });
     if (this.state.probes[run.id]?.hash !== hash) {
       const stats = await this.ports.modelStats(config.model, numClasses, config.data.inputSize);
       const sizes = { params: stats.params, total_params: stats.totalParams, size_mb: stats.sizeMB, size_mib: stats.sizeMiB, macs: stats.macs };

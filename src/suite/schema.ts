@@ -1,4 +1,5 @@
 import * as s from '../config/schema';
+import { dataSchema, runConfigSchema, runtimeSchema, trainSchema } from '../config/run-config';
 
 /**
  * A value for a dotted run-config override in a suite file (`set:`). Any YAML
@@ -19,25 +20,30 @@ const overrideValue: s.Node<unknown> = {
 
 const overrides = s.record(overrideValue, { default: {} });
 
-/** How every run of a suite is trained: data, folds, input size, schedule length, seed. */
+/**
+ * How every run of a suite is trained: data, folds, input size, schedule
+ * length, seed. Each key is the run config's own node (its values and bounds),
+ * with a suite's defaults where they differ: Herlev's 7 classes, and epochs
+ * always spelled out.
+ */
 export const protocolSchema = s.object({
   description: s.optional(s.string()),
-  dataset: s.oneOf(['synthetic', 'herlev', 'folder', 'csv'] as const, { default: 'herlev' }),
-  task: s.oneOf(['classes', 'herlev7', 'herlev2'] as const, { default: 'herlev7' }),
-  folds: s.integer({ default: 5, min: 2 }),
+  dataset: s.withDefault(dataSchema.fields.source, 'herlev'),
+  task: s.withDefault(dataSchema.fields.task, 'herlev7'),
+  folds: dataSchema.fields.split.fields.folds,
   repeats: s.integer({
     default: 1,
     min: 1,
     doc: 'R: the k-fold split is drawn R times, from seeds seed, seed+1, ...; every run of the suite trains on the same R x k folds (paired by construction)',
   }),
   trainFolds: s.optional(s.integer({ min: 1, doc: "train and report only folds 0..n-1 of the split (a protocol's time budget); default: every fold" })),
-  inputSize: s.integer({ default: 224, min: 16, max: 1024 }),
-  epochs: s.integer({ min: 1 }),
-  batchSize: s.integer({ default: 32, min: 1 }),
-  seed: s.integer({ default: 42, min: 0 }),
-  backend: s.oneOf(['auto', 'torch', 'tensorflow', 'cpu'] as const, { default: 'auto' }),
-  device: s.oneOf(['cpu', 'cuda'] as const, { default: 'cpu' }),
-  threads: s.integer({ default: 0, min: 0 }),
+  inputSize: dataSchema.fields.inputSize,
+  epochs: s.required(trainSchema.fields.epochs),
+  batchSize: trainSchema.fields.batchSize,
+  seed: runConfigSchema.fields.seed,
+  backend: runtimeSchema.fields.backend,
+  device: runtimeSchema.fields.device,
+  threads: runtimeSchema.fields.threads,
   set: overrides,
 });
 

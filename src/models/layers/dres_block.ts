@@ -12,25 +12,32 @@
  * the fusion and projection convs, whose BN output feeds the addition.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
+import * as s from '../../config/schema';
 import { convBnAct } from './conv_bn_act';
 import { squeezeExcite } from './squeeze_excite';
 
-export interface DResModuleArgs {
+/**
+ * The module's switches (the ablation's), declared once: the DResNet family's
+ * option schema is these and its own, and the run config validates them.
+ */
+export const DRES_MODULE_SWITCHES = {
+  conv3x3: s.oneOf(['separable', 'standard'] as const, { default: 'separable', doc: '3x3 path: depthwise-separable (depthwise 3x3 + grouped 1x1) or a standard 3x3' }),
+  squeeze: s.number({ default: 1, min: 0.01, max: 4, doc: 'W: squeezed channels = W x output channels (rounded to a multiple of the groups)' }),
+  split: s.number({ default: 0.5, min: 0, max: 1, doc: 'R: share of the squeezed channels sent to the 1x1 path' }),
+  multiScale: s.boolean({ default: true, doc: 'false: all squeezed channels take the 3x3 path' }),
+  se: s.boolean({ default: true, doc: 'SE channel weighting of the residual branch' }),
+  seRatio: s.number({ default: 1 / 16, min: 0.01, max: 1, doc: 'SE reduction: hidden units = ratio x channels' }),
+};
+
+export type DResModuleSwitches = s.ObjectOf<typeof DRES_MODULE_SWITCHES>;
+
+export interface DResModuleArgs extends DResModuleSwitches {
   outChannels: number;
   stride: number;
   /** 'projection' for a Match_Block, 'identity' for a DRes_Block. */
   shortcut: 'projection' | 'identity';
   /** Groups of every 1×1 conv (1 = dense pointwise). */
   groups: number;
-  /** W: squeezed channels = W × outChannels (rounded to a multiple of groups). */
-  squeeze: number;
-  /** R: share of the squeezed channels sent to the 1×1 path. */
-  split: number;
-  /** false: all squeezed channels take the 3×3 path. */
-  multiScale: boolean;
-  conv3x3: 'separable' | 'standard';
-  se: boolean;
-  seRatio: number;
 }
 
 function roundToGroups(value: number, groups: number): number {

@@ -1,0 +1,146 @@
+/**
+ * The figures of one model, measured in this process: batch-1 inference of
+ * its batch-norm-folded copy (latency, peak tensor bytes, peak RSS), then
+ * training steps of the trainer's own step (step time, throughput, peak tensor
+ * bytes, peak RSS). `dresnet bench` and the suites' probe both come here, in a
+ * fresh process per model (see child.ts).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { BackendRequest, selectBackend } from '../backend';
+import { KernelTime, timeKernels } from '../backend/kernel_times';
+import { createModel, foldBatchNorms } from '../models';
+import { LossConfig, makeLoss } from '../train/losses';
+import { decayedVariables, makeOptimizer, OptimizerConfig } from '../train/optimizer';
+import { Batch, trainStep } from '../train/step';
+import { peakRssBytes, peakTensorBytes, TensorCounter, tensorCounter } from './memory';
+import { median, Timing, timeRuns } from './timing';
+
+export interface MeasureRequest {
+  /** A zoo model and its createModel options (numClasses and inputSize come from below). */
+  model: string;
+  options: Record<string, unknown>;
+  numClasses: number;
+  inputSize: number;
+  runtime: BackendRequest;
+  /** Batch-1 forward passes of the folded model. */
+  latency: Timing;
+  train: {
+    batchSize: number;
+    optimizer: OptimizerConfig;
+    loss: LossConfig;
+    /** Warm-up steps, then one untimed step whose tensor peak is read, then the timed steps. */
+    timing: Timing;
+  };
+  /** Also time each kernel over as many training steps again and keep the n slowest (0: no). */
+  kernels?: number;
+}
+
+/** Where a training step's host time goes (per step). */
+export interface KernelProfile {
+  top: KernelTime[];
+  calls: number;
+  kernelMs: number;
+  stepMs: number;
+}
+
+/** One model's figures: bytes and milliseconds. */
+export interface Measurement {
+  /** Median wall time of a batch-1 forward pass of the batch-norm-folded model, reading the result included. */
+  latencyMs: number;
+  /** Peak tensor bytes during one such pass (the folded weights included). */
+  inferPeakTensorBytes: number;
+  /** The process's VmHWM after inference, before any training. */
+  inferPeakRssBytes: number;
+  /** Median wall time of a training step (the trainer's step: forward, loss, gradients, update). */
+  trainStepMs: number;
+  /** Images per second over the timed steps: batch × steps / their total time. */
+  trainImgPerS: number;
+  /** Peak tensor bytes during one steady-state training step (weights, optimiser slots, activations, gradients). */
+  trainPeakTensorBytes: number;
+  /** The process's VmHWM at the end. */
+  peakRssBytes: number;
+  tensorCounter: TensorCounter;
+  kernels?: KernelProfile;
+}
+
+type InferenceFigures = Pick<Measurement, 'latencyMs' | 'inferPeakTensorBytes' | 'inferPeakRssBytes'>;
+type TrainingFigures = Pick<Measurement, 'trainStepMs' | 'trainImgPerS' | 'trainPeakTensorBytes' | 'kernels'>;
+
+function build(req: MeasureRequest): tfl.LayersModel {
+  return createModel(req.model, { ...req.options, numClasses: req.numClasses, inputSize: req.inputSize });
+}
+
+/**
+ * Batch-1 inference of the folded copy (batch norms folded into the
+ * convolutions, as PyTorch's side folds them): the model it came from is
+ * freed first, so that the peak holds one set of weights.
+ */
+async function measureInference(req: MeasureRequest): Promise<InferenceFigures> {
+  const trained = build(req);
+  const folded = foldBatchNorms(trained);
+  trained.dispose();
+  const x = tf.randomNormal([1, req.inputSize, req.inputSize, 3]);
+  const pass = () => {
+    const y = folded.predict(x) as tf.Tensor;
+    // Reading the result waits for asynchronous backends: latency includes it.
+    y.dataSync();
+    y.dispose();
+  };
+  try {
+    const latencyMs = median(timeRuns(pass, req.latency));
+    const inferPeakTensorBytes = await peakTensorBytes(pass);
+    return { latencyMs, inferPeakTensorBytes, inferPeakRssBytes: peakRssBytes() };
+  } finally {
+    x.dispose();
+    folded.dispose();
+  }
+}
+
+async function measureTraining(req: MeasureRequest): Promise<TrainingFigures> {
+  const model = build(req);
+  const { batchSize: n, timing } = req.train;
+  const optimizer = makeOptimizer(req.train.optimizer, decayedVariables(model.trainableWeights.map((w) => w.read() as tf.Variable)));
+  const lossFn = makeLoss(req.train.loss, req.numClasses);
+  const batch: Batch = {
+    x: tf.randomNormal([n, req.inputSize, req.inputSize, 3]) as tf.Tensor4D,
+    y: tf.tensor1d(Array.from({ length: n }, (_, i) => i % req.numClasses), 'float32'),
+  };
+  const step = () => { trainStep(model, optimizer, lossFn, batch); };
+  try {
+    for (let i = 0; i < timing.warmup; i++) step();
+    // Untimed: the profiler's bookkeeping would count in the step time.
+    const trainPeakTensorBytes = await peakTensorBytes(step);
+    const times = timeRuns(step, { ...timing, warmup: 0 });
+    const total = times.reduce((a, b) => a + b, 0);
+    const figures = { trainStepMs: median(times), trainImgPerS: (n * times.length) / (total / 1000), trainPeakTensorBytes };
+    return req.kernels ? { ...figures, kernels: kernelProfile(step, times.length, req.kernels) } : figures;
+  } finally {
+    tf.dispose([batch.x, batch.y]);
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
+/** `steps` more training steps with each kernel's host time counted; the `top` slowest, per step. */
+function kernelProfile(step: () => void, steps: number, top: number): KernelProfile {
+  const times = timeKernels(tf.getBackend(), () => {
+    for (let i = 0; i < steps; i++) step();
+  });
+  const perStep = (k: KernelTime): KernelTime => ({ kernel: k.kernel, calls: k.calls / steps, ms: k.ms / steps });
+  const total = (key: 'calls' | 'ms') => times.kernels.reduce((sum, k) => sum + k[key], 0) / steps;
+  return { top: times.kernels.slice(0, top).map(perStep), calls: total('calls'), kernelMs: total('ms'), stepMs: times.totalMs / steps };
+}
+
+/**
+ * Measures one model in this process. Its peak RSS is the process's, so call
+ * it in a fresh process per model (measureInChild): the allocators keep freed
+ * memory, and an earlier model's high-water mark would stay.
+ */
+export async function measureModel(req: MeasureRequest): Promise<Measurement> {
+  await selectBackend(req.runtime);
+  // Inference first: its RSS is read before any training step allocates.
+  const inference = await measureInference(req);
+  const training = await measureTraining(req);
+  return { ...inference, ...training, peakRssBytes: peakRssBytes(), tensorCounter: tensorCounter() };
+}

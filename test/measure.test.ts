@@ -1,0 +1,49 @@
+// src/measure: one definition of each figure, used by `dresnet bench` and by
+// the suites' probe alike.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import '../src/models';
+import { defaultRunConfig } from '../src/config/load';
+import { timeRuns } from '../src/measure';
+import { measureInChild } from '../src/suite/probe';
+import { runCli } from './helpers/cli';
+
+test('timeRuns: warm-up untimed, at least runs, more up to maxRuns only within the budget', () => {
+  let calls = 0;
+  const count = () => { calls++; };
+  assert.equal(timeRuns(count, { warmup: 2, runs: 3 }).length, 3);
+  assert.equal(calls, 5);
+  assert.equal(timeRuns(count, { warmup: 0, runs: 2, maxRuns: 7, budgetMs: 60_000 }).length, 7);
+  const slow = () => { const end = performance.now() + 5; while (performance.now() < end); };
+  assert.equal(timeRuns(slow, { warmup: 0, runs: 2, maxRuns: 50, budgetMs: 1 }).length, 2, 'the budget is spent by the first runs');
+});
+
+test('dresnet bench and a suite probe on the same model, input and threads report the same latency and peak tensor bytes', async () => {
+  const [model, size, classes, batch, threads] = ['dresnet', 32, 4, 2, 1];
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dresnet-measure-')), 'bench.csv');
+  // A python without PyTorch: bench says so and goes on without the baseline.
+  const bench = runCli(['bench', model, '--backend', 'auto', '--size', String(size), '--batch', String(batch), '--classes', String(classes),
+    '--threads', String(threads), '--warmup', '1', '--steps', '3', '--latency-runs', '20', '--latency-warmup', '20',
+    '--python', '/nonexistent/python3', '--out', out], { timeoutMs: 300_000 });
+  assert.equal(bench.code, 0, bench.stderr);
+  assert.match(bench.stdout, /PyTorch baseline not run: \/nonexistent\/python3 cannot import torch and torchvision/);
+  assert.match(bench.stdout, /latency ms \(b=1, BN folded\).*peak tensors MiB \((ATen|tf\.profile), train step\) \| peak RSS MiB \(VmHWM\)/);
+  const [header, line] = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => l.split(','));
+  const row = Object.fromEntries(header.map((k, i) => [k, Number(line[i])]));
+
+  // The run config whose training step is bench's: SGD at its defaults without weight decay, cross-entropy.
+  const config = defaultRunConfig([`model.name=${model}`, `train.batchSize=${batch}`, 'train.optimizer.weightDecay=0', 'train.loss.type=ce',
+    'runtime.backend=auto', `runtime.threads=${threads}`]);
+  const probe = await measureInChild({ model: config.model, numClasses: classes, inputSize: size, train: config.train, runtime: config.runtime,
+    timing: { warmup: 20, minRepeats: 20 } });
+
+  // Tensor bytes are counted, not timed: equal up to the probe's rounding to 0.1 MB.
+  assert.ok(Math.abs(row.peak_tensor_mib * 2 ** 20 - probe.peak_tensor_train_mb * 1e6) <= 0.05e6 + 1,
+    `peak tensors of a training step: bench ${row.peak_tensor_mib} MiB, probe ${probe.peak_tensor_train_mb} MB`);
+  // Two processes on a shared machine: the same figure within a factor that its load swings by.
+  const ratio = row.latency_ms / probe.latency_ms;
+  assert.ok(ratio > 0.5 && ratio < 2, `batch-1 latency: bench ${row.latency_ms} ms, probe ${probe.latency_ms} ms`);
+});
