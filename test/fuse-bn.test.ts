@@ -1,5 +1,5 @@
-// Batch norms folded into convolutions for inference (src/models/fold.ts):
-// every zoo model's folded copy computes the same logits as the model in
+// Batch norms fused into convolutions for inference (src/models/fuse_bn.ts):
+// every zoo model's fused copy computes the same logits as the model in
 // inference, on torch (native fused kernel) and on cpu (generic ops).
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -8,13 +8,13 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import { selectBackend } from '../src/backend';
 import { createRng } from '../src/data/rng';
-import { createModel, foldBatchNorms, listModels, logitsModel } from '../src/models';
+import { createModel, fuseBatchNorms, listModels, logitsModel } from '../src/models';
 import { groupedConv2d } from '../src/ops';
 
 const SKIP = process.env.DRESNET_SKIP_NATIVE === '1' ? 'DRESNET_SKIP_NATIVE=1: torch addon not built' : false;
 const SIZE = 64;
 
-/** Running statistics and BN affine parameters away from their initial 0/1, so that folding has something to fold. */
+/** Running statistics and BN affine parameters away from their initial 0/1, so that fusing has something to fuse. */
 function randomizeBatchNorms(model: tfl.LayersModel, seed: number): void {
   const rng = createRng(seed);
   for (const w of model.weights) {
@@ -45,39 +45,39 @@ function relativeMaxDiff(a: tf.TypedArray, b: tf.TypedArray): number {
   return diff / scale;
 }
 
-async function checkFolded(name: string, backend: 'torch' | 'cpu', size: number): Promise<void> {
+async function checkFused(name: string, backend: 'torch' | 'cpu', size: number): Promise<void> {
   await selectBackend({ backend, device: 'cpu', threads: 1 });
   const before = tf.memory().numTensors;
   const model = createModel(name, { numClasses: 7, inputSize: size });
   randomizeBatchNorms(model, 3);
-  const folded = foldBatchNorms(model);
+  const copy = fuseBatchNorms(model);
   const x = tf.randomNormal([2, size, size, 3], 0, 1, 'float32', 5);
   const predict = (m: tfl.LayersModel) => tf.tidy(() => (logitsModel(m).predict(x) as tf.Tensor).dataSync());
-  const [want, got] = [predict(model), predict(folded)];
-  assert.ok(relativeMaxDiff(got, want) < 1e-5, `${name} on ${backend}: folded differs from the model by ${relativeMaxDiff(got, want)}`);
+  const [want, got] = [predict(model), predict(copy)];
+  assert.ok(relativeMaxDiff(got, want) < 1e-5, `${name} on ${backend}: the fused copy differs from the model by ${relativeMaxDiff(got, want)}`);
 
-  const [plain, fused] = [classCounts(model), classCounts(folded)];
-  assert.equal(fused.BatchNorm, undefined, `${name}: every batch norm folded`);
+  const [plain, fused] = [classCounts(model), classCounts(copy)];
+  assert.equal(fused.BatchNorm, undefined, `${name}: every batch norm fused`);
   assert.equal(fused.GroupedConv2D, plain.GroupedConv2D, `${name}: one convolution per convolution`);
   assert.ok((fused.ReLU ?? 0) + (fused.ReLU6 ?? 0) < (plain.ReLU ?? 0) + (plain.ReLU6 ?? 0), `${name}: activations after a batch norm run inside the convolution`);
 
-  // A snapshot: training the model afterwards leaves the folded copy as it was.
+  // A snapshot: training the model afterwards leaves the fused copy as it was.
   randomizeBatchNorms(model, 4);
-  assert.deepEqual(predict(folded), got);
+  assert.deepEqual(predict(copy), got);
   tf.dispose(x);
-  folded.dispose();
+  copy.dispose();
   model.dispose();
-  assert.equal(tf.memory().numTensors, before, `${name}: the folded model frees what it made`);
+  assert.equal(tf.memory().numTensors, before, `${name}: the fused copy frees what it made`);
 }
 
 for (const name of listModels()) {
-  test(`foldBatchNorms ${name} on torch: same logits as the model in inference, no batch norm left, a snapshot, no leaks`, { skip: SKIP }, async () => {
-    await checkFolded(name, 'torch', SIZE);
+  test(`fuseBatchNorms ${name} on torch: same logits as the model in inference, no batch norm left, a snapshot, no leaks`, { skip: SKIP }, async () => {
+    await checkFused(name, 'torch', SIZE);
   });
 }
 
-test('foldBatchNorms mobilenet_v2 on cpu (generic conv, bias and relu6 ops): same logits', async () => {
-  await checkFolded('mobilenet_v2', 'cpu', 32);
+test('fuseBatchNorms mobilenet_v2 on cpu (generic conv, bias and relu6 ops): same logits', async () => {
+  await checkFused('mobilenet_v2', 'cpu', 32);
 });
 
 test('on torch, a gradient through a convolution with a fused activation is refused with the reason', { skip: SKIP }, async () => {

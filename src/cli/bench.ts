@@ -14,7 +14,7 @@ import { UserError } from '../util/errors';
 import { describeBackend, selectBackend, BackendDescription } from '../backend';
 import { KernelTime, timeKernels } from '../backend/kernel_times';
 import { TorchBackend } from '../backend/torch';
-import { createModel, foldBatchNorms, getModelDefinition, trainingLogits } from '../models';
+import { createModel, fuseBatchNorms, getModelDefinition, trainingLogits } from '../models';
 import { crossEntropyLoss } from '../train/losses';
 import { makeOptimizer } from '../train/optimizer';
 import { toCsv } from '../report/csv';
@@ -150,7 +150,7 @@ async function trainThroughput(model: ReturnType<typeof createModel>, opts: Benc
 /** Median wall time of a batch-1 inference forward pass, batch norms folded into the convolutions (as PyTorch's side does). */
 function inferenceLatency(model: ReturnType<typeof createModel>, opts: BenchOptions): number {
   const x = tf.randomNormal([1, opts.size, opts.size, 3]);
-  const folded = foldBatchNorms(model);
+  const folded = fuseBatchNorms(model);
   const once = () => {
     const start = performance.now();
     const y = folded.predict(x) as tf.Tensor;

@@ -1,7 +1,8 @@
 /**
  * A functional tfjs-layers model as the list of its layer calls, in the order
  * tfjs-layers runs them, for code that walks the graph itself (the training
- * forward pass, folding batch norms).
+ * forward pass, fusing batch norms into convolutions). Reads tfjs-layers
+ * 4.22's LayersModel.nodesByDepth, which its public API does not expose.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 

@@ -12,7 +12,6 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { logitsModel } from './layers/classifier';
 import { GraphNode, layerCalls, readersOf, singleInputOutput } from './graph';
 
 interface Plan {
@@ -63,9 +62,4 @@ function release(values: Map<number, tf.Tensor>, id: number): void {
   values.delete(id);
   for (const other of values.values()) if (other === value) return;
   value.dispose();
-}
-
-/** The logits of a zoo model in a training step (see logitsModel). */
-export function trainingLogits(model: tfl.LayersModel, x: tf.Tensor4D): tf.Tensor2D {
-  return trainingForward(logitsModel(model), x) as tf.Tensor2D;
 }

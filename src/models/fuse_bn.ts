@@ -1,7 +1,8 @@
 /**
- * Batch norms folded into the convolutions before them, for inference: what
- * TensorFlow's graph optimiser does to the models tfjs-converter serves and
- * torch.fx's fuse does in PyTorch. In inference a batch norm is a per-channel
+ * Batch norms fused into the convolutions before them, for inference: what
+ * TensorFlow's graph optimiser does to the models tfjs-converter serves
+ * ("folding" there; here k-fold owns that word) and torch.fx's fuse does in
+ * PyTorch. In inference a batch norm is a per-channel
  * affine map y = x·scale + shift, so conv → BN is one convolution with filter
  * w·scale (per output channel) and bias b·scale + shift. A ReLU or ReLU6 that
  * alone reads the batch norm runs inside the same kernel. A MobileNet v2 at
@@ -10,12 +11,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { ConvActivation } from '../ops';
-import { GraphNode, layerCalls, readersOf, singleInputOutput } from './graph';
+import { GraphNode, layerCalls, readersOf, singleInputOutput } from '../engine/graph';
 import { GroupedConv2D } from './layers/grouped_conv2d';
 import { BatchNorm } from './layers/batch_norm';
 
 /** A convolution, the batch norm that alone reads it, and the activation that alone reads that, if any. */
-interface FoldChain {
+interface FuseChain {
   conv: GroupedConv2D;
   bn: GraphNode;
   act?: GraphNode;
@@ -24,14 +25,14 @@ interface FoldChain {
 
 /**
  * An inference copy of a single-input, single-output model with its batch
- * norms folded. It holds its own weights: a snapshot of `model`'s, which later
- * training of `model` does not change. Its layers keep their names (a folded
+ * norms fused. It holds its own weights: a snapshot of `model`'s, which later
+ * training of `model` does not change. Its layers keep their names (a fused
  * convolution keeps the convolution's), so logitsModel works on it. It is
  * for inference: without its batch norms it would not train as `model` does,
- * so train `model` and fold again.
+ * so train `model` and fuse again.
  */
-export function foldBatchNorms(model: tfl.LayersModel): tfl.LayersModel {
-  const [modelInput, modelOutput] = singleInputOutput(model, 'foldBatchNorms');
+export function fuseBatchNorms(model: tfl.LayersModel): tfl.LayersModel {
+  const [modelInput, modelOutput] = singleInputOutput(model, 'fuseBatchNorms');
   const nodes = layerCalls(model);
   const readers = readersOf(nodes);
   /** The node that alone reads t, unless t is also the model's output. */
@@ -46,11 +47,11 @@ export function foldBatchNorms(model: tfl.LayersModel): tfl.LayersModel {
   for (const node of nodes) {
     if (absorbed.has(node)) continue;
     const inputs = node.inputTensors.map((t) => values.get(t.id)!);
-    const chain = foldChain(node, soleReader);
-    const layer = chain ? foldedConv(chain) : copyOf(node.outboundLayer);
+    const chain = fuseChain(node, soleReader);
+    const layer = chain ? fusedConv(chain) : copyOf(node.outboundLayer);
     const applied = layer.apply(inputs.length === 1 ? inputs[0] : inputs) as tfl.SymbolicTensor | tfl.SymbolicTensor[];
     if (chain) {
-      const weights = foldedWeights(chain);
+      const weights = fusedWeights(chain);
       layer.setWeights(weights); // the variables take their own references
       tf.dispose(weights);
     } else {
@@ -60,10 +61,10 @@ export function foldBatchNorms(model: tfl.LayersModel): tfl.LayersModel {
     for (const absorbedNode of chain ? [chain.bn, chain.act] : []) if (absorbedNode) absorbed.add(absorbedNode);
     (Array.isArray(applied) ? applied : [applied]).forEach((t, i) => values.set(last.outputTensors[i].id, t));
   }
-  return tfl.model({ inputs: input, outputs: values.get(modelOutput.id)!, name: `${model.name}_folded` });
+  return tfl.model({ inputs: input, outputs: values.get(modelOutput.id)!, name: `${model.name}_fused` });
 }
 
-function foldChain(node: GraphNode, soleReader: (t: tfl.SymbolicTensor) => GraphNode | undefined): FoldChain | undefined {
+function fuseChain(node: GraphNode, soleReader: (t: tfl.SymbolicTensor) => GraphNode | undefined): FuseChain | undefined {
   const conv = node.outboundLayer;
   if (!(conv instanceof GroupedConv2D) || conv.activation !== 'linear') return undefined;
   const bn = soleReader(node.outputTensors[0]);
@@ -80,21 +81,21 @@ function activationOf(layer: tfl.layers.Layer): ConvActivation | undefined {
   return undefined;
 }
 
-function foldedConv({ conv, activation }: FoldChain): GroupedConv2D {
+function fusedConv({ conv, activation }: FuseChain): GroupedConv2D {
   const { filters, kernelSize, strides, padding, groups, name } = conv;
   return new GroupedConv2D({ filters, kernelSize, strides, padding, groups, useBias: true, activation, name });
 }
 
 /** w·scale over the filter's last (output channel) axis, and b·scale + shift. */
-function foldedWeights({ conv, bn }: FoldChain): tf.Tensor[] {
+function fusedWeights({ conv, bn }: FuseChain): tf.Tensor[] {
   const { scale, shift } = (bn.outboundLayer as BatchNorm).inferenceAffine();
   const [kernel, bias] = conv.getWeights();
   const w = kernel.dataSync();
   const b = bias?.dataSync();
   const cout = scale.length;
-  const folded = Float32Array.from(w, (v, i) => v * scale[i % cout]);
-  const foldedBias = Float32Array.from(shift, (s, c) => (b === undefined ? 0 : b[c]) * scale[c] + s);
-  return [tf.tensor(folded, kernel.shape), tf.tensor1d(foldedBias)];
+  const fused = Float32Array.from(w, (v, i) => v * scale[i % cout]);
+  const fusedBias = Float32Array.from(shift, (s, c) => (b === undefined ? 0 : b[c]) * scale[c] + s);
+  return [tf.tensor(fused, kernel.shape), tf.tensor1d(fusedBias)];
 }
 
 /** A new layer of the same class and configuration (its weights are set after it is built). */

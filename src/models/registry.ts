@@ -41,18 +41,12 @@ export interface ModelDefinition<O extends CommonOptions = ModelOptions> {
 
 export const COMMON_DEFAULTS: CommonOptions = { numClasses: 1000, inputSize: 224, width: 1 };
 
-const registry = new Map<string, ModelDefinition>();
-let builtinsLoaded = false;
-
 /**
- * Loads the built-in families on first lookup, so importing the registry
- * alone is enough (the families import this file, hence the lazy require).
+ * The registered families. The built-in ones register when models/index.ts
+ * loads families.ts, so code outside models/ imports the zoo from there: the
+ * registry imports no family (they import it).
  */
-function loadBuiltins(): void {
-  if (builtinsLoaded) return;
-  builtinsLoaded = true;
-  require('./families');
-}
+const registry = new Map<string, ModelDefinition>();
 
 export function registerModel<O extends CommonOptions>(definition: ModelDefinition<O>): void {
   if (registry.has(definition.name)) throw new Error(`model "${definition.name}" is already registered`);
@@ -61,7 +55,6 @@ export function registerModel<O extends CommonOptions>(definition: ModelDefiniti
 
 /** Registered names, sorted, optionally filtered by a glob (`*`, `?`). */
 export function listModels(glob?: string): string[] {
-  loadBuiltins();
   const names = [...registry.keys()].sort();
   if (glob === undefined) return names;
   const re = new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
@@ -69,7 +62,6 @@ export function listModels(glob?: string): string[] {
 }
 
 export function getModelDefinition(name: string): ModelDefinition {
-  loadBuiltins();
   const def = registry.get(name);
   if (!def) throw new UserError(`unknown model "${name}"; available models: ${listModels().join(', ')}`);
   return def;

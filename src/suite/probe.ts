@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../backend';
-import { createModel, modelOptionsFromConfig } from '../models/registry';
+import { createModel, modelOptionsFromConfig } from '../models';
 import { makeLoss } from '../train/losses';
 import { decayedVariables, makeOptimizer } from '../train/optimizer';
 import { trainStep } from '../train/step';
