@@ -148,7 +148,7 @@ for (const name of listModels()) {
     try {
       const freeing = () => trainingLogits(model, x);
       const tfjsLayers = () => logitsModel(model).apply(x, { training: true }) as tf.Tensor2D;
-      step(freeing); // the first step re-lays the conv filters out once (native/src/ops.cc)
+      step(freeing); // the first step re-lays the conv filters out once (native/src/ops/convolution.cc)
       const ours = step(freeing);
       const tfjs = withTfjsBackprop(() => step(tfjsLayers));
       ours.values.forEach((g, i) => assertBitIdentical(g, tfjs.values[i], i === 0 ? 'loss' : `gradient of ${variables[i - 1].name}`));

@@ -12,13 +12,17 @@ import * as ts from 'typescript';
 
 const SRC = path.join(__dirname, '..', '..', 'src');
 
-/** The floors of src/, top first; a file may import from its own floor or a lower one. */
+/**
+ * The floors of src/, top first; a file may import from its own floor or a
+ * lower one. src/stats (main's statistics for the claims, on no branch of
+ * this one yet) reads only npm packages, so it sits on the bottom floor.
+ */
 const FLOORS: readonly (readonly string[])[] = [
   ['cli'],
   ['suite'],
   ['train'],
   ['models', 'backend', 'data', 'report'],
-  ['ops', 'engine', 'config', 'util'],
+  ['ops', 'engine', 'config', 'util', 'stats'],
 ];
 
 /** Modules only their own folder may import: the registry alone is an empty zoo (models/index.ts loads the families). */
@@ -132,7 +136,7 @@ test('src/ has no import cycle', () => {
   assert.deepEqual(found, [], `import cycles:\n${found.map((c) => c.join(' <-> ')).join('\n')}`);
 });
 
-test('src/ imports point down: cli -> suite -> train -> models/backend/data/report -> ops/engine/config/util', () => {
+test('src/ imports point down: cli -> suite -> train -> models/backend/data/report -> ops/engine/config/util/stats', () => {
   const found = layerViolations(importGraph(SRC));
   assert.deepEqual(found, [], found.join('\n'));
 });

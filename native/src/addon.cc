@@ -3,7 +3,7 @@
 // table holds a tfjs tensor's logical shape, contiguous, so 4-D NHWC tensors
 // become channels-last NCHW tensors through a free permute (see nchw()); the
 // one exception is a conv filter, which its first convolution re-lays out as
-// ATen's [out, in, kh, kw] (torchWeight in ops.cc).
+// ATen's [out, in, kh, kw] (torchWeight in ops/convolution.cc).
 //
 // The op table (ops.cc, the ops by area in ops/) is where kernels are added;
 // this file only deals with N-API, the handle table and dtype conversion.

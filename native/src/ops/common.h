@@ -9,9 +9,11 @@
 #include <ATen/ATen.h>
 
 #include <functional>
+#include <initializer_list>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace dresnet {
@@ -24,6 +26,9 @@ class OpTable {
  public:
   void add(const std::string& name, OpFn fn) {
     if (!ops_.emplace(name, std::move(fn)).second) throw std::logic_error("internal: native op '" + name + "' defined twice");
+  }
+  void add(std::initializer_list<std::pair<std::string, OpFn>> entries) {
+    for (const auto& [name, fn] : entries) add(name, fn);
   }
   const std::unordered_map<std::string, OpFn>& ops() const { return ops_; }
 

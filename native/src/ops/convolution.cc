@@ -45,8 +45,6 @@ at::Tensor depthwiseWeight(const at::Tensor& f) {
 }
 
 
-// ------------------------------------------------------------- convolution
-
 // Forward conv of an NHWC input with an ATen weight; asymmetric 'same'
 // padding (tfjs puts the odd pixel at the bottom/right) is applied explicitly.
 at::Tensor convForward(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, const Window& w) {
@@ -228,44 +226,46 @@ at::Tensor matmul(const Tensors& in, const Attrs& a) {
 }  // namespace
 
 void addConvolutionOps(OpTable& table) {
-  table.add("BatchMatMul", [](const Tensors& in, const Attrs& a) { return single(matmul(in, a)); });
-  table.add("_FusedMatMul",
-   [](const Tensors& in, const Attrs& a) {
-     at::Tensor y = matmul(in, a);
-     if (in[2].defined()) y = y + in[2];
-     return single(activate(y, a, in[3]));
-   });
-  table.add("Einsum", [](const Tensors& in, const Attrs& a) { return single(at::einsum(a.s("equation"), in)); });
-  table.add("Conv2D", [](const Tensors& in, const Attrs& a) { return fusedConv(in, a, false); });
-  table.add("FusedConv2D", [](const Tensors& in, const Attrs& a) { return fusedConv(in, a, false); });
-  table.add("DepthwiseConv2dNative", [](const Tensors& in, const Attrs& a) { return fusedConv(in, a, true); });
-  table.add("FusedDepthwiseConv2D", [](const Tensors& in, const Attrs& a) { return fusedConv(in, a, true); });
-  table.add("Conv2DBackpropInput",
-   [](const Tensors& in, const Attrs& a) {
-     return single(convBackpropInput(in[0], torchWeight(in[1]), a.ints("inputShape"), Window::from(a)));
-   });
-  table.add("Conv2DBackpropFilter",
-   [](const Tensors& in, const Attrs& a) {
-     Window w = Window::from(a);
-     return single(tfjsFilter(convBackpropWeight(in[0], in[1], weightShapeOf(a.ints("filterShape")), w)));
-   });
-  table.add("DepthwiseConv2dNativeBackpropInput",
-   [](const Tensors& in, const Attrs& a) {
-     Window w = Window::from(a);
-     w.groups = a.ints("inputShape")[3];
-     return single(convBackpropInput(in[0], depthwiseWeight(in[1]), a.ints("inputShape"), w));
-   });
-  table.add("DepthwiseConv2dNativeBackpropFilter",
-   [](const Tensors& in, const Attrs& a) {
-     Window w = Window::from(a);
-     auto f = a.ints("filterShape");  // [kh, kw, in, mult]
-     w.groups = f[2];
-     at::Tensor dw = convBackpropWeight(in[0], in[1], {f[2] * f[3], 1, f[0], f[1]}, w);
-     return single(tfjsFilter(dw).reshape(f));
-   });
-  table.add("Conv3D", conv3d);
-  table.add("Conv3DBackpropInputV2", conv3dBackpropInput);
-  table.add("Conv3DBackpropFilterV2", conv3dBackpropFilter);
+  table.add({
+      {"BatchMatMul", [](const Tensors& in, const Attrs& a) { return single(matmul(in, a)); }},
+      {"_FusedMatMul",
+       [](const Tensors& in, const Attrs& a) {
+         at::Tensor y = matmul(in, a);
+         if (in[2].defined()) y = y + in[2];
+         return single(activate(y, a, in[3]));
+       }},
+      {"Einsum", [](const Tensors& in, const Attrs& a) { return single(at::einsum(a.s("equation"), in)); }},
+      {"Conv2D", [](const Tensors& in, const Attrs& a) { return fusedConv(in, a, false); }},
+      {"FusedConv2D", [](const Tensors& in, const Attrs& a) { return fusedConv(in, a, false); }},
+      {"DepthwiseConv2dNative", [](const Tensors& in, const Attrs& a) { return fusedConv(in, a, true); }},
+      {"FusedDepthwiseConv2D", [](const Tensors& in, const Attrs& a) { return fusedConv(in, a, true); }},
+      {"Conv2DBackpropInput",
+       [](const Tensors& in, const Attrs& a) {
+         return single(convBackpropInput(in[0], torchWeight(in[1]), a.ints("inputShape"), Window::from(a)));
+       }},
+      {"Conv2DBackpropFilter",
+       [](const Tensors& in, const Attrs& a) {
+         Window w = Window::from(a);
+         return single(tfjsFilter(convBackpropWeight(in[0], in[1], weightShapeOf(a.ints("filterShape")), w)));
+       }},
+      {"DepthwiseConv2dNativeBackpropInput",
+       [](const Tensors& in, const Attrs& a) {
+         Window w = Window::from(a);
+         w.groups = a.ints("inputShape")[3];
+         return single(convBackpropInput(in[0], depthwiseWeight(in[1]), a.ints("inputShape"), w));
+       }},
+      {"DepthwiseConv2dNativeBackpropFilter",
+       [](const Tensors& in, const Attrs& a) {
+         Window w = Window::from(a);
+         auto f = a.ints("filterShape");  // [kh, kw, in, mult]
+         w.groups = f[2];
+         at::Tensor dw = convBackpropWeight(in[0], in[1], {f[2] * f[3], 1, f[0], f[1]}, w);
+         return single(tfjsFilter(dw).reshape(f));
+       }},
+      {"Conv3D", conv3d},
+      {"Conv3DBackpropInputV2", conv3dBackpropInput},
+      {"Conv3DBackpropFilterV2", conv3dBackpropFilter},
+  });
 }
 
 }  // namespace dresnet

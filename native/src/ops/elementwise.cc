@@ -149,28 +149,30 @@ OpFn binaryOp(Binary f) {
 void addElementwiseOps(OpTable& table) {
   for (const auto& [name, f] : unaryOps()) table.add(name, unaryOp(f));
   for (const auto& [name, f] : binaryOps()) table.add(name, binaryOp(f));
-  table.add("AddN",
-   [](const Tensors& in, const Attrs&) {
-     at::Tensor sum = in[0].clone();
-     for (size_t k = 1; k < in.size(); ++k) sum.add_(in[k]);
-     return single(sum);
-   });
-  table.add("ClipByValueGrad",
-   [](const Tensors& in, const Attrs& a) {
-     // inputs: dy, x. dy where clipValueMin <= x <= clipValueMax (NaN: 0, as in tfjs); tfjs composes it of five kernels.
-     return single(passGrad(in[0], in[1], a.f("clipValueMin"), true, a.f("clipValueMax")));
-   });
-  table.add("ClipByValue",
-   [](const Tensors& in, const Attrs& a) {
-     // ATen promotes an int tensor clamped to double bounds; tfjs keeps the dtype.
-     return single(at::clamp(in[0], a.f("clipValueMin"), a.f("clipValueMax")).to(in[0].scalar_type()));
-   });
-  table.add("LeakyRelu", [](const Tensors& in, const Attrs& a) { return single(at::where(in[0] < 0, in[0] * a.f("alpha"), in[0])); });
-  table.add("Step",
-   [](const Tensors& in, const Attrs& a) {
-     const at::Tensor& x = in[0];
-     return single(at::where(at::isnan(x), x, at::where(x > 0, at::ones_like(x), at::full_like(x, a.f("alpha")))));
-   });
+  table.add({
+      {"AddN",
+       [](const Tensors& in, const Attrs&) {
+         at::Tensor sum = in[0].clone();
+         for (size_t k = 1; k < in.size(); ++k) sum.add_(in[k]);
+         return single(sum);
+       }},
+      {"ClipByValueGrad",
+       [](const Tensors& in, const Attrs& a) {
+         // inputs: dy, x. dy where clipValueMin <= x <= clipValueMax (NaN: 0, as in tfjs); tfjs composes it of five kernels.
+         return single(passGrad(in[0], in[1], a.f("clipValueMin"), true, a.f("clipValueMax")));
+       }},
+      {"ClipByValue",
+       [](const Tensors& in, const Attrs& a) {
+         // ATen promotes an int tensor clamped to double bounds; tfjs keeps the dtype.
+         return single(at::clamp(in[0], a.f("clipValueMin"), a.f("clipValueMax")).to(in[0].scalar_type()));
+       }},
+      {"LeakyRelu", [](const Tensors& in, const Attrs& a) { return single(at::where(in[0] < 0, in[0] * a.f("alpha"), in[0])); }},
+      {"Step",
+       [](const Tensors& in, const Attrs& a) {
+         const at::Tensor& x = in[0];
+         return single(at::where(at::isnan(x), x, at::where(x > 0, at::ones_like(x), at::full_like(x, a.f("alpha")))));
+       }},
+  });
 }
 
 }  // namespace dresnet

@@ -98,37 +98,39 @@ at::Tensor indexPut(const Tensors& in) {
 }  // namespace
 
 void addLayoutOps(OpTable& table) {
-  table.add("Reshape", [](const Tensors& in, const Attrs& a) { return single(in[0].reshape(a.ints("shape"))); });
-  table.add("Cast", [](const Tensors& in, const Attrs& a) { return single(in[0].to(scalarType(a.s("dtype")))); });
-  table.add("Transpose", [](const Tensors& in, const Attrs& a) { return single(in[0].permute(a.ints("perm"))); });
-  table.add("Slice",
-   [](const Tensors& in, const Attrs& a) {
-     auto begin = a.ints("begin"), size = a.ints("size");
-     at::Tensor y = in[0];
-     for (size_t d = 0; d < begin.size(); ++d) y = y.narrow(d, begin[d], size[d]);
-     return single(y);
-   });
-  table.add("StridedSlice", [](const Tensors& in, const Attrs& a) { return single(stridedSlice(in[0], a)); });
-  table.add("Concat", [](const Tensors& in, const Attrs& a) { return single(at::cat(in, a.i("axis"))); });
-  table.add("Pack", [](const Tensors& in, const Attrs& a) { return single(at::stack(in, a.i("axis"))); });
-  table.add("Unpack", [](const Tensors& in, const Attrs& a) { return at::unbind(in[0], a.i("axis")); });
-  table.add("SplitV",
-   [](const Tensors& in, const Attrs& a) { return at::split_with_sizes(in[0], a.ints("sizes"), a.i("axis")); });
-  table.add("PadV2",
-   [](const Tensors& in, const Attrs& a) { return single(at::constant_pad_nd(in[0], a.ints("pads"), a.f("constantValue"))); });
-  table.add("Tile", [](const Tensors& in, const Attrs& a) { return single(in[0].repeat(a.ints("reps"))); });
-  table.add("Reverse", [](const Tensors& in, const Attrs& a) { return single(at::flip(in[0], a.ints("dims"))); });
-  table.add("GatherV2", [](const Tensors& in, const Attrs& a) { return single(gather(in, a)); });
-  table.add("OneHot", [](const Tensors& in, const Attrs& a) { return single(oneHot(in[0], a)); });
-  table.add("Select", [](const Tensors& in, const Attrs&) { return single(select(in)); });
-  table.add("Fill",
-   [](const Tensors&, const Attrs& a) {
-     return single(at::full(a.ints("shape"), a.f("value"), at::TensorOptions().dtype(scalarType(a.s("dtype"))).device(a.device())));
-   });
-  table.add("ZerosLike", [](const Tensors& in, const Attrs&) { return single(at::zeros_like(in[0])); });
-  table.add("OnesLike", [](const Tensors& in, const Attrs&) { return single(at::ones_like(in[0])); });
-  table.add("IndexAdd", [](const Tensors& in, const Attrs& a) { return single(indexAdd(in[0], in[1], a)); });
-  table.add("IndexPut", [](const Tensors& in, const Attrs&) { return single(indexPut(in)); });
+  table.add({
+      {"Reshape", [](const Tensors& in, const Attrs& a) { return single(in[0].reshape(a.ints("shape"))); }},
+      {"Cast", [](const Tensors& in, const Attrs& a) { return single(in[0].to(scalarType(a.s("dtype")))); }},
+      {"Transpose", [](const Tensors& in, const Attrs& a) { return single(in[0].permute(a.ints("perm"))); }},
+      {"Slice",
+       [](const Tensors& in, const Attrs& a) {
+         auto begin = a.ints("begin"), size = a.ints("size");
+         at::Tensor y = in[0];
+         for (size_t d = 0; d < begin.size(); ++d) y = y.narrow(d, begin[d], size[d]);
+         return single(y);
+       }},
+      {"StridedSlice", [](const Tensors& in, const Attrs& a) { return single(stridedSlice(in[0], a)); }},
+      {"Concat", [](const Tensors& in, const Attrs& a) { return single(at::cat(in, a.i("axis"))); }},
+      {"Pack", [](const Tensors& in, const Attrs& a) { return single(at::stack(in, a.i("axis"))); }},
+      {"Unpack", [](const Tensors& in, const Attrs& a) { return at::unbind(in[0], a.i("axis")); }},
+      {"SplitV",
+       [](const Tensors& in, const Attrs& a) { return at::split_with_sizes(in[0], a.ints("sizes"), a.i("axis")); }},
+      {"PadV2",
+       [](const Tensors& in, const Attrs& a) { return single(at::constant_pad_nd(in[0], a.ints("pads"), a.f("constantValue"))); }},
+      {"Tile", [](const Tensors& in, const Attrs& a) { return single(in[0].repeat(a.ints("reps"))); }},
+      {"Reverse", [](const Tensors& in, const Attrs& a) { return single(at::flip(in[0], a.ints("dims"))); }},
+      {"GatherV2", [](const Tensors& in, const Attrs& a) { return single(gather(in, a)); }},
+      {"OneHot", [](const Tensors& in, const Attrs& a) { return single(oneHot(in[0], a)); }},
+      {"Select", [](const Tensors& in, const Attrs&) { return single(select(in)); }},
+      {"Fill",
+       [](const Tensors&, const Attrs& a) {
+         return single(at::full(a.ints("shape"), a.f("value"), at::TensorOptions().dtype(scalarType(a.s("dtype"))).device(a.device())));
+       }},
+      {"ZerosLike", [](const Tensors& in, const Attrs&) { return single(at::zeros_like(in[0])); }},
+      {"OnesLike", [](const Tensors& in, const Attrs&) { return single(at::ones_like(in[0])); }},
+      {"IndexAdd", [](const Tensors& in, const Attrs& a) { return single(indexAdd(in[0], in[1], a)); }},
+      {"IndexPut", [](const Tensors& in, const Attrs&) { return single(indexPut(in)); }},
+  });
 }
 
 }  // namespace dresnet

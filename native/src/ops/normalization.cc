@@ -65,6 +65,8 @@ Tensors fusedBatchNorm(const Tensors& in, const Attrs& a) {
   return {at::addcmul(add, in[0], mul)};
 }
 
+// ---------------------------------------------- local response normalisation
+
 // Windowed sum over the last (channel) axis, `radius` each side, zeros outside.
 at::Tensor channelWindowSum(const at::Tensor& x, int64_t radius) {
   return at::constant_pad_nd(x, {radius, radius}, 0).unfold(-1, 2 * radius + 1, 1).sum(-1);
@@ -88,12 +90,14 @@ at::Tensor lrnGrad(const Tensors& in, const Attrs& a) {
 }  // namespace
 
 void addNormalizationOps(OpTable& table) {
-  table.add("FusedBatchNorm", fusedBatchNorm);
-  table.add("BatchNormTrain", batchNormTrain);
-  table.add("BatchNormTrainGrad", batchNormTrainGrad);
-  table.add("LRN",
-   [](const Tensors& in, const Attrs& a) { return single(in[0] * at::pow(lrnNorm(in[0], a), -a.f("beta"))); });
-  table.add("LRNGrad", [](const Tensors& in, const Attrs& a) { return single(lrnGrad(in, a)); });
+  table.add({
+      {"FusedBatchNorm", fusedBatchNorm},
+      {"BatchNormTrain", batchNormTrain},
+      {"BatchNormTrainGrad", batchNormTrainGrad},
+      {"LRN",
+       [](const Tensors& in, const Attrs& a) { return single(in[0] * at::pow(lrnNorm(in[0], a), -a.f("beta"))); }},
+      {"LRNGrad", [](const Tensors& in, const Attrs& a) { return single(lrnGrad(in, a)); }},
+  });
 }
 
 }  // namespace dresnet

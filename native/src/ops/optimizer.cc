@@ -6,8 +6,6 @@
 namespace dresnet {
 namespace {
 
-// ------------------------------------------------------------ optimiser
-
 // The gradients with weightDecay·value added to those listed in "decayed".
 Tensors withWeightDecay(Tensors gradients, const Tensors& values, const Attrs& a) {
   double weightDecay = a.f("weightDecay");
@@ -46,7 +44,9 @@ Tensors momentumUpdate(const Tensors& in, const Attrs& a) {
 }  // namespace
 
 void addOptimizerOps(OpTable& table) {
-  table.add("MomentumUpdate", momentumUpdate);
+  table.add({
+      {"MomentumUpdate", momentumUpdate},
+  });
 }
 
 }  // namespace dresnet

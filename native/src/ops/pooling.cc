@@ -11,8 +11,6 @@
 namespace dresnet {
 namespace {
 
-// --------------------------------------------------------------- pooling
-
 // tfjs's max pooling skips NaNs (a NaN never compares greater), ATen's
 // propagates them: NaNs become -inf, the value tfjs starts each window from.
 // nan_to_num does it in one pass (masked_fill(isnan) takes two and a mask).
@@ -202,18 +200,20 @@ Tensors avgPool3dGrad(const Tensors& in, const Attrs& a) {
 }  // namespace
 
 void addPoolingOps(OpTable& table) {
-  table.add("MaxPool", maxPool);
-  table.add("MaxPoolWithArgmax", maxPoolWithArgmax);
-  table.add("Dilation2D", dilation2d);
-  table.add("Dilation2DBackpropInput", dilation2dBackpropInput);
-  table.add("Dilation2DBackpropFilter", dilation2dBackpropFilter);
-  table.add("MaxPool3D", maxPool3d);
-  table.add("MaxPool3DGrad", maxPool3dGrad);
-  table.add("AvgPool3D", avgPool3d);
-  table.add("AvgPool3DGrad", avgPool3dGrad);
-  table.add("MaxPoolGrad", maxPoolGrad);
-  table.add("AvgPool", avgPool);
-  table.add("AvgPoolGrad", avgPoolGrad);
+  table.add({
+      {"MaxPool", maxPool},
+      {"MaxPoolWithArgmax", maxPoolWithArgmax},
+      {"Dilation2D", dilation2d},
+      {"Dilation2DBackpropInput", dilation2dBackpropInput},
+      {"Dilation2DBackpropFilter", dilation2dBackpropFilter},
+      {"MaxPool3D", maxPool3d},
+      {"MaxPool3DGrad", maxPool3dGrad},
+      {"AvgPool3D", avgPool3d},
+      {"AvgPool3DGrad", avgPool3dGrad},
+      {"MaxPoolGrad", maxPoolGrad},
+      {"AvgPool", avgPool},
+      {"AvgPoolGrad", avgPoolGrad},
+  });
 }
 
 }  // namespace dresnet

@@ -12,8 +12,6 @@
 namespace dresnet {
 namespace {
 
-// ----------------------------------------------------------- reductions
-
 // Reduces over `axes` one dim at a time (ops without multi-dim overloads).
 at::Tensor reduceEach(at::Tensor x, std::vector<int64_t> axes, bool keep,
                       const std::function<at::Tensor(const at::Tensor&, int64_t, bool)>& f) {
@@ -71,23 +69,25 @@ at::Tensor argExtreme(const at::Tensor& x, int64_t axis, bool max) {
 }  // namespace
 
 void addReductionOps(OpTable& table) {
-  table.add("Cumsum", [](const Tensors& in, const Attrs& a) { return single(cumulative(in, a, false)); });
-  table.add("Cumprod", [](const Tensors& in, const Attrs& a) { return single(cumulative(in, a, true)); });
-  table.add("Sum", [](const Tensors& in, const Attrs& a) { return reduce("Sum", in, a); });
-  table.add("Mean", [](const Tensors& in, const Attrs& a) { return reduce("Mean", in, a); });
-  table.add("Max", [](const Tensors& in, const Attrs& a) { return reduce("Max", in, a); });
-  table.add("Min", [](const Tensors& in, const Attrs& a) { return reduce("Min", in, a); });
-  table.add("Prod", [](const Tensors& in, const Attrs& a) { return reduce("Prod", in, a); });
-  table.add("All", [](const Tensors& in, const Attrs& a) { return reduce("All", in, a); });
-  table.add("Any", [](const Tensors& in, const Attrs& a) { return reduce("Any", in, a); });
-  table.add("ArgMax", [](const Tensors& in, const Attrs& a) { return single(argExtreme(in[0], a.i("axis"), true)); });
-  table.add("ArgMin", [](const Tensors& in, const Attrs& a) { return single(argExtreme(in[0], a.i("axis"), false)); });
-  table.add("TopK", [](const Tensors& in, const Attrs& a) { return topK(in[0], a); });
-  table.add("Softmax", [](const Tensors& in, const Attrs& a) { return single(at::softmax(in[0], a.i("dim"))); });
-  table.add("SearchSorted",
-   [](const Tensors& in, const Attrs& a) {
-     return single(at::searchsorted(in[0], in[1], false, a.s("side") == "right"));
-   });
+  table.add({
+      {"Cumsum", [](const Tensors& in, const Attrs& a) { return single(cumulative(in, a, false)); }},
+      {"Cumprod", [](const Tensors& in, const Attrs& a) { return single(cumulative(in, a, true)); }},
+      {"Sum", [](const Tensors& in, const Attrs& a) { return reduce("Sum", in, a); }},
+      {"Mean", [](const Tensors& in, const Attrs& a) { return reduce("Mean", in, a); }},
+      {"Max", [](const Tensors& in, const Attrs& a) { return reduce("Max", in, a); }},
+      {"Min", [](const Tensors& in, const Attrs& a) { return reduce("Min", in, a); }},
+      {"Prod", [](const Tensors& in, const Attrs& a) { return reduce("Prod", in, a); }},
+      {"All", [](const Tensors& in, const Attrs& a) { return reduce("All", in, a); }},
+      {"Any", [](const Tensors& in, const Attrs& a) { return reduce("Any", in, a); }},
+      {"ArgMax", [](const Tensors& in, const Attrs& a) { return single(argExtreme(in[0], a.i("axis"), true)); }},
+      {"ArgMin", [](const Tensors& in, const Attrs& a) { return single(argExtreme(in[0], a.i("axis"), false)); }},
+      {"TopK", [](const Tensors& in, const Attrs& a) { return topK(in[0], a); }},
+      {"Softmax", [](const Tensors& in, const Attrs& a) { return single(at::softmax(in[0], a.i("dim"))); }},
+      {"SearchSorted",
+       [](const Tensors& in, const Attrs& a) {
+         return single(at::searchsorted(in[0], in[1], false, a.s("side") == "right"));
+       }},
+  });
 }
 
 }  // namespace dresnet
