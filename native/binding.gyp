@@ -12,7 +12,12 @@
   "targets": [
     {
       "target_name": "dresnet_torch",
-      "sources": ["src/addon.cc", "src/ops.cc", "src/batch_norm_rows.cc", "src/pool_rows.cc", "src/depthwise_rows.cc"],
+      "sources": [
+        "src/addon.cc", "src/ops.cc",
+        "src/ops/elementwise.cc", "src/ops/convolution.cc", "src/ops/pooling.cc", "src/ops/reduction.cc",
+        "src/ops/normalization.cc", "src/ops/layout.cc", "src/ops/optimizer.cc",
+        "src/batch_norm_rows.cc", "src/pool_rows.cc", "src/depthwise_rows.cc"
+      ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<(torch_include)",

@@ -273,7 +273,7 @@ test('max pool and its gradient on torch (the row kernels) equal tfjs\'s cpu ker
   }
 });
 
-// native/src/ops.cc runs a convolution over few output pixels as a matrix
+// native/src/ops/convolution.cc runs a convolution over few output pixels as a matrix
 // product of its patches (convGemm). The large convolution in the middle
 // sends each filter down the other path, which re-lays it out in place, so
 // the product reads it in both layouts.

@@ -1,6 +1,6 @@
 // A training step that frees as it goes, against tfjs's own: the forward pass
-// of src/models/training_forward.ts against model.apply, and the backprop of
-// src/ops/backprop.ts against the engine.gradients it replaces. The same loss
+// of src/engine/training_forward.ts against model.apply, and the backprop of
+// src/engine/backprop.ts against the engine.gradients it replaces. The same loss
 // and gradients bit for bit, nothing leaked or freed too early, and a lower
 // peak of tensor memory. tfjs-core's own gradient specs also run on the
 // backprop (test/tfjs-core/setup.ts).
@@ -12,7 +12,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { selectBackend } from '../src/backend';
 import { TorchBackend } from '../src/backend/torch';
 import { createModel, listModels, logitsModel, trainingLogits } from '../src/models';
-import { installFreeingBackprop } from '../src/ops';
+import { installFreeingBackprop } from '../src/engine';
 import { crossEntropyLoss } from '../src/train/losses';
 import { withSeededMathRandom } from '../src/util/rng';
 
@@ -148,7 +148,7 @@ for (const name of listModels()) {
     try {
       const freeing = () => trainingLogits(model, x);
       const tfjsLayers = () => logitsModel(model).apply(x, { training: true }) as tf.Tensor2D;
-      step(freeing); // the first step re-lays the conv filters out once (native/src/ops.cc)
+      step(freeing); // the first step re-lays the conv filters out once (native/src/ops/convolution.cc)
       const ours = step(freeing);
       const tfjs = withTfjsBackprop(() => step(tfjsLayers));
       ours.values.forEach((g, i) => assertBitIdentical(g, tfjs.values[i], i === 0 ? 'loss' : `gradient of ${variables[i - 1].name}`));

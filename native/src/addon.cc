@@ -3,10 +3,10 @@
 // table holds a tfjs tensor's logical shape, contiguous, so 4-D NHWC tensors
 // become channels-last NCHW tensors through a free permute (see nchw()); the
 // one exception is a conv filter, which its first convolution re-lays out as
-// ATen's [out, in, kh, kw] (torchWeight in ops.cc).
+// ATen's [out, in, kh, kw] (torchWeight in ops/convolution.cc).
 //
-// The op table (ops.cc) is where kernels are added; this file only deals with
-// N-API, the handle table and dtype conversion.
+// The op table (ops.cc, the ops by area in ops/) is where kernels are added;
+// this file only deals with N-API, the handle table and dtype conversion.
 #include <napi.h>
 
 #include <ATen/ATen.h>
@@ -256,6 +256,14 @@ Napi::Value SetFloatType(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// opNames() -> the op table's names, sorted: what `op` accepts.
+Napi::Value OpNames(const Napi::CallbackInfo& info) {
+  std::vector<std::string> names = opNames();
+  Napi::Array result = Napi::Array::New(info.Env(), names.size());
+  for (size_t i = 0; i < names.size(); ++i) result.Set(static_cast<uint32_t>(i), names[i]);
+  return result;
+}
+
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
@@ -312,6 +320,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New(env, guarded<SetThreads>));
   exports.Set("setDevice", Napi::Function::New(env, guarded<SetDevice>));
   exports.Set("setFloatType", Napi::Function::New(env, guarded<SetFloatType>));
+  exports.Set("opNames", Napi::Function::New(env, guarded<OpNames>));
   exports.Set("info", Napi::Function::New(env, guarded<Info>));
   return exports;
 }

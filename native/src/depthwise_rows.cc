@@ -2,7 +2,7 @@
 // 1) is mostly fixed cost in ATen 1.13 on channels-last CPU tensors, and ATen
 // adds the bias and the activation in passes of their own. Here each output
 // pixel is one pass over its window, the channels the inner, contiguous loop,
-// with the bias and the clamp in the same pass. ops.cc sends it only the
+// with the bias and the clamp in the same pass. ops/convolution.cc sends it only the
 // convolutions over few pixels (depthwiseRowsApply says why).
 #include "depthwise_rows.h"
 

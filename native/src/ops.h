@@ -39,4 +39,8 @@ at::ScalarType floatType();
 // Runs the op `name`; absent optional inputs are undefined tensors.
 std::vector<at::Tensor> runOp(const std::string& name, const std::vector<at::Tensor>& inputs, const Attrs& attrs);
 
+// The names runOp accepts, sorted (the addon's opNames(): a test checks the
+// TypeScript side's names against them).
+std::vector<std::string> opNames();
+
 }  // namespace dresnet

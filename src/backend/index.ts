@@ -1,6 +1,7 @@
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import { installFreeingBackprop } from '../engine';
 import { UserError } from '../util/errors';
 import {
   FloatType, HOW_TO_GET_LIBTORCH, HOW_TO_GET_OPENBLAS, TorchBinding, isReferenceBlas, loadBinding, loadedBlas, registerTorchBackend,
@@ -154,9 +155,13 @@ function autoChoice(device: Device): BackendName {
 
 /**
  * Makes the requested backend tfjs's active one and configures its device and
- * threads. Throws UserError with what to do when it is not available.
+ * threads, and replaces tfjs's engine.gradients by the freeing backprop
+ * (src/engine/backprop.ts). Throws UserError with what to do when the
+ * backend is not available.
  */
 export async function selectBackend(req: BackendRequest): Promise<SelectedBackend> {
+  // Training steps free each gradient and saved activation as soon as backprop is past it.
+  installFreeingBackprop();
   const name = req.backend === 'auto' ? autoChoice(req.device) : req.backend;
   if (name === 'torch') current = await selectTorch(req.device, req.threads, req.torchFloat64);
   else if (name === 'tensorflow') current = await selectTensorflow(req.device, req.threads);

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { BackendRequest, selectBackend } from '../backend';
 import { KernelTime, timeKernels } from '../backend/kernel_times';
-import { createModel, foldBatchNorms } from '../models';
+import { createModel, fuseBatchNorms } from '../models';
 import { LossConfig, makeLoss } from '../train/losses';
 import { decayedVariables, makeOptimizer, OptimizerConfig } from '../train/optimizer';
 import { Batch, trainStep } from '../train/step';
@@ -78,7 +78,7 @@ function build(req: MeasureRequest): tfl.LayersModel {
  */
 async function measureInference(req: MeasureRequest): Promise<InferenceFigures> {
   const trained = build(req);
-  const folded = foldBatchNorms(trained);
+  const folded = fuseBatchNorms(trained);
   trained.dispose();
   const x = tf.randomNormal([1, req.inputSize, req.inputSize, 3]);
   const pass = () => {

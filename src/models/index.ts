@@ -1,4 +1,5 @@
-/** The model zoo: registry, families (registered on first lookup), layers and stats. */
+/** The model zoo: registry, the built-in families (registered here), layers and stats. */
+import './families';
 
 export { createModel, listModels, getModelDefinition, paperSizes, resolveModelOptions, modelOptionsFromConfig, registerModel } from './registry';
 export type { CommonOptions, ModelOptions, ModelDefinition, PaperSize, OptionValue } from './registry';
@@ -6,8 +7,8 @@ export type { DResNetOptions } from './dresnet';
 export { modelStats, layerMacs, MACS_CONVENTION } from './stats';
 export type { ModelStats, LayerStats } from './stats';
 export { LOGITS_LAYER, PROBS_LAYER, logitsModel } from './layers/classifier';
-export { trainingLogits } from './training_forward';
-export { foldBatchNorms } from './fold';
+export { trainingLogits } from './training_logits';
+export { fuseBatchNorms } from './fuse_bn';
 export { GroupedConv2D } from './layers/grouped_conv2d';
 export { BatchNorm } from './layers/batch_norm';
 export { ChannelShuffle } from './layers/channel_shuffle';

@@ -52,18 +52,12 @@ const NO_OPTIONS = object({});
 
 export const COMMON_DEFAULTS: CommonOptions = { numClasses: 1000, inputSize: 224, width: 1 };
 
-const registry = new Map<string, ModelDefinition>();
-let builtinsLoaded = false;
-
 /**
- * Loads the built-in families on first lookup, so importing the registry
- * alone is enough (the families import this file, hence the lazy require).
+ * The registered families. The built-in ones register when models/index.ts
+ * loads families.ts, so code outside models/ imports the zoo from there: the
+ * registry imports no family (they import it).
  */
-function loadBuiltins(): void {
-  if (builtinsLoaded) return;
-  builtinsLoaded = true;
-  require('./families');
-}
+const registry = new Map<string, ModelDefinition>();
 
 export function registerModel<O extends CommonOptions>(registration: ModelRegistration<O>): void {
   if (registry.has(registration.name)) throw new Error(`model "${registration.name}" is already registered`);
@@ -77,7 +71,6 @@ provideModelFamilies({ names: () => listModels(), options: (name) => (listModels
 
 /** Registered names, sorted, optionally filtered by a glob (`*`, `?`). */
 export function listModels(glob?: string): string[] {
-  loadBuiltins();
   const names = [...registry.keys()].sort();
   if (glob === undefined) return names;
   const re = new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
@@ -85,7 +78,6 @@ export function listModels(glob?: string): string[] {
 }
 
 export function getModelDefinition(name: string): ModelDefinition {
-  loadBuiltins();
   const def = registry.get(name);
   if (!def) throw new UserError(`unknown model "${name}"; available models: ${listModels().join(', ')}`);
   return def;

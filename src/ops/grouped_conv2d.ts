@@ -199,7 +199,7 @@ export const groupedConv2dGradConfig: tf.GradConfig = {
     const a = attrs as unknown as GroupedConv2DAttrs;
     if ((a.activation ?? 'linear') !== 'linear') {
       throw new Error(`${GROUPED_CONV2D} with activation '${a.activation}' is for inference: its gradient is not defined here ` +
-        '(train the model with its batch norms, fold them afterwards)');
+        '(train the model with its batch norms, fuse them afterwards)');
     }
     const geo: GroupedConvGeometry = { strides: a.strides, pad: a.pad, groups: a.groups };
     return {

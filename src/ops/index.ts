@@ -1,8 +1,9 @@
 /**
  * dresnet's own kernels (what tfjs lacks): names, input/attribute contracts,
  * generic tfjs-ops implementations, and the gradients used when a backend
- * registers a native kernel. Importing this module registers the gradients
- * and installs the backprop that frees as it goes (backprop.ts).
+ * registers a native kernel. Importing this module registers the gradients;
+ * the backprop that frees as it goes (src/engine/backprop.ts) is installed by
+ * the backend setup (selectBackend), not here.
  */
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core's CommonJS entry registers no gradients (its register_all_gradients
@@ -13,7 +14,6 @@ import { groupedConv2dGradConfig } from './grouped_conv2d';
 import { batchNormTrainGradConfig } from './batch_norm_train';
 import { registerActivationGradients } from './activation_grad';
 import { registerReductionGradients } from './reduction_grad';
-import { installFreeingBackprop } from './backprop';
 
 export * from './kernel_names';
 export { applyConvActivation, groupedConv2d, groupedConv2dBackpropInput, groupedConv2dBackpropFilter, genericGroupedConv2d, blockDiagonal } from './grouped_conv2d';
@@ -23,7 +23,6 @@ export type { BatchNormTrainResult, BatchNormTrainGradResult, RunningStats } fro
 export { momentumUpdate, genericMomentumUpdate, decayedGradient } from './momentum_update';
 export type { MomentumUpdateResult } from './momentum_update';
 export { hasBackendKernel } from './dispatch';
-export { installFreeingBackprop } from './backprop';
 
 /** The gradient configs of the forward kernels, for backends that want to list them. */
 export const DRESNET_GRADIENTS: readonly tf.GradConfig[] = [groupedConv2dGradConfig, batchNormTrainGradConfig];
@@ -35,6 +34,3 @@ for (const config of DRESNET_GRADIENTS) {
 // After tfjs-layers registered tfjs-core's gradients, which these wrap or replace.
 registerActivationGradients();
 registerReductionGradients();
-
-// Training steps free each gradient and saved activation as soon as backprop is past it.
-installFreeingBackprop();

@@ -27,7 +27,7 @@ export type ConvActivation = 'linear' | 'relu' | 'relu6';
 /**
  * x: [N,H,W,Cin] float32; filter: [kh,kw,Cin/groups,Cout]; bias: [Cout] →
  * activation(conv + bias): [N,Ho,Wo,Cout]. Bias and activation come from
- * batch norms folded into the convolution for inference; the registered
+ * batch norms fused into the convolution for inference; the registered
  * gradient covers the convolution and the bias, and refuses an activation.
  */
 export interface GroupedConv2DInputs { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo }

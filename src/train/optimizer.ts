@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../config/run-config';
+import { momentumFields } from '../engine';
 import { decayedGradient, momentumUpdate } from '../ops';
 
 export type OptimizerConfig = TrainConfig['optimizer'];
@@ -35,14 +36,6 @@ function addWeightDecay(grads: tf.NamedTensorMap, { weightDecay, variables }: We
     [name, variables.has(name) ? tf.tidy(() => decayedGradient(g, tf.engine().registeredVariables[name], weightDecay)) : g]));
 }
 
-/** The fields of tfjs's MomentumOptimizer (4.22) that FusedMomentumOptimizer reuses. */
-interface MomentumFields {
-  learningRate: number;
-  momentum: number;
-  useNesterov: boolean;
-  accumulations: Array<{ originalName: string; variable: tf.Variable } | undefined>;
-}
-
 /**
  * tfjs's MomentumOptimizer with every variable's update, weight decay
  * included, in one kernel call (momentumUpdate) instead of four to six calls
@@ -56,7 +49,7 @@ export class FusedMomentumOptimizer extends tf.MomentumOptimizer {
   }
 
   override applyGradients(variableGradients: tf.NamedTensorMap | Array<{ name: string; tensor: tf.Tensor }>): void {
-    const fields = this as unknown as MomentumFields;
+    const fields = momentumFields(this);
     const named = Array.isArray(variableGradients)
       ? variableGradients.map((g): [string, tf.Tensor | undefined] => [g.name, g.tensor])
       : Object.entries(variableGradients);

@@ -10,7 +10,8 @@ import {
   util,
 } from '@tensorflow/tfjs-core';
 import { NATIVE_DTYPES, NativeAttrs, NativeDtype, NativeInfo, NativeTensor, TorchBinding } from './binding';
-import { hostBackend } from './cpu_fallback';
+import { hostBackend } from './host_backend';
+import type { NativeOp } from './native_ops';
 
 /**
  * What the backend keeps per dataId: values written from JS and not yet
@@ -198,7 +199,7 @@ export class TorchBackend extends KernelBackend {
    * Runs one native op; every kernel goes through here. Absent optional
    * inputs are passed as undefined. Returns the outputs as new tensors.
    */
-  execute(name: string, inputs: Array<TensorInfo | undefined>, attrs: NativeAttrs = {}): TensorInfo[] {
+  execute(name: NativeOp, inputs: Array<TensorInfo | undefined>, attrs: NativeAttrs = {}): TensorInfo[] {
     const handles = inputs.map((t) => (t === undefined ? 0 : this.handle(t)));
     const outputs = this.binding.op(name, handles, attrs).map((out) => this.adopt(out));
     if (this.peak !== undefined) this.peak.bytes = Math.max(this.peak.bytes, this.binding.memoryBytes());
@@ -206,7 +207,7 @@ export class TorchBackend extends KernelBackend {
   }
 
   /** execute() for the common one-output case. */
-  execute1(name: string, inputs: Array<TensorInfo | undefined>, attrs: NativeAttrs = {}): TensorInfo {
+  execute1(name: NativeOp, inputs: Array<TensorInfo | undefined>, attrs: NativeAttrs = {}): TensorInfo {
     return this.execute(name, inputs, attrs)[0];
   }
 

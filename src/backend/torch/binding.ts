@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { packageRoot } from '../../util/files';
+import type { NativeOp } from './native_ops';
 
 /** Dtype codes the addon uses for the three dtypes it stores. */
 export const NATIVE_DTYPES = ['float32', 'int32', 'bool'] as const;
@@ -39,8 +40,10 @@ export interface TorchBinding {
   /** Copies a tensor back to a new typed array. */
   read(id: number): Float32Array | Int32Array | Uint8Array;
   dispose(id: number): void;
-  /** Runs a named op from native/src/ops.cc; input handle 0 = absent optional input. */
-  op(name: string, inputs: number[], attrs: NativeAttrs): NativeTensor[];
+  /** Runs a named op of native/src/ops.cc's table; input handle 0 = absent optional input. */
+  op(name: NativeOp, inputs: number[], attrs: NativeAttrs): NativeTensor[];
+  /** The op table's names, sorted (native_ops.ts lists them for the TypeScript side). */
+  opNames(): string[];
   /** Bytes of ATen storage held by live handles (shared storages counted once). */
   memoryBytes(): number;
   numHandles(): number;

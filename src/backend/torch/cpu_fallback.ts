@@ -1,21 +1,16 @@
-import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { NamedAttrMap, NamedTensorInfoMap, TensorInfo, getKernel } from '@tensorflow/tfjs-core';
 import type { TorchBackend } from './backend';
+import { hostBackend } from './host_backend';
 
 /**
  * Host-side kernels: ATen has no string or complex dtype, and some kernels
  * (string ops, sparse and ragged tensors, NMS, unique, bincount) produce
  * shapes that depend on the data and run element by element. These run
- * tfjs-backend-cpu's own kernel on a private cpu backend instance: inputs are
- * copied there (complex64 tensors already live there), real results are
- * copied back, complex64 results stay there. None is on the zoo's path.
+ * tfjs-backend-cpu's own kernel on the private host cpu backend
+ * (host_backend.ts): inputs are copied there (complex64 tensors already live
+ * there), real results are copied back, complex64 results stay there. None is
+ * on the zoo's path.
  */
-let host: MathBackendCPU | undefined;
-
-export function hostBackend(): MathBackendCPU {
-  host ??= new MathBackendCPU();
-  return host;
-}
 
 type InputTree = TensorInfo | undefined | InputTree[] | { [name: string]: InputTree };
 

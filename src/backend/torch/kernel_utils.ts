@@ -10,6 +10,7 @@ import {
 import { NativeAttrs } from './binding';
 import { TorchBackend } from './backend';
 import { runOnCpu } from './cpu_fallback';
+import type { NativeOp } from './native_ops';
 
 export const BACKEND_NAME = 'torch';
 
@@ -51,12 +52,12 @@ export function cpuKernel(kernelName: string): KernelConfig {
 }
 
 /** Elementwise op of one input `x`, native op of the same name. */
-export function unaryKernel(kernelName: string): KernelConfig {
+export function unaryKernel(kernelName: NativeOp): KernelConfig {
   return torchKernel<{ x: TensorInfo }>(kernelName, ({ x }, backend) => backend.execute1(kernelName, [x]));
 }
 
 /** Broadcasting op of inputs `a`, `b`, native op of the same name. */
-export function binaryKernel(kernelName: string): KernelConfig {
+export function binaryKernel(kernelName: NativeOp): KernelConfig {
   return torchKernel<{ a: TensorInfo; b: TensorInfo }>(kernelName, ({ a, b }, backend) =>
     backend.execute1(kernelName, [a, b]),
   );
@@ -66,7 +67,7 @@ export function binaryKernel(kernelName: string): KernelConfig {
  * Reduction of `x` over `axis` (tfjs: number, array or all when absent; Max
  * names it `reductionIndices`).
  */
-export function reductionKernel(kernelName: string): KernelConfig {
+export function reductionKernel(kernelName: NativeOp): KernelConfig {
   type Attrs = { axis?: number | number[]; reductionIndices?: number | number[]; keepDims: boolean };
   return torchKernel<{ x: TensorInfo }, Attrs>(kernelName, ({ x }, backend, attrs) => {
     const axis = attrs.axis ?? attrs.reductionIndices ?? x.shape.map((_, i) => i);

@@ -1,6 +1,7 @@
 import { DataType, TensorInfo } from '@tensorflow/tfjs-core';
 import type { TorchBackend } from './backend';
 import type { NativeAttrs } from './binding';
+import type { NativeOp } from './native_ops';
 
 /**
  * For kernels composed of several native ops: every tensor made through the
@@ -11,7 +12,7 @@ export class Scope {
 
   constructor(readonly backend: TorchBackend) {}
 
-  op(name: string, inputs: Array<TensorInfo | undefined>, attrs: NativeAttrs = {}): TensorInfo {
+  op(name: NativeOp, inputs: Array<TensorInfo | undefined>, attrs: NativeAttrs = {}): TensorInfo {
     return this.track(this.backend.execute1(name, inputs, attrs));
   }
 

@@ -3,7 +3,7 @@
  * an ordinary convolution, groups = input channels a depthwise one. It runs
  * the project's DresnetGroupedConv2D op, so a backend with a native grouped
  * kernel uses it and every other backend runs the generic tfjs-ops version.
- * Bias and activation are for folded batch norms (fold.ts): in inference they
+ * Bias and activation are for fused batch norms (fuse_bn.ts): in inference they
  * run inside the convolution's kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';

@@ -1,0 +1,271 @@
+// Convolutions (2-D, depthwise, 3-D, fused with bias and activation), their
+// gradients, and matrix products.
+#include "common.h"
+
+#include "../depthwise_rows.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+namespace dresnet {
+namespace {
+
+// Convolutions run channels-last: a contiguous NHWC tensor viewed as NCHW is
+// already one, so no layout copies. (An NCHW mode, copying in and out of each
+// conv, was once the default below batch 16; with OpenBLAS and re-laid-out
+// filters it lost at every batch size, on Debian's libtorch 1.13 on 2 cores:
+// batch-1 inference of mobilenet_v2 23 ms vs 11, training at batch 1..16
+// 15-55% slower.) contiguous() copies only a tensor that arrives otherwise.
+at::Tensor convIn(const at::Tensor& x) { return nchw(x).contiguous(at::MemoryFormat::ChannelsLast); }
+// tfjs filter [kh, kw, in, out] <-> ATen weight [out, in, kh, kw]. A filter
+// arrives contiguous in tfjs's order, which as an ATen weight is a transposed
+// view that oneDNN/BLAS transpose again on every call (a 512x512x3x3 weight:
+// 6 ms on 2 cores, five times the convolution at batch 1). So the first
+// convolution to use a filter re-lays its storage out in place as [out, in,
+// kh, kw]: the same logical tensor for tfjs (Read makes it contiguous), and
+// every later call with it (the backward pass, inference) gets a contiguous
+// weight for free. Filters are the one exception to the handle table's
+// contiguity (addon.cc).
+at::Tensor torchWeight(const at::Tensor& f) {
+  at::Tensor w = f.permute({3, 2, 0, 1});
+  if (w.is_contiguous()) return w;
+  at::Tensor packed = w.contiguous();
+  at::Tensor relaid = packed.permute({2, 3, 1, 0});
+  const_cast<at::Tensor&>(f).set_(packed.storage(), packed.storage_offset(), relaid.sizes(), relaid.strides());
+  return packed;
+}
+at::Tensor tfjsFilter(const at::Tensor& w) { return w.permute({2, 3, 1, 0}).contiguous(); }
+// tfjs depthwise filter [kh, kw, in, mult] <-> ATen grouped weight [in*mult, 1, kh, kw].
+at::Tensor depthwiseWeight(const at::Tensor& f) {
+  return torchWeight(f.reshape({f.size(0), f.size(1), 1, f.size(2) * f.size(3)}));
+}
+
+
+// Forward conv of an NHWC input with an ATen weight; asymmetric 'same'
+// padding (tfjs puts the odd pixel at the bottom/right) is applied explicitly.
+at::Tensor convForward(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, const Window& w) {
+  bool sym = w.symmetric();
+  at::Tensor input = sym ? x : padNHWC(x, w.pads, 0);
+  at::Tensor y = at::convolution(convIn(input), weight, bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt, w.stride,
+                                 sym ? w.padding() : Window::none(), w.dilation, false, {0, 0}, w.groups);
+  return nhwc(y);
+}
+
+at::Tensor convBackpropInput(const at::Tensor& dy, const at::Tensor& weight, const std::vector<int64_t>& inputShape,
+                             const Window& w) {
+  bool sym = w.symmetric();
+  std::vector<int64_t> noPad{0, 0, 0, 0};
+  at::Tensor inputLike = emptyChannelsLast(paddedNCHWShape(inputShape, sym ? noPad : w.pads), dy);
+  auto grads = at::convolution_backward(convIn(dy), inputLike, weight, c10::nullopt, w.stride, sym ? w.padding() : Window::none(),
+                                        w.dilation, false, {0, 0}, w.groups, {true, false, false});
+  at::Tensor dx = nhwc(std::get<0>(grads));
+  return sym ? dx : cropNHWC(dx, w.pads);
+}
+
+// Returns the ATen-layout weight gradient [out, in/groups, kh, kw].
+at::Tensor convBackpropWeight(const at::Tensor& x, const at::Tensor& dy, const std::vector<int64_t>& weightShape,
+                              const Window& w) {
+  bool sym = w.symmetric();
+  at::Tensor input = sym ? x : padNHWC(x, w.pads, 0);
+  at::Tensor weightLike = emptyChannelsLast(weightShape, x);
+  auto grads = at::convolution_backward(convIn(dy), convIn(input), weightLike, c10::nullopt, w.stride,
+                                        sym ? w.padding() : Window::none(), w.dilation, false, {0, 0}, w.groups,
+                                        {false, true, false});
+  return std::get<1>(grads);
+}
+
+// tfjs filter shape [kh, kw, in/groups, out] -> ATen weight shape.
+std::vector<int64_t> weightShapeOf(const std::vector<int64_t>& f) { return {f[3], f[2], f[0], f[1]}; }
+
+std::string activationOf(const Attrs& a) { return a.has("activation") ? a.s("activation") : "linear"; }
+
+// The activations that are a clamp (for linear, an empty one): a row kernel
+// applies them in its own pass.
+c10::optional<Clamp> clampOf(const std::string& act) {
+  constexpr float inf = std::numeric_limits<float>::infinity();
+  if (act == "linear") return Clamp{-inf, inf};
+  if (act == "relu") return Clamp{0, inf};
+  if (act == "relu6") return Clamp{0, 6};
+  return c10::nullopt;
+}
+
+// y is the fresh output of the convolution or product before it: ReLU and
+// ReLU6 (the folded batch norms' activations) run in place on it.
+at::Tensor activate(const at::Tensor& y, const Attrs& a, const at::Tensor& preluWeights) {
+  const std::string act = activationOf(a);
+  if (act == "linear") return y;
+  if (const auto clamp = clampOf(act)) return y.clamp_(clamp->lo, clamp->hi);
+  if (act == "elu") return at::elu(y);
+  if (act == "sigmoid") return at::sigmoid(y);
+  if (act == "leakyrelu") return at::leaky_relu(y, a.f("leakyreluAlpha"));
+  if (act == "prelu") return at::where(y < 0, y * preluWeights, y);
+  throw std::invalid_argument("torch backend: unknown fused activation '" + act + "'");
+}
+
+// A convolution over few output pixels (a network's deep layers at batch 1:
+// 16 to 64 of them) as one matrix product of its patches, [pixels, kh*kw*in],
+// and the filter, [kh*kw*in, out]: for so few rows the product is what any
+// convolution algorithm comes down to, and oneDNN's channels-last one costs
+// more, re-laying the filter out on every call (ATen 1.13, 2 cores, ResNet-50
+// at batch 1: 2048->512 1x1 at 4x4 took 1.8 ms against 0.5 for the product,
+// 1024->2048 1x1 with stride 2 3.5 ms against 1). With more rows oneDNN wins
+// (a training batch: 3x faster than the product). Grouped and depthwise
+// convolutions stay with oneDNN (DResNet's grouped 1x1s were slower as
+// batched products); depthwise ones over so few pixels go to a row kernel
+// (depthwiseRowsApply).
+constexpr int64_t kFewPixels = 256;
+
+// Output pixels of the whole batch.
+int64_t outPixels(const at::Tensor& x, const at::Tensor& filter, const Window& w) {
+  return x.size(0) * windowOut(w, 0, x, filter.size(0)) * windowOut(w, 1, x, filter.size(1));
+}
+
+bool convAsGemm(const at::Tensor& x, const at::Tensor& filter, const Window& w) {
+  return w.groups == 1 && x.is_cpu() && outPixels(x, filter, w) <= kFewPixels;
+}
+
+// filter: tfjs's [kh, kw, in, out], contiguous, or with the storage
+// torchWeight re-lays out ([out, in, kh, kw]); the patches' columns follow
+// the filter's storage order so that it is read without a copy.
+at::Tensor convGemm(const at::Tensor& x, const at::Tensor& filter, const at::Tensor& bias, const Window& w) {
+  const int64_t kh = filter.size(0), kw = filter.size(1), in = filter.size(2), out = filter.size(3);
+  const bool padded = std::any_of(w.pads.begin(), w.pads.end(), [](int64_t p) { return p != 0; });
+  const at::Tensor input = padded ? padNHWC(x, w.pads, 0) : x;
+  const int64_t outH = windowOut(w, 0, x, kh), outW = windowOut(w, 1, x, kw);
+  std::vector<at::Tensor> taps;  // [N, outH, outW, in] per filter position, row by row
+  for (int64_t i = 0; i < kh; ++i) {
+    for (int64_t j = 0; j < kw; ++j) {
+      taps.push_back(input.slice(1, i * w.dilation[0], i * w.dilation[0] + w.stride[0] * (outH - 1) + 1, w.stride[0])
+                         .slice(2, j * w.dilation[1], j * w.dilation[1] + w.stride[1] * (outW - 1) + 1, w.stride[1]));
+    }
+  }
+  const bool tfjsLayout = filter.is_contiguous();
+  at::Tensor patches = taps.size() == 1 ? taps[0] : at::stack(taps, tfjsLayout ? 3 : 4);
+  at::Tensor weight = tfjsLayout ? filter.reshape({kh * kw * in, out}) : filter.permute({2, 0, 1, 3}).reshape({in * kh * kw, out});
+  patches = patches.reshape({-1, kh * kw * in});
+  at::Tensor y = bias.defined() ? at::addmm(bias, patches, weight) : at::mm(patches, weight);
+  return y.view({x.size(0), outH, outW, out});
+}
+
+// Float32 CPU depthwise convolutions with one filter per channel over few
+// pixels go to the row kernel (depthwise_rows.cc): there it took half of
+// ATen's time or less (2 cores, batch 1: 8x8x116 30 us against 54-113,
+// 16x16x58 42-51 against 68-104), and it adds the bias and activation in the
+// same pass. Over more pixels ATen's vectorised kernel is 1.5-4x faster than
+// this plain loop, which the addon's baseline x86-64 build keeps to 4-wide
+// vectors. Other multipliers, float64 and CUDA go to ATen.
+bool depthwiseRowsApply(const at::Tensor& x, const at::Tensor& filter, const Window& w) {
+  const int64_t c = x.size(3);
+  return x.is_cpu() && x.scalar_type() == at::kFloat && w.groups == c && filter.size(2) * filter.size(3) == c &&
+         outPixels(x, filter, w) <= kFewPixels;
+}
+
+// Bias goes into the convolution when it is one value per output channel.
+Tensors fusedConv(const Tensors& in, const Attrs& a, bool depthwise) {
+  const at::Tensor &x = in[0], &filter = in[1], &bias = in[2];
+  Window w = Window::from(a);
+  if (depthwise) w.groups = x.size(3);
+  const int64_t outChannels = depthwise ? x.size(3) * filter.size(3) : filter.size(3);
+  const bool channelBias = bias.defined() && bias.dim() == 1 && bias.size(0) == outChannels;
+  const at::Tensor b = channelBias ? bias : at::Tensor();
+  const c10::optional<Clamp> clamp = clampOf(activationOf(a));
+  if (clamp && (!bias.defined() || channelBias) && depthwiseRowsApply(x, filter, w)) {
+    // [kh, kw, 1, C] (grouped) or [kh, kw, C, 1] (tfjs depthwise): per tap, C weights in a row.
+    const at::Tensor taps = filter.reshape({filter.size(0), filter.size(1), x.size(3)}).contiguous();
+    return {depthwiseRowsForward(x, taps, b, rowWindow(w, x, filter.size(0), filter.size(1)), *clamp)};
+  }
+  at::Tensor y = !depthwise && convAsGemm(x, filter, w)
+                     ? convGemm(x, filter, b, w)
+                     : convForward(x, depthwise ? depthwiseWeight(filter) : torchWeight(filter), b, w);
+  if (bias.defined() && !channelBias) y = y + bias;
+  return {activate(y, a, in[3])};
+}
+
+// tfjs filter [kd, kh, kw, in, out] <-> ATen weight [out, in, kd, kh, kw].
+at::Tensor torchWeight3d(const at::Tensor& f) { return f.permute({4, 3, 0, 1, 2}).contiguous(); }
+at::Tensor tfjsFilter3d(const at::Tensor& w) { return w.permute({2, 3, 4, 1, 0}).contiguous(); }
+
+Tensors conv3d(const Tensors& in, const Attrs& a) {
+  Window3d w = Window3d::from(a);
+  at::Tensor y = at::convolution(ncdhw(w.pad(in[0], 0)), torchWeight3d(in[1]), c10::nullopt, w.stride, kNoPad3d, w.dilation,
+                                 false, kNoPad3d, 1);
+  return {ndhwc(y)};
+}
+
+// inputs: dy, filter; attrs inputShape (NDHWC).
+Tensors conv3dBackpropInput(const Tensors& in, const Attrs& a) {
+  Window3d w = Window3d::from(a);
+  at::Tensor inputLike = at::empty(w.paddedShape(a.ints("inputShape")), in[0].options());
+  auto grads = at::convolution_backward(ncdhw(in[0]), inputLike, torchWeight3d(in[1]), c10::nullopt, w.stride, kNoPad3d,
+                                        w.dilation, false, kNoPad3d, 1, {true, false, false});
+  return {w.crop(ndhwc(std::get<0>(grads)))};
+}
+
+// inputs: x, dy; attrs filterShape [kd, kh, kw, in, out].
+Tensors conv3dBackpropFilter(const Tensors& in, const Attrs& a) {
+  Window3d w = Window3d::from(a);
+  auto f = a.ints("filterShape");
+  at::Tensor weightLike = at::empty({f[4], f[3], f[0], f[1], f[2]}, in[0].options());
+  auto grads = at::convolution_backward(ncdhw(in[1]), ncdhw(w.pad(in[0], 0)), weightLike, c10::nullopt, w.stride, kNoPad3d,
+                                        w.dilation, false, kNoPad3d, 1, {false, true, false});
+  return {tfjsFilter3d(std::get<1>(grads))};
+}
+
+at::Tensor matmul(const Tensors& in, const Attrs& a) {
+  at::Tensor x = a.b("transposeA") ? in[0].transpose(-2, -1) : in[0];
+  at::Tensor y = a.b("transposeB") ? in[1].transpose(-2, -1) : in[1];
+  // ATen's CPU GEMM has no int32 kernel.
+  if (!x.is_floating_point()) return at::matmul(x.to(floatType()), y.to(floatType())).round().to(x.scalar_type());
+  return at::matmul(x, y);
+}
+
+}  // namespace
+
+void addConvolutionOps(OpTable& table) {
+  table.add({
+      {"BatchMatMul", [](const Tensors& in, const Attrs& a) { return single(matmul(in, a)); }},
+      {"_FusedMatMul",
+       [](const Tensors& in, const Attrs& a) {
+         at::Tensor y = matmul(in, a);
+         if (in[2].defined()) y = y + in[2];
+         return single(activate(y, a, in[3]));
+       }},
+      {"Einsum", [](const Tensors& in, const Attrs& a) { return single(at::einsum(a.s("equation"), in)); }},
+      {"Conv2D", [](const Tensors& in, const Attrs& a) { return fusedConv(in, a, false); }},
+      {"FusedConv2D", [](const Tensors& in, const Attrs& a) { return fusedConv(in, a, false); }},
+      {"DepthwiseConv2dNative", [](const Tensors& in, const Attrs& a) { return fusedConv(in, a, true); }},
+      {"FusedDepthwiseConv2D", [](const Tensors& in, const Attrs& a) { return fusedConv(in, a, true); }},
+      {"Conv2DBackpropInput",
+       [](const Tensors& in, const Attrs& a) {
+         return single(convBackpropInput(in[0], torchWeight(in[1]), a.ints("inputShape"), Window::from(a)));
+       }},
+      {"Conv2DBackpropFilter",
+       [](const Tensors& in, const Attrs& a) {
+         Window w = Window::from(a);
+         return single(tfjsFilter(convBackpropWeight(in[0], in[1], weightShapeOf(a.ints("filterShape")), w)));
+       }},
+      {"DepthwiseConv2dNativeBackpropInput",
+       [](const Tensors& in, const Attrs& a) {
+         Window w = Window::from(a);
+         w.groups = a.ints("inputShape")[3];
+         return single(convBackpropInput(in[0], depthwiseWeight(in[1]), a.ints("inputShape"), w));
+       }},
+      {"DepthwiseConv2dNativeBackpropFilter",
+       [](const Tensors& in, const Attrs& a) {
+         Window w = Window::from(a);
+         auto f = a.ints("filterShape");  // [kh, kw, in, mult]
+         w.groups = f[2];
+         at::Tensor dw = convBackpropWeight(in[0], in[1], {f[2] * f[3], 1, f[0], f[1]}, w);
+         return single(tfjsFilter(dw).reshape(f));
+       }},
+      {"Conv3D", conv3d},
+      {"Conv3DBackpropInputV2", conv3dBackpropInput},
+      {"Conv3DBackpropFilterV2", conv3dBackpropFilter},
+  });
+}
+
+}  // namespace dresnet

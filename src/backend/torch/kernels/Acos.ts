@@ -1,4 +1,0 @@
-import { Acos } from '@tensorflow/tfjs-core';
-import { unaryKernel } from '../kernel_utils';
-
-export const acosConfig = unaryKernel(Acos);

@@ -1,4 +1,0 @@
-import { All } from '@tensorflow/tfjs-core';
-import { reductionKernel } from '../kernel_utils';
-
-export const allConfig = reductionKernel(All);

@@ -1,4 +1,0 @@
-import { Ceil } from '@tensorflow/tfjs-core';
-import { unaryKernel } from '../kernel_utils';
-
-export const ceilConfig = unaryKernel(Ceil);

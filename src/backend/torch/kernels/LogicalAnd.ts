@@ -1,4 +1,0 @@
-import { LogicalAnd } from '@tensorflow/tfjs-core';
-import { binaryKernel } from '../kernel_utils';
-
-export const logicalAndConfig = binaryKernel(LogicalAnd);

@@ -1,4 +1,0 @@
-import { Maximum } from '@tensorflow/tfjs-core';
-import { binaryKernel } from '../kernel_utils';
-
-export const maximumConfig = binaryKernel(Maximum);

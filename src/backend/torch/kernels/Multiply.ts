@@ -1,4 +1,0 @@
-import { Multiply } from '@tensorflow/tfjs-core';
-import { binaryKernel } from '../kernel_utils';
-
-export const multiplyConfig = binaryKernel(Multiply);

@@ -1,5 +1,0 @@
-import { RaggedGather } from '@tensorflow/tfjs-core';
-import { cpuKernel } from '../kernel_utils';
-
-/** Host-side (tfjs's cpu kernel): output shape depends on the values (ragged tensors), computed element by element. */
-export const raggedGatherConfig = cpuKernel(RaggedGather);

@@ -1,5 +1,0 @@
-import { RaggedTensorToTensor } from '@tensorflow/tfjs-core';
-import { cpuKernel } from '../kernel_utils';
-
-/** Host-side (tfjs's cpu kernel): output shape depends on the values (ragged tensors), computed element by element. */
-export const raggedTensorToTensorConfig = cpuKernel(RaggedTensorToTensor);

@@ -1,5 +1,0 @@
-import { SparseFillEmptyRows } from '@tensorflow/tfjs-core';
-import { cpuKernel } from '../kernel_utils';
-
-/** Host-side (tfjs's cpu kernel): output shape depends on the values (sparse tensors), computed element by element. */
-export const sparseFillEmptyRowsConfig = cpuKernel(SparseFillEmptyRows);

@@ -1,5 +1,0 @@
-import { SparseSegmentMean } from '@tensorflow/tfjs-core';
-import { cpuKernel } from '../kernel_utils';
-
-/** Host-side (tfjs's cpu kernel): output shape depends on the values (sparse tensors), computed element by element. */
-export const sparseSegmentMeanConfig = cpuKernel(SparseSegmentMean);

@@ -1,5 +1,0 @@
-import { StringNGrams } from '@tensorflow/tfjs-core';
-import { cpuKernel } from '../kernel_utils';
-
-/** Host-side (tfjs's cpu kernel): string op: string tensors live in JS (ATen has no string dtype). */
-export const stringNGramsConfig = cpuKernel(StringNGrams);

@@ -1,4 +1,0 @@
-import { Sub } from '@tensorflow/tfjs-core';
-import { binaryKernel } from '../kernel_utils';
-
-export const subConfig = binaryKernel(Sub);
