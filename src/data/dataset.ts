@@ -45,7 +45,7 @@ export async function scanDataset(cfg: DataConfig, opts: DatasetOptions): Promis
         ? path.resolve(cfg.path)
         : path.join(opts.cacheDir ?? defaultCacheDir(), 'synthetic', `v${SYNTHETIC_GENERATOR_VERSION}-k${synth.classes}-n${synth.perClass}-s${synth.size}-seed${synth.seed}`);
       await ensureSyntheticDataset(dir, synth, opts.log);
-      return scanFolderDataset(dir, { source: cfg.source, task: cfg.task, masks: false });
+      return scanFolderDataset(dir, { source: cfg.source, task: cfg.task, masks: false, classes: cfg.classes });
     }
     case 'herlev': {
       const root = path.resolve(cfg.path ?? defaultHerlevPath());
@@ -69,6 +69,7 @@ export async function scanDataset(cfg: DataConfig, opts: DatasetOptions): Promis
  */
 export async function loadDataset(cfg: DataConfig, opts: DatasetOptions): Promise<LoadedDataset> {
   const dataset = await scanDataset(cfg, opts);
+  for (const finding of dataset.findings ?? []) opts.log?.(`data: ${finding}`);
   if (cfg.masks && !dataset.samples.some((s) => s.maskPath)) {
     opts.log?.(`data.masks: no -d.bmp masks beside the images in ${dataset.root}; the images are used whole`);
   }
@@ -82,7 +83,7 @@ export function classCounts(dataset: Dataset): number[] {
   return counts;
 }
 
-/** A per-class table and the ignored/skipped files, for the CLI. */
+/** A per-class table, the ignored/skipped files and what the scan noticed, for the CLI. */
 export function summarizeDataset(dataset: Dataset): string[] {
   const counts = classCounts(dataset);
   const width = Math.max(5, ...dataset.classes.map((c) => c.length));
@@ -92,6 +93,7 @@ export function summarizeDataset(dataset: Dataset): string[] {
     `      ${'total'.padEnd(width)}  ${String(dataset.samples.length).padStart(6)}`,
   ];
   if (dataset.ignoredFiles > 0) lines.push(`ignored ${dataset.ignoredFiles} non-image file(s)`);
+  lines.push(...(dataset.findings ?? []));
   if (dataset.skipped.length > 0) {
     lines.push(`skipped ${dataset.skipped.length} unreadable image(s):`, ...dataset.skipped.map((s) => `  ${s.path}: ${s.reason}`));
   }

@@ -8,13 +8,13 @@ import type { LoadedDataset } from '../data/images';
 import { selectBackend } from '../backend';
 import { writeCsv } from '../report/csv';
 import { provenance, writeJson } from '../report/run-report';
-import { findCheckpoint, loadModelWeights, readState } from './checkpoint';
+import { checkCheckpointFits, findCheckpoint, loadModelWeights, readState } from './checkpoint';
 import { makeLoss } from './losses';
 import { EvalMetrics, meanStd } from './metrics';
 import { createProgress, ProgressMode } from './progress';
 import { evaluateModel } from './step';
 import { confusionCsv, perClassRows, PER_CLASS_COLUMNS } from './tables';
-import { buildModel, foldDir, keepingProcessAlive } from './trainer';
+import { buildModel, checkpointModel, foldDir, keepingProcessAlive } from './trainer';
 
 export interface EvaluateRunOptions {
   checkpoint?: 'best' | 'last';
@@ -94,6 +94,7 @@ async function evaluateFolds(runDir: string, opts: EvaluateRunOptions): Promise<
     const ckpt = findCheckpoint(path.join(foldDir(dir, fold, trained), checkpoint));
     if (!ckpt) throw new UserError(`${runDir}: fold ${fold} has no ${checkpoint}/ checkpoint`);
     const state = readState(ckpt);
+    checkCheckpointFits(ckpt, state, checkpointModel(config, data.classes));
     const model = buildModel(config, data.classes.length, fold);
     try {
       loadModelWeights(ckpt, model);
