@@ -120,7 +120,8 @@ interface ByteBudget {
 const MIB = 2 ** 20;
 
 function tooLarge(source: string, name: string, what: string, limit: number, flag: string): UserError {
-  return new UserError(`${source}: "${name}" ${what} ${(limit / MIB).toFixed(0)} MiB cap (raise it with ${flag})`);
+  const cap = limit >= MIB ? `${(limit / MIB).toFixed(0)} MiB` : `${limit}-byte`;
+  return new UserError(`${source}: "${name}" ${what} ${cap} cap (raise it with ${flag})`);
 }
 
 /**
