@@ -5,7 +5,7 @@ import { getProtocol, getRun, loadSuite, Suite } from '../suite/load';
 import { realPorts } from '../suite/ports';
 import { runSuite } from '../suite/runner';
 import { packageRoot } from '../util/files';
-import { checkSafeName } from '../util/safe-names';
+import { checkSuiteNames, insideRoot } from '../util/safe-names';
 
 export interface SuiteCommandOptions {
   suite: string[];
@@ -53,17 +53,6 @@ function parseRuns(list: string | undefined, suite: Suite): string[] | undefined
   return list?.split(',').map((id) => getRun(suite, id.trim()).id);
 }
 
-/**
- * The suite's names that become folder names (results/<name>/,
- * runs/suites/<name>/<protocol>/<run id>-fold<i>-<hash>/) must be safe file
- * names; checked before anything is written.
- */
-export function checkSuiteNames(suite: Suite, protocol: string): void {
-  checkSafeName(suite.name, `${suite.file}: name`);
-  checkSafeName(protocol, `--protocol`);
-  suite.runs.forEach((run, i) => checkSafeName(run.id, `${suite.file}: runs[${i}].id`));
-}
-
 /** Runs each suite in turn (missing folds trained, finished ones reused) and prints where the tables went. */
 export async function runSuiteCommand(opts: SuiteCommandOptions): Promise<void> {
   if (opts.out !== undefined && opts.suite.length > 1) throw new UserError('--out takes one --suite');
@@ -71,7 +60,7 @@ export async function runSuiteCommand(opts: SuiteCommandOptions): Promise<void> 
   for (const file of opts.suite) {
     const suite = loadSuite(file);
     checkSuiteNames(suite, opts.protocol);
-    const outDir = path.resolve(opts.out ?? path.join('results', suite.name));
+    const outDir = opts.out !== undefined ? path.resolve(opts.out) : insideRoot('results', path.join('results', suite.name), `${suite.file}: name`);
     const summary = await runSuite(suite, {
       protocol: opts.protocol,
       outDir,

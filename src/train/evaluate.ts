@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { DataConfig, RunConfig } from '../config/run-config';
 import { loadRunConfig } from '../config/load';
 import { UserError } from '../util/errors';
+import { insideRoot } from '../util/safe-names';
 import { createBatchStream, loadDataset, loadImages, readSplitManifest } from '../data';
 import type { LoadedDataset } from '../data/images';
 import { selectBackend } from '../backend';
@@ -87,7 +88,9 @@ async function evaluateFolds(runDir: string, opts: EvaluateRunOptions): Promise<
   if (!sameClasses(data.classes, ownDataset.classes)) {
     throw new UserError(`evaluation data has classes [${data.classes.join(', ')}]; the run was trained on [${ownDataset.classes.join(', ')}]`);
   }
-  const outDir = path.resolve(opts.outDir ?? path.join(dir, `eval-${checkpoint}${other ? `-${dataTag(other)}` : ''}`));
+  const outDir = opts.outDir !== undefined
+    ? path.resolve(opts.outDir)
+    : insideRoot(dir, path.join(dir, `eval-${checkpoint}${other ? `-${dataTag(other)}` : ''}`), '--data');
   const lossFn = makeLoss(config.train.loss, data.classes.length);
   const results: FoldEvaluation[] = [];
   for (const fold of folds) {

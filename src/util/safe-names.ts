@@ -40,3 +40,14 @@ export function insideRoot(root: string, target: string, what: string): string {
   }
   return path.resolve(target);
 }
+
+/**
+ * A suite's names that become folder names (results/<name>/,
+ * runs/suites/<name>/<protocol>/<run id>-fold<i>-<hash>/), checked before
+ * anything is written. Structural, so the suite loader and the CLI can both call it.
+ */
+export function checkSuiteNames(suite: { file: string; name: string; runs: readonly { id: string }[] }, protocol?: string): void {
+  checkSafeName(suite.name, `${suite.file}: name`);
+  if (protocol !== undefined) checkSafeName(protocol, '--protocol');
+  suite.runs.forEach((run, i) => checkSafeName(run.id, `${suite.file}: runs[${i}].id`));
+}
