@@ -33,7 +33,6 @@ export const dataSchema = s.object({
   source: s.oneOf(['synthetic', 'herlev', 'folder', 'csv'] as const, { default: 'synthetic' }),
   path: s.optional(s.string({ doc: 'dataset folder or CSV manifest; herlev defaults to $DRESNET_HERLEV or ../shared/data/herlev' })),
   task: s.oneOf(['classes', 'herlev7', 'herlev2'] as const, { default: 'classes', doc: 'classes: the folders as they are' }),
-  classes: s.optional(s.array(s.string(), { doc: 'task classes: the class names expected, in label order; a folder or CSV label not listed is an error' })),
   inputSize: s.integer({ default: 224, min: 16, max: 1024 }),
   resize: s.oneOf(['pad', 'crop'] as const, { default: 'pad' }),
   split: s.object({

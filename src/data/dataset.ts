@@ -45,7 +45,7 @@ export async function scanDataset(cfg: DataConfig, opts: DatasetOptions): Promis
         ? path.resolve(cfg.path)
         : path.join(opts.cacheDir ?? defaultCacheDir(), 'synthetic', `v${SYNTHETIC_GENERATOR_VERSION}-k${synth.classes}-n${synth.perClass}-s${synth.size}-seed${synth.seed}`);
       await ensureSyntheticDataset(dir, synth, opts.log);
-      return scanFolderDataset(dir, { source: cfg.source, task: cfg.task, masks: false, classes: cfg.classes });
+      return scanFolderDataset(dir, { source: cfg.source, task: cfg.task, masks: false });
     }
     case 'herlev': {
       const root = path.resolve(cfg.path ?? defaultHerlevPath());

@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DataConfig } from '../config/run-config';
-import { closest } from '../config/schema';
 import { UserError } from '../util/errors';
 import { checkClassCount } from './checks';
 import { HERLEV2_CLASSES, HERLEV_CLASSES, HerlevClass, herlevClassOf, isNormalHerlevClass } from './herlev';
@@ -139,33 +138,11 @@ function tallyFindings(tally: ScanTally): string[] {
   ];
 }
 
-/** The declared classes (their order is the label order), after checking that the names found are exactly those. */
-function checkDeclared(found: readonly string[], declared: readonly string[], root: string): string[] {
-  const unknown = found.filter((f) => !declared.includes(f));
-  if (unknown.length > 0) {
-    const hint = closest(unknown[0], declared);
-    throw new UserError(
-      `data.classes: ${root} has class${unknown.length > 1 ? 'es' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} not in the declared list ` +
-        `[${declared.join(', ')}]${hint ? ` (did you mean "${hint}"?)` : ''}`,
-    );
-  }
-  const missing = declared.filter((d) => !found.includes(d));
-  if (missing.length > 0) throw new UserError(`data.classes: ${root} has no images of the declared class(es) ${missing.join(', ')}`);
-  return [...declared];
-}
-
-/**
- * Maps class names (folders, or a CSV's labels) to labels according to the
- * task; errors name missing or unknown classes. With task "classes" and a
- * declared data.classes list, every name must be on it and every listed
- * class present.
- */
-function labelFolders(folderNames: string[], cfg: Pick<DataConfig, 'task' | 'classes'>, root: string): { classes: string[]; labelOf: (folder: string) => number } {
-  const { task } = cfg;
+/** Maps class names (folders, or a CSV's labels) to labels according to the task; errors name missing or unknown classes. */
+function labelFolders(folderNames: string[], task: DataConfig['task'], root: string): { classes: string[]; labelOf: (folder: string) => number } {
   if (task === 'classes') {
-    const classes = cfg.classes ? checkDeclared(folderNames, cfg.classes, root) : folderNames;
-    checkClassCount(classes, root);
-    return { classes, labelOf: (f) => classes.indexOf(f) };
+    checkClassCount(folderNames, root);
+    return { classes: folderNames, labelOf: (f) => folderNames.indexOf(f) };
   }
   const herlevOf = new Map<string, HerlevClass>();
   for (const f of folderNames) {
@@ -184,10 +161,10 @@ function labelFolders(folderNames: string[], cfg: Pick<DataConfig, 'task' | 'cla
 }
 
 /** A dataset laid out as one folder per class (Herlev, a synthetic set, or any image folder). */
-export function scanFolderDataset(root: string, cfg: Pick<DataConfig, 'source' | 'task' | 'masks' | 'classes'>): Dataset {
+export function scanFolderDataset(root: string, cfg: Pick<DataConfig, 'source' | 'task' | 'masks'>): Dataset {
   const tally: ScanTally = { followedLinks: 0, brokenLinks: [], nested: [] };
   const { folders, looseFiles } = readFolderTree(root, cfg.masks, tally);
-  const { classes, labelOf } = labelFolders(folders.map((f) => f.name), cfg, root);
+  const { classes, labelOf } = labelFolders(folders.map((f) => f.name), cfg.task, root);
   const samples: Sample[] = [];
   for (const folder of folders) {
     const label = labelOf(folder.name);
@@ -248,20 +225,20 @@ function readCsvRows(file: string, lines: { text: string; number: number }[], pa
   });
 }
 
-/** Without a declared class list, labels on one row only are likely typos: report them. */
+/** Labels on one row only are likely typos: report them. */
 function lonelyLabelFindings(rows: readonly CsvRow[]): string[] {
   const counts = new Map<string, number>();
   for (const r of rows) counts.set(r.label, (counts.get(r.label) ?? 0) + 1);
   const lonely = [...counts].filter(([, n]) => n === 1).map(([label]) => `"${label}"`);
-  return lonely.length > 0 ? [`label(s) ${lonely.join(', ')} appear on one row only (misspelt? declare data.classes to check every label)`] : [];
+  return lonely.length > 0 ? [`label(s) ${lonely.join(', ')} appear on one row only (misspelt?)`] : [];
 }
 
 /**
  * A CSV manifest with a `path,label` header (more columns are ignored); paths
  * are relative to the CSV's folder. Labels are class names; with a Herlev task
- * they must be Herlev class names, with a declared data.classes list names on it.
+ * they must be Herlev class names.
  */
-export function scanCsvDataset(file: string, cfg: Pick<DataConfig, 'source' | 'task' | 'classes'>): Dataset {
+export function scanCsvDataset(file: string, cfg: Pick<DataConfig, 'source' | 'task'>): Dataset {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -276,7 +253,7 @@ export function scanCsvDataset(file: string, cfg: Pick<DataConfig, 'source' | 't
   const rows = readCsvRows(file, lines.slice(1), pathCol, labelCol);
   if (rows.length === 0) throw new UserError(`${file}: the manifest lists no images`);
   const names = [...new Set(rows.map((r) => r.label))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  const { classes, labelOf } = labelFolders(names, cfg, file);
+  const { classes, labelOf } = labelFolders(names, cfg.task, file);
   const images = rows.filter((r) => isImageFile(r.path));
   return {
     root: path.dirname(path.resolve(file)),
@@ -286,6 +263,6 @@ export function scanCsvDataset(file: string, cfg: Pick<DataConfig, 'source' | 't
     samples: images.map((r) => ({ path: r.path, label: labelOf(r.label) })),
     ignoredFiles: rows.length - images.length,
     skipped: [],
-    findings: cfg.classes ? [] : lonelyLabelFindings(images),
+    findings: lonelyLabelFindings(images),
   };
 }

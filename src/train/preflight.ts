@@ -7,28 +7,15 @@ import { HERLEV2_CLASSES, HERLEV_CLASSES } from '../data';
 
 /**
  * The class count a config implies before any data is read: Herlev's tasks
- * and the synthetic set fix it, a declared data.classes list gives it; a
- * folder or CSV dataset reveals it only when scanned (then 2, the least a
- * classifier has, stands in for the model check).
+ * and the synthetic set fix it; a folder or CSV dataset reveals it only when
+ * scanned (then 2, the least a classifier has, stands in for the model check).
  */
 export function classCountFromConfig(config: RunConfig): number {
   const { data } = config;
   if (data.task === 'herlev7') return HERLEV_CLASSES.length;
   if (data.task === 'herlev2') return HERLEV2_CLASSES.length;
-  if (data.classes) return data.classes.length;
   if (data.source === 'synthetic') return data.synthetic.classes;
   return 2;
-}
-
-function checkDeclaredClasses(config: RunConfig, source: string): void {
-  const declared = config.data.classes;
-  if (!declared) return;
-  if (config.data.task !== 'classes') {
-    throw new UserError(`${source}: data.classes: only task "classes" takes a class list (task ${config.data.task} has its own)`);
-  }
-  if (declared.length < 2) throw new UserError(`${source}: data.classes: a classifier needs at least 2 classes, got ${JSON.stringify(declared)}`);
-  const dup = declared.find((c, i) => declared.indexOf(c) !== i);
-  if (dup !== undefined) throw new UserError(`${source}: data.classes: "${dup}" is listed twice`);
 }
 
 function checkOutDir(config: RunConfig, source: string): void {
@@ -43,12 +30,11 @@ function checkOutDir(config: RunConfig, source: string): void {
  * Everything about a resolved run config that can be checked before any work
  * (loading data, creating the run folder): the run name is a safe file name,
  * the output folder is a folder, the model name and its options build in the
- * zoo, a declared class list is usable. `source` names the config file.
+ * zoo. `source` names the config file.
  */
 export function checkRunConfig(config: RunConfig, source: string): void {
   checkSafeName(config.name, `${source}: name`);
   checkOutDir(config, source);
-  checkDeclaredClasses(config, source);
   try {
     resolveModelOptions(config.model.name, modelOptionsFromConfig(config.model, classCountFromConfig(config), config.data.inputSize));
   } catch (err) {
