@@ -97,7 +97,7 @@ async function evaluateFolds(runDir: string, opts: EvaluateRunOptions): Promise<
     const ckpt = findCheckpoint(path.join(foldDir(dir, fold, trained), checkpoint));
     if (!ckpt) throw new UserError(`${runDir}: fold ${fold} has no ${checkpoint}/ checkpoint`);
     const state = readState(ckpt);
-    checkCheckpointFits(ckpt, state, checkpointModel(config, data.classes));
+    checkCheckpointFits(ckpt, state, checkpointModel(config, ownDataset.classes));
     const model = buildModel(config, data.classes.length, fold);
     try {
       loadModelWeights(ckpt, model);
