@@ -80,17 +80,21 @@ test('a misspelt CSV label (a one-image class) is reported by data info', async 
   const info = await runCliInProcess(['data', 'info', '--config', writeConfig(root, { source: 'csv', path: csv, cache: false, split: { folds: 2 } })]);
   assert.match(info.stdout, /label\(s\) "dgo" appear on one row only/);
   // ... and the split that cannot validate on it is the error train gives.
-  assert.match(info.stdout, /problem \(train refuses this split\): .*"dgo" has 1/);
+  assert.match(info.stdout, /problem \(train refuses this\): .*"dgo" has 1/);
 });
 
-test('one class is refused at scan time, before any run folder exists', async (t) => {
+test('one class is refused by train before any run folder exists, and reported by data info', async (t) => {
   const root = tempDir(t);
   await writeFolderDataset(root, ['only'], [4]);
-  await rejectsWith(scanDataset(cfg({ source: 'folder', path: root }), { seed: 1 }), /only one class \("only"\); a classifier needs at least 2/);
   const out = path.join(root, 'runs');
-  const res = await runCliInProcess(['train', '-c', writeConfig(root, { source: 'folder', path: root, cache: false }), '--out', out]);
+  const config = writeConfig(root, { source: 'folder', path: root, cache: false, split: { folds: 2 } });
+  const res = await runCliInProcess(['train', '-c', config, '--out', out]);
   assert.equal(res.code, 2, res.stderr);
+  assert.match(res.stderr, /only one class \("only"\); a classifier needs at least 2/);
   assert.ok(!fs.existsSync(out), 'no run folder');
+  const info = await runCliInProcess(['data', 'info', '--config', config]);
+  assert.equal(info.code, 0, info.stderr);
+  assert.match(info.stdout, /problem \(train refuses this\): data: .* has only one class/);
 });
 
 test('folds larger than the smallest class: train refuses before a run folder exists, data info reports it', async (t) => {
@@ -108,5 +112,5 @@ test('folds larger than the smallest class: train refuses before a run folder ex
   assert.ok(!fs.existsSync(out), 'no run folder');
   const info = await runCliInProcess(['data', 'info', '--config', config]);
   assert.equal(info.code, 0, info.stderr);
-  assert.match(info.stdout, /problem \(train refuses this split\): data\.split\.folds: 5 stratified folds/);
+  assert.match(info.stdout, /problem \(train refuses this\): data\.split\.folds: 5 stratified folds/);
 });

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { loadRunConfig } from '../config/load';
 import { benchDataPipeline } from '../data/bench';
 import { classCounts, loadDataset, summarizeDataset } from '../data/dataset';
-import { foldsProblem } from '../data/checks';
+import { trainingProblems } from '../data/checks';
 import { makeSplits } from '../data/splits';
 import { DEFAULT_IMPORT_LIMITS, formatImportSummary, importHerlev } from '../data/import';
 import { ensureSyntheticDataset } from '../data/synthetic';
@@ -77,13 +77,13 @@ function registerInfo(data: Command): void {
     const cfg = loadRunConfig(opts.config, [...opts.set, ...(opts.skipBad ? ['data.skipBad=true'] : [])]);
     const data = await loadDataset(cfg.data, { seed: cfg.seed, log: err });
     // Reported, not thrown: info is for looking at a dataset; train refuses a split that does not fit.
-    const problem = foldsProblem(classCounts(data), data.classes, cfg.data.split);
+    const problems = trainingProblems(classCounts(data), data.classes, cfg.data.split, data.root);
     const folds = makeSplits(data, cfg.data.split, cfg.seed);
     const split = cfg.data.split.type === 'kfold' ? `${folds.length}-fold stratified` : 'stratified holdout';
     print([
       ...summarizeDataset(data),
       `${split} (seed ${cfg.seed}): validation sizes ${folds.map((f) => f.val.length).join(', ')}`,
-      ...(problem ? [`problem (train refuses this split): ${problem}`] : []),
+      ...problems.map((p) => `problem (train refuses this): ${p}`),
     ]);
   });
 }

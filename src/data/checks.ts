@@ -2,10 +2,9 @@ import type { DataConfig } from '../config/run-config';
 import { UserError } from '../util/errors';
 
 /** A classifier needs two classes at least; one class would fail deep in the loss (oneHot depth) after the run folder exists. */
-export function checkClassCount(classes: readonly string[], root: string): void {
-  if (classes.length < 2) {
-    throw new UserError(`data: ${root} has ${classes.length === 0 ? 'no classes' : `only one class ("${classes[0]}")`}; a classifier needs at least 2`);
-  }
+export function classCountProblem(classes: readonly string[], root: string): string | undefined {
+  if (classes.length >= 2) return undefined;
+  return `data: ${root} has ${classes.length === 0 ? 'no classes' : `only one class ("${classes[0]}")`}; a classifier needs at least 2`;
 }
 
 /**
@@ -33,5 +32,16 @@ export function foldsProblem(classCounts: readonly number[], classes: readonly s
 /** Throws the foldsProblem, if any: to call before the folds are made (makeSplits does not check per class). */
 export function checkFoldsFit(classCounts: readonly number[], classes: readonly string[], split: DataConfig['split']): void {
   const problem = foldsProblem(classCounts, classes, split);
+  if (problem) throw new UserError(problem);
+}
+
+/** Why a scanned dataset cannot be trained on with this split (too few classes, classes too small for the folds); empty when it can. */
+export function trainingProblems(classCounts: readonly number[], classes: readonly string[], split: DataConfig['split'], root: string): string[] {
+  return [classCountProblem(classes, root), foldsProblem(classCounts, classes, split)].filter((p): p is string => p !== undefined);
+}
+
+/** Throws the first of trainingProblems: before the folds are made and before a run folder exists. */
+export function checkTrainable(classCounts: readonly number[], classes: readonly string[], split: DataConfig['split'], root: string): void {
+  const [problem] = trainingProblems(classCounts, classes, split, root);
   if (problem) throw new UserError(problem);
 }

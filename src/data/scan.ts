@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DataConfig } from '../config/run-config';
 import { UserError } from '../util/errors';
-import { checkClassCount } from './checks';
 import { HERLEV2_CLASSES, HERLEV_CLASSES, HerlevClass, herlevClassOf, isNormalHerlevClass } from './herlev';
 import type { Dataset, Sample } from './types';
 
@@ -141,7 +140,6 @@ function tallyFindings(tally: ScanTally): string[] {
 /** Maps class names (folders, or a CSV's labels) to labels according to the task; errors name missing or unknown classes. */
 function labelFolders(folderNames: string[], task: DataConfig['task'], root: string): { classes: string[]; labelOf: (folder: string) => number } {
   if (task === 'classes') {
-    checkClassCount(folderNames, root);
     return { classes: folderNames, labelOf: (f) => folderNames.indexOf(f) };
   }
   const herlevOf = new Map<string, HerlevClass>();

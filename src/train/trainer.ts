@@ -8,7 +8,7 @@ import { UserError } from '../util/errors';
 import { atomicWriteFile, lockFolder, removeStaleTemps } from '../util/files';
 import { insideRoot } from '../util/safe-names';
 import { classCounts, createBatchStream, loadDataset, makeSplits, computeNormalization, readSplitManifest, writeSplitManifest, loadImages } from '../data';
-import { checkFoldsFit } from '../data/checks';
+import { checkTrainable } from '../data/checks';
 import type { LoadedDataset } from '../data/images';
 import type { Fold, Normalization } from '../data/types';
 import { createModel, modelOptionsFromConfig } from '../models';
@@ -190,7 +190,7 @@ async function freshContext(config: RunConfig, opts: TrainRunOptions): Promise<R
   const progress = createProgress(opts.progress ?? 'lines');
   const backend = await selectBackend(resolved.runtime);
   const data = await loadDataset(resolved.data, { seed: resolved.seed, log: progress.log });
-  checkFoldsFit(classCounts(data), data.classes, resolved.data.split);
+  checkTrainable(classCounts(data), data.classes, resolved.data.split, data.root);
   const splits = makeSplits(data, resolved.data.split, resolved.seed);
   const folds = foldPlan(resolved.train.fold, splits, 'config');
   const runDir = opts.runDir ? path.resolve(opts.runDir) : newRunDir(resolved);
