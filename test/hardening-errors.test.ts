@@ -172,7 +172,7 @@ test('a full disk while checkpointing (a 400 kB tmpfs) is one line naming the fi
     return;
   }
   const res = runCli(['train', '-c', QUICKSTART, ...tinySets(), '--out', mnt, '--quiet'], { env: { DRESNET_CACHE: path.join(root, 'cache') }, timeoutMs: 300_000 });
-  assertOneLine(res, /(best|last)\.tmp-\d+\/\S+: no space left on the device \(ENOSPC/);
+  assertOneLine(res, /(best|last)\.tmp-\d+\/[\w.]+: no space left on the device \(ENOSPC/);
   const [runDir] = fs.readdirSync(mnt);
   assert.deepEqual(fs.readdirSync(path.join(mnt, runDir)).filter((f) => /tmp/.test(f)), [], 'no temp file or folder left');
 });

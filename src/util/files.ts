@@ -38,6 +38,9 @@ export function atomicWriteFile(file: string, data: string | Uint8Array): void {
     fs.renameSync(tmp, file);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
+    // A failed write(2) on a descriptor (a full disk) carries no path: name the file for the error line.
+    const e = err as NodeJS.ErrnoException;
+    if (e && typeof e === 'object' && e.code && !e.path) e.path = file;
     throw err;
   }
 }
@@ -93,7 +96,6 @@ export function lockFolder(dir: string, what: string, who = 'dresnet process'): 
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = Number(fs.readFileSync(file, 'utf8'));
-      if (holder === process.pid) throw new Error(`${file}: this process already holds the lock`);
       if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) {
         throw new UserError(`${file}: another ${who} (pid ${holder}) is writing ${what}`);
       }
