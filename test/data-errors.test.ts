@@ -129,7 +129,8 @@ test('dresnet data info prints per-class counts and, with --skip-bad, the skippe
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /0 {2}a +2\n +1 {2}b +3\n +total +5\nignored 1 non-image file/);
   assert.match(ok.stdout, new RegExp(`skipped 1 unreadable image\\(s\\):\\n  ${bad}: `));
-  assert.match(ok.stdout, /\n5-fold stratified \(seed 42\): validation sizes 1, 1, 1, 1, 1\n$/);
+  // Classes of 2 and 3 images cannot fill 5 stratified folds: reported (train refuses it).
+  assert.match(ok.stdout, /\n5-fold stratified \(seed 42\): validation sizes 1, 1, 1, 1, 1\nproblem \(train refuses this\): data\.split\.folds: 5 stratified folds .*"a" has 2, "b" has 3\b.*\n$/);
   const missing = runCli(['data', 'info', '--config', config, '--set', `data.path=${root}/gone`]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /data\.path: .*gone does not exist/);

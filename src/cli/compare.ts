@@ -5,6 +5,7 @@ import { getProtocol, getRun, loadSuite, Suite } from '../suite/load';
 import { realPorts } from '../suite/ports';
 import { runSuite } from '../suite/runner';
 import { packageRoot } from '../util/files';
+import { checkSuiteNames, insideRoot } from '../util/safe-names';
 
 export interface SuiteCommandOptions {
   suite: string[];
@@ -58,7 +59,8 @@ export async function runSuiteCommand(opts: SuiteCommandOptions): Promise<void> 
   const log = (line: string) => process.stderr.write(`${line}\n`);
   for (const file of opts.suite) {
     const suite = loadSuite(file);
-    const outDir = path.resolve(opts.out ?? path.join('results', suite.name));
+    checkSuiteNames(suite, opts.protocol);
+    const outDir = opts.out !== undefined ? path.resolve(opts.out) : insideRoot('results', path.join('results', suite.name), `${suite.file}: name`);
     const summary = await runSuite(suite, {
       protocol: opts.protocol,
       outDir,

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { loadRunConfig, toYaml } from '../config/load';
+import { checkRunConfig } from '../train/preflight';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -18,6 +19,9 @@ export function registerConfigCommand(program: Command): void {
   withConfigOptions(
     config.command('show').description('print the fully resolved config (bases, file, --set overrides, defaults)'),
   ).action((opts: { config: string; set: string[] }) => {
-    process.stdout.write(toYaml(loadRunConfig(opts.config, opts.set)));
+    const config = loadRunConfig(opts.config, opts.set);
+    // What train would refuse before loading data (an unknown model, an unsafe name) is refused here too.
+    checkRunConfig(config, opts.config);
+    process.stdout.write(toYaml(config));
   });
 }

@@ -2,9 +2,10 @@ import { Command, InvalidArgumentError } from 'commander';
 import * as path from 'node:path';
 import { loadRunConfig } from '../config/load';
 import { benchDataPipeline } from '../data/bench';
-import { loadDataset, summarizeDataset } from '../data/dataset';
+import { classCounts, loadDataset, summarizeDataset } from '../data/dataset';
+import { trainingProblems } from '../data/checks';
 import { makeSplits, sampleGroupNames } from '../data/splits';
-import { formatImportSummary, importHerlev } from '../data/import';
+import { DEFAULT_IMPORT_LIMITS, formatImportSummary, importHerlev } from '../data/import';
 import { ensureSyntheticDataset } from '../data/synthetic';
 import { UserError } from '../util/errors';
 import { withConfigOptions } from './config';
@@ -25,6 +26,8 @@ function positiveNumber(flag: string): (value: string) => number {
   };
 }
 
+const MIB = 2 ** 20;
+
 function print(lines: string[]): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -38,9 +41,12 @@ function registerImport(data: Command): void {
     .argument('<kind>', 'dataset kind: herlev')
     .argument('<source>', 'smear2005.zip, or a folder holding the Herlev class folders')
     .requiredOption('-o, --out <dir>', 'new (or empty) folder to write <class>/<image> into')
-    .action(async (kind: string, source: string, opts: { out: string }) => {
+    .option('--max-entry-mb <MiB>', 'refuse a file larger than this', positiveNumber('--max-entry-mb'), DEFAULT_IMPORT_LIMITS.maxEntryBytes / MIB)
+    .option('--max-total-mb <MiB>', 'refuse an import larger than this in all', positiveNumber('--max-total-mb'), DEFAULT_IMPORT_LIMITS.maxTotalBytes / MIB)
+    .action(async (kind: string, source: string, opts: { out: string; maxEntryMb: number; maxTotalMb: number }) => {
       if (kind !== 'herlev') throw new UserError(`data import: unknown dataset kind "${kind}" (expected herlev)`);
-      const summary = await importHerlev(path.resolve(source), path.resolve(opts.out), err);
+      const limits = { maxEntryBytes: opts.maxEntryMb * MIB, maxTotalBytes: opts.maxTotalMb * MIB };
+      const summary = await importHerlev(path.resolve(source), path.resolve(opts.out), err, limits);
       print(formatImportSummary(summary));
     });
 }
@@ -70,11 +76,17 @@ function registerInfo(data: Command): void {
   ).action(async (opts: { config: string; set: string[]; skipBad?: boolean }) => {
     const cfg = loadRunConfig(opts.config, [...opts.set, ...(opts.skipBad ? ['data.skipBad=true'] : [])]);
     const data = await loadDataset(cfg.data, { seed: cfg.seed, log: err });
+    // Reported, not thrown: info is for looking at a dataset; train refuses a split that does not fit.
+    const problems = trainingProblems(classCounts(data), data.classes, cfg.data.split, data.root);
     const folds = makeSplits(data, cfg.data.split, cfg.seed);
     const groups = sampleGroupNames(data, cfg.data.split);
     const grouped = groups === undefined ? '' : ` by ${new Set(groups).size} groups (data.split.groupBy: ${cfg.data.split.groupBy}; no group in two folds)`;
     const split = `${cfg.data.split.type === 'kfold' ? `${folds.length}-fold stratified` : 'stratified holdout'}${grouped}`;
-    print([...summarizeDataset(data), `${split} (seed ${cfg.seed}): validation sizes ${folds.map((f) => f.val.length).join(', ')}`]);
+    print([
+      ...summarizeDataset(data),
+      `${split} (seed ${cfg.seed}): validation sizes ${folds.map((f) => f.val.length).join(', ')}`,
+      ...problems.map((p) => `problem (train refuses this): ${p}`),
+    ]);
   });
 }
 

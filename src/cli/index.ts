@@ -1,5 +1,7 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { Command, CommanderError } from 'commander';
 import { isUserError } from '../util/errors';
+import { fsUserError } from '../util/files';
 import { registerConfigCommand } from './config';
 import { registerDataCommand } from './data';
 import { registerCompareCommand } from './compare';
@@ -33,21 +35,47 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * tfjs's cpu backend prints "install our node backend (tfjs-node)" on its
+ * first tensor in Node; that package cannot be installed here and is not this
+ * tool's fast path (each command says which backend it runs on). The notice
+ * is printed once per backend instance, so marking the instance as used
+ * silences only it, not tfjs's other warnings.
+ */
+function silenceTfjsNodeBanner(): void {
+  const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
+  if (cpu) cpu.firstUse = false;
+}
+
+/**
+ * One line on stderr and the exit code for an error: 2 for what the user can
+ * fix (a UserError, or a file-system error such as a full disk), 1 for an
+ * internal error, whose stack trace is printed only with DRESNET_DEBUG=1.
+ */
+export function reportError(err: unknown, write: (text: string) => void = (t) => process.stderr.write(t)): number {
+  if (err instanceof CommanderError) return err.exitCode; // commander has already printed its message (or the help/version text).
+  const user = isUserError(err) ? err : fsUserError(err);
+  if (user) {
+    write(`dresnet: error: ${user.message}\n`);
+    return 2;
+  }
+  if (process.env.DRESNET_DEBUG === '1') {
+    write(`dresnet: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
+  } else {
+    const first = (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).split('\n')[0];
+    write(`dresnet: internal error: ${first} (run with DRESNET_DEBUG=1 for the stack trace)\n`);
+  }
+  return 1;
+}
+
+/** Runs the program; the exit code is a command's own (train sets 130/143 when interrupted) or reportError's. */
 export async function main(argv: string[]): Promise<number> {
+  silenceTfjsNodeBanner();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
-    return 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
-    if (err instanceof CommanderError) {
-      // commander has already printed its message (or the help/version text).
-      return err.exitCode;
-    }
-    if (isUserError(err)) {
-      process.stderr.write(`dresnet: error: ${err.message}\n`);
-      return 2;
-    }
-    process.stderr.write(`dresnet: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
-    return 1;
+    return reportError(err);
   }
 }

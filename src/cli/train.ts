@@ -3,6 +3,7 @@ import { loadRunConfig } from '../config/load';
 import { UserError } from '../util/errors';
 import { withConfigOptions } from './config';
 import { defaultProgressMode } from '../train/progress';
+import { checkRunConfig } from '../train/preflight';
 import { resumeRun, RunResult, trainRun, TrainRunOptions } from '../train/trainer';
 
 interface TrainCliOptions {
@@ -14,6 +15,7 @@ interface TrainCliOptions {
   resume?: string;
   out?: string;
   quiet?: boolean;
+  skipBad?: boolean;
   stopAfterEpoch?: number;
 }
 
@@ -28,12 +30,13 @@ export function parseCount(value: string): number {
   return Number(value);
 }
 
-/** --backend/--threads/--quiet/--out are shorthands for runtime.* keys, so the schema validates them with the rest. */
+/** --backend/--threads/--quiet/--out/--skip-bad are shorthands for config keys, so the schema validates them with the rest. */
 function runtimeOverrides(o: TrainCliOptions): string[] {
   return [
     ...(o.backend !== undefined ? [`runtime.backend=${o.backend}`] : []),
     ...(o.threads !== undefined ? [`runtime.threads=${o.threads}`] : []),
     ...(o.quiet ? ['runtime.quiet=true'] : []),
+    ...(o.skipBad ? ['data.skipBad=true'] : []),
     ...(o.out !== undefined ? [`runtime.outDir=${JSON.stringify(o.out)}`] : []),
   ];
 }
@@ -49,16 +52,34 @@ export function formatRunSummary(run: RunResult): string[] {
   return lines;
 }
 
-/** SIGINT asks the trainer to save and stop after the current step; a second one exits at once. */
-function installInterrupt(): { flag: { stop: boolean }; remove: () => void } {
+/** The exit code of a process stopped by a signal, as shells report it: 128 + the signal's number. */
+export const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+type StopSignal = keyof typeof SIGNAL_EXIT_CODES;
+
+/**
+ * SIGINT (Ctrl-C) or SIGTERM asks the trainer to finish the current step,
+ * save last/ and stop; a second signal exits at once. That is safe for the
+ * checkpoints: each is written into a temp folder and renamed into place
+ * synchronously, so no signal handler can run between its two renames (a
+ * left temp folder is removed by the next run in that folder).
+ */
+function installInterrupt(): { flag: { stop: boolean }; signal: () => StopSignal | undefined; remove: () => void } {
   const flag = { stop: false };
-  const onSigint = () => {
-    if (flag.stop) process.exit(130);
-    flag.stop = true;
-    process.stderr.write('\ninterrupt: saving a checkpoint after this step (Ctrl-C again to quit without saving)\n');
-  };
-  process.on('SIGINT', onSigint);
-  return { flag, remove: () => process.off('SIGINT', onSigint) };
+  let received: StopSignal | undefined;
+  const handlers = (Object.keys(SIGNAL_EXIT_CODES) as StopSignal[]).map((sig) => {
+    const onSignal = () => {
+      if (flag.stop) {
+        process.stderr.write(`\n${sig} again: quitting now; the last checkpoint saved is kept\n`);
+        process.exit(SIGNAL_EXIT_CODES[sig]);
+      }
+      flag.stop = true;
+      received = sig;
+      process.stderr.write(`\n${sig}: saving a checkpoint after this step (send it again to quit at once)\n`);
+    };
+    process.on(sig, onSignal);
+    return () => process.off(sig, onSignal);
+  });
+  return { flag, signal: () => received, remove: () => handlers.forEach((off) => off()) };
 }
 
 export function registerTrainCommand(program: Command): void {
@@ -69,13 +90,15 @@ export function registerTrainCommand(program: Command): void {
     .option('--out <dir>', 'parent folder of run folders (runtime.outDir)')
     .option('--resume <runDir>', 'continue an interrupted run from its last checkpoint (uses the run\'s own config)')
     .option('-q, --quiet', 'plain per-epoch lines, no progress bar')
+    .option('--skip-bad', 'leave unreadable images out and list them (data.skipBad)')
     .option('--stop-after-epoch <n>', 'debug: stop like an interruption once n epochs of a fold are done', parseCount)
     .action(async (o: TrainCliOptions) => {
-      if (o.resume && (o.config || o.set.length > 0 || o.fold !== undefined || o.backend || o.threads !== undefined || o.out)) {
-        throw new UserError('--resume continues a run with its own config.yaml; drop --config/--set/--fold/--backend/--threads/--out');
+      if (o.resume && (o.config || o.set.length > 0 || o.fold !== undefined || o.backend || o.threads !== undefined || o.out || o.skipBad)) {
+        throw new UserError('--resume continues a run with its own config.yaml; drop --config/--set/--fold/--backend/--threads/--out/--skip-bad');
       }
       if (!o.resume && !o.config) throw new UserError('train: expected --config <file> (or --resume <runDir>)');
       const config = o.resume ? undefined : loadRunConfig(o.config!, [...o.set, ...runtimeOverrides(o)]);
+      if (config) checkRunConfig(config, o.config!);
       const interrupt = installInterrupt();
       const opts: TrainRunOptions = {
         fold: o.fold,
@@ -92,7 +115,8 @@ export function registerTrainCommand(program: Command): void {
       for (const line of formatRunSummary(run)) process.stdout.write(`${line}\n`);
       if (run.status === 'interrupted') {
         process.stdout.write(`interrupted; continue with: dresnet train --resume ${run.runDir}\n`);
-        if (interrupt.flag.stop) process.exitCode = 130;
+        const sig = interrupt.signal();
+        if (sig) process.exitCode = SIGNAL_EXIT_CODES[sig];
       }
     });
 }

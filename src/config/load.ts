@@ -21,7 +21,13 @@ export function readYamlFile(file: string): Tree {
   if (doc.errors.length > 0) {
     throw new UserError(`${file}: invalid YAML: ${doc.errors[0].message.split('\n')[0]}`);
   }
-  const value = doc.toJS() ?? {};
+  let value: unknown;
+  try {
+    value = doc.toJS() ?? {};
+  } catch (err) {
+    // toJS refuses what parses but cannot be built, such as an alias bomb (too many alias expansions).
+    throw new UserError(`${file}: invalid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
   if (!isPlainObject(value)) throw new UserError(`${file}: expected a mapping at the top level`);
   return value;
 }
@@ -38,7 +44,9 @@ function loadTree(file: string, origins: Origins, seen: string[] = []): Tree {
   const { extends: bases, ...rest } = own;
   let merged: Tree = {};
   for (const base of toList(bases, file)) {
-    merged = deepMerge(merged, loadTree(path.resolve(path.dirname(abs), base), origins, [...seen, abs]), origins, '');
+    const baseFile = path.resolve(path.dirname(abs), base);
+    if (!fs.existsSync(baseFile)) throw new UserError(`${file}: extends: ${JSON.stringify(base)}: no such file (looked for ${baseFile})`);
+    merged = deepMerge(merged, loadTree(baseFile, origins, [...seen, abs]), origins, '');
   }
   return deepMerge(merged, rest, origins, '', file);
 }
@@ -88,7 +96,20 @@ export function parseOverride(assignment: string): { keyPath: string; value: unk
   const keyPath = assignment.slice(0, eq).trim();
   const raw = assignment.slice(eq + 1);
   checkKeyPath(keyPath, `--set ${assignment}`);
-  return { keyPath, value: raw === '' ? '' : YAML.parse(raw) };
+  return { keyPath, value: raw === '' ? '' : parseOverrideValue(assignment, raw) };
+}
+
+/** A --set value read as YAML; a value that is not YAML (an unclosed quote or bracket) is the user's to fix. */
+function parseOverrideValue(assignment: string, raw: string): unknown {
+  const doc = YAML.parseDocument(raw);
+  if (doc.errors.length > 0) {
+    throw new UserError(`--set ${assignment}: the value is not valid YAML (${doc.errors[0].message.split('\n')[0]}); quote it as a string, e.g. --set '${assignment.slice(0, assignment.indexOf('='))}="..."'`);
+  }
+  try {
+    return doc.toJS();
+  } catch (err) {
+    throw new UserError(`--set ${assignment}: the value is not valid YAML (${(err as Error).message.split('\n')[0]})`);
+  }
 }
 
 function toAssignment(override: Override): Assignment {

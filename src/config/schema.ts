@@ -32,6 +32,8 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
+  // JSON.stringify writes NaN and the infinities as null; YAML's .nan and .inf reach here as numbers.
+  if (typeof value === 'number' && !Number.isFinite(value)) return `number ${value}`;
   return `${typeof value} ${JSON.stringify(value)}`;
 }
 

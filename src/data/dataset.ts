@@ -77,6 +77,7 @@ export async function loadDataset(cfg: DataConfig, opts: DatasetOptions): Promis
   if (dataset.roles === undefined) {
     opts.log?.('data.roles: no class is declared normal, benign or abnormal, so sensitivity, specificity and AUC are off (declare a role for every class to turn them on)');
   }
+  for (const finding of dataset.findings ?? []) opts.log?.(`data: ${finding}`);
   if (cfg.masks && !dataset.samples.some((s) => s.maskPath)) {
     opts.log?.(`data.masks: no -d.bmp masks beside the images in ${dataset.root}; the images are used whole`);
   }
@@ -90,7 +91,7 @@ export function classCounts(dataset: Dataset): number[] {
   return counts;
 }
 
-/** A per-class table and the ignored/skipped files, for the CLI. */
+/** A per-class table, the ignored/skipped files and what the scan noticed, for the CLI. */
 export function summarizeDataset(dataset: Dataset): string[] {
   const counts = classCounts(dataset);
   const width = Math.max(5, ...dataset.classes.map((c) => c.length));
@@ -100,6 +101,7 @@ export function summarizeDataset(dataset: Dataset): string[] {
     `      ${'total'.padEnd(width)}  ${String(dataset.samples.length).padStart(6)}`,
   ];
   if (dataset.ignoredFiles > 0) lines.push(`ignored ${dataset.ignoredFiles} non-image file(s)`);
+  lines.push(...(dataset.findings ?? []));
   if (dataset.skipped.length > 0) {
     lines.push(`skipped ${dataset.skipped.length} unreadable image(s):`, ...dataset.skipped.map((s) => `  ${s.path}: ${s.reason}`));
   }

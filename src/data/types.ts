@@ -34,6 +34,8 @@ export interface Dataset {
   ignoredFiles: number;
   /** Images left out (corrupt files when skipBad is on). */
   skipped: SkippedFile[];
+  /** What the scan noticed and how it dealt with it (symlinks followed, images in sub-folders not read), one line each. */
+  findings?: string[];
   /**
    * The split manifest this dataset was read from. Its folds index these
    * exact samples, so none may be skipped, whatever skipBad says.

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { checkSafeName, checkSuiteNames } from '../util/safe-names';
 import { UserError } from '../util/errors';
 import { Assignment, defaultRunConfig, loadRunConfig, readYamlFile } from '../config/load';
 import { RunConfig } from '../config/run-config';
@@ -17,6 +18,8 @@ export function loadSuite(file: string): Suite {
   const shared = spec.protocolFile === undefined ? {} : readProtocolFile(path.resolve(path.dirname(file), spec.protocolFile));
   // A suite's own protocols win over shared ones of the same name.
   const suite: Suite = { ...spec, protocols: { ...shared, ...spec.protocols }, file: path.resolve(file) };
+  checkSuiteNames(suite);
+  for (const protocol of Object.keys(suite.protocols)) checkSafeName(protocol, `${suite.file}: protocols.${protocol}`);
   checkRuns(suite);
   for (const protocol of Object.keys(suite.protocols)) {
     for (const run of suite.runs) resolveRunConfig(suite, run, protocol);

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors';
+import { lockFolder } from '../util/files';
 import { CsvValue } from '../util/csv';
 import { readJson, writeJson } from '../util/json';
 
@@ -83,35 +84,14 @@ export function writeSuiteState(file: string, state: SuiteState): void {
   writeJson(file, state);
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Takes the results folder for this process: two runners on one suite would
  * each rewrite state.json from their own copy and drop the other's folds.
- * A lock left by a killed runner (its pid is gone) is taken over. Returns the
+ * (Each fold's run folder is locked by the trainer as well, so two suites
+ * with different --out never train the same fold folder at once.) A lock
+ * left by a killed runner (its pid is gone) is taken over. Returns the
  * release function.
  */
 export function lockSuiteDir(dir: string): () => void {
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, '.lock');
-  for (;;) {
-    try {
-      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
-      return () => fs.rmSync(file, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = Number(fs.readFileSync(file, 'utf8'));
-      if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) {
-        throw new UserError(`${file}: another runner (pid ${holder}) is writing this suite's results; wait for it, or pass --out <folder>`);
-      }
-      fs.rmSync(file, { force: true });
-    }
-  }
+  return lockFolder(dir, "this suite's results; wait for it, or pass --out <folder>", 'runner');
 }

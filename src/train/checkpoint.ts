@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { atomicWriteFile } from '../util/files';
+import { UserError } from '../util/errors';
+import { atomicWriteFile, processAlive, removeStaleTemps } from '../util/files';
 import { readJson, writeJson } from '../util/json';
 
 /**
@@ -13,6 +14,15 @@ import { readJson, writeJson } from '../util/json';
  * It is written into a sibling temp folder and renamed into place, so a
  * reader (or a crash) never sees a half-written checkpoint.
  */
+
+/** What a checkpoint was trained as, so eval and --resume can say how a config differs from it. */
+export interface CheckpointModel {
+  name: string;
+  width: number;
+  numClasses: number;
+  inputSize: number;
+  classes: string[];
+}
 
 /** Where a fold's training stands; enough to continue it exactly. */
 export interface TrainState {
@@ -29,6 +39,8 @@ export interface TrainState {
   /** The data order is a pure function of (seed, epoch); recorded for provenance. */
   seed: number;
   normalization: { mean: number[]; std: number[] };
+  /** The model the weights belong to (absent in checkpoints written before it was recorded). */
+  model?: CheckpointModel;
 }
 
 type NamedTensor = { name: string; tensor: tf.Tensor };
@@ -74,13 +86,23 @@ async function writeCheckpointFiles(dir: string, model: LayersModel, optimizer: 
   writeJson(path.join(dir, 'state.json'), state);
 }
 
-/** Saves a checkpoint folder atomically: temp folder, then rename over the old one. */
+/**
+ * Saves a checkpoint folder atomically: temp folder, then rename over the old
+ * one. A failure (a full disk) removes the temp folder and leaves the old
+ * checkpoint as it was.
+ */
 export async function saveCheckpoint(dir: string, model: LayersModel, optimizer: OptimizerLike, state: TrainState): Promise<void> {
   const tmp = `${dir}.tmp-${process.pid}`;
   const old = `${dir}.old-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
-  await writeCheckpointFiles(tmp, model, optimizer, state);
+  try {
+    await writeCheckpointFiles(tmp, model, optimizer, state);
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
   // Two renames leave a window with no `dir`; findCheckpoint falls back to the .old copy then.
+  // Both are synchronous, so no signal handler (a second Ctrl-C exits at once) can run between them.
   if (fs.existsSync(dir)) fs.renameSync(dir, old);
   fs.renameSync(tmp, dir);
   fs.rmSync(old, { recursive: true, force: true });
@@ -96,35 +118,114 @@ export function findCheckpoint(dir: string): string | undefined {
   return old ? path.join(parent, old) : undefined;
 }
 
+/**
+ * Removes what a killed process left of saving `dir`: its half-written
+ * `.tmp-<pid>` folder, and an `.old-<pid>` copy once `dir` itself is complete
+ * (until then findCheckpoint still needs the copy).
+ */
+export function removeStaleCheckpointTemps(dir: string): void {
+  const parent = path.dirname(dir);
+  const base = path.basename(dir);
+  removeStaleTemps(parent, base);
+  if (!fs.existsSync(path.join(dir, 'state.json')) || !fs.existsSync(parent)) return;
+  const prefix = `${base}.old-`;
+  for (const name of fs.readdirSync(parent)) {
+    const pid = name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)) ? Number(name.slice(prefix.length)) : undefined;
+    if (pid !== undefined && pid !== process.pid && !processAlive(pid)) fs.rmSync(path.join(parent, name), { recursive: true, force: true });
+  }
+}
+
+/** A damaged checkpoint file: the user's to restore or remove, not an internal error. */
+function damaged(file: string, why: string): UserError {
+  return new UserError(`${file}: damaged checkpoint file: ${why} (restore it, or remove the checkpoint folder to train that fold from the start)`);
+}
+
+function readCheckpointJson<T>(file: string): T {
+  try {
+    return readJson<T>(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw damaged(file, code === 'ENOENT' ? 'missing' : (err as Error).message.split('\n')[0]);
+  }
+}
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const isTriple = (v: unknown): boolean => Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+
 export function readState(dir: string): TrainState {
-  return readJson<TrainState>(path.join(dir, 'state.json'));
+  const file = path.join(dir, 'state.json');
+  const state = readCheckpointJson<TrainState>(file);
+  const ok = state !== null && typeof state === 'object' && isCount(state.epoch) && isCount(state.batchInEpoch) && isCount(state.step) &&
+    typeof state.partial === 'object' && state.partial !== null && isTriple(state.normalization?.mean) && isTriple(state.normalization?.std);
+  if (!ok) throw damaged(file, 'expected epoch, batchInEpoch and step counts, partial sums and a 3-channel normalization');
+  return state;
+}
+
+/** Bytes each weight takes in a .bin file, from its manifest entry. */
+function expectedBytes(specs: readonly tf.io.WeightsManifestEntry[]): number {
+  const bytesPer: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, float16: 2 };
+  return specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * (bytesPer[s.dtype] ?? 4), 0);
 }
 
 function readWeights(binFile: string, specs: tf.io.WeightsManifestEntry[]): tf.Tensor[] {
-  const buf = fs.readFileSync(binFile);
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(binFile);
+  } catch (err) {
+    throw damaged(binFile, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : (err as Error).message);
+  }
+  const want = expectedBytes(specs);
+  if (buf.byteLength !== want) throw damaged(binFile, `${buf.byteLength} bytes, its manifest describes ${want} (truncated or overwritten?)`);
   const data = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
   const named = tf.io.decodeWeights(data, specs);
   return specs.map((s) => named[s.name]);
+}
+
+function manifestSpecs(file: string, key: 'weightsManifest' | 'weights'): tf.io.WeightsManifestEntry[] {
+  const json = readCheckpointJson<Record<string, unknown>>(file);
+  const entries = key === 'weightsManifest'
+    ? (Array.isArray(json?.weightsManifest) ? (json.weightsManifest as { weights?: unknown }[]).flatMap((g) => (Array.isArray(g?.weights) ? g.weights : [undefined])) : [undefined])
+    : (Array.isArray(json?.weights) ? json.weights : [undefined]);
+  const valid = entries.every((e) => e && typeof e.name === 'string' && typeof e.dtype === 'string' && Array.isArray(e.shape) && e.shape.every(isCount));
+  if (!valid) throw damaged(file, `expected a ${key} list of {name, shape, dtype} entries`);
+  return entries as tf.io.WeightsManifestEntry[];
+}
+
+/**
+ * The differences between what a checkpoint was trained as and what the
+ * config would build, one "key: checkpoint X, config Y" each; a mismatched
+ * checkpoint is a user error that names them.
+ */
+export function checkCheckpointFits(dir: string, state: TrainState, expected: CheckpointModel): void {
+  const got = state.model;
+  if (!got) return;
+  const diffs = (['name', 'width', 'numClasses', 'inputSize', 'classes'] as const)
+    .filter((k) => JSON.stringify(got[k]) !== JSON.stringify(expected[k]))
+    .map((k) => `${k === 'name' ? 'model' : k}: checkpoint ${JSON.stringify(got[k])}, config ${JSON.stringify(expected[k])}`);
+  if (diffs.length > 0) throw new UserError(`${dir}: the checkpoint does not match the run's config: ${diffs.join('; ')}`);
 }
 
 /**
  * Loads weights into a model built from the same config. Weights are matched
  * by position, not name: tfjs numbers layer names per process, so names differ
  * between the saving and the loading process, while the order does not.
+ * Weights that hold NaN or Infinity are refused: training on would only
+ * report a diverged loss and blame the learning rate.
  */
 export function loadModelWeights(dir: string, model: LayersModel): void {
-  const modelJson = readJson<{ weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] }>(path.join(dir, 'model.json'));
-  const specs = modelJson.weightsManifest.flatMap((g) => g.weights);
+  const specs = manifestSpecs(path.join(dir, 'model.json'), 'weightsManifest');
+  const shapeDiffers = (i: number) => !tf.util.arraysEqual(model.weights[i].shape as number[], specs[i].shape);
+  if (specs.length !== model.weights.length) {
+    throw new UserError(`${dir}: the checkpoint has ${specs.length} weights, the config's model has ${model.weights.length} (a different model or width?)`);
+  }
+  const bad = specs.findIndex((_, i) => shapeDiffers(i));
+  if (bad >= 0) {
+    throw new UserError(`${dir}: weight ${bad} (${model.weights[bad].name}) has shape [${model.weights[bad].shape}] in the config's model, [${specs[bad].shape}] in the checkpoint`);
+  }
   const tensors = readWeights(path.join(dir, 'weights.bin'), specs);
   try {
-    if (tensors.length !== model.weights.length) {
-      throw new Error(`${dir}: checkpoint has ${tensors.length} weights, the model has ${model.weights.length}`);
-    }
-    model.weights.forEach((w, i) => {
-      if (!tf.util.arraysEqual(w.shape as number[], tensors[i].shape)) {
-        throw new Error(`${dir}: weight ${i} (${w.name}) has shape [${w.shape}] in the model, [${tensors[i].shape}] in the checkpoint`);
-      }
-    });
+    const nonFinite = tensors.findIndex((t) => t.dtype === 'float32' && !tf.tidy(() => tf.all(tf.isFinite(t)).dataSync()[0]));
+    if (nonFinite >= 0) throw damaged(path.join(dir, 'weights.bin'), `weight ${nonFinite} (${specs[nonFinite].name}) holds NaN or Infinity`);
     model.setWeights(tensors);
   } finally {
     tf.dispose(tensors);
@@ -132,7 +233,7 @@ export function loadModelWeights(dir: string, model: LayersModel): void {
 }
 
 export async function loadOptimizerState(dir: string, optimizer: OptimizerLike): Promise<void> {
-  const { weights: specs } = readJson<{ weights: tf.io.WeightsManifestEntry[] }>(path.join(dir, 'optimizer.json'));
+  const specs = manifestSpecs(path.join(dir, 'optimizer.json'), 'weights');
   const tensors = readWeights(path.join(dir, 'optimizer.bin'), specs);
   // setWeights turns each tensor into a new variable; the decoded tensors are then ours to free.
   await optimizer.setWeights(specs.map((s, i) => ({ name: s.name, tensor: tensors[i] })));

@@ -3,20 +3,21 @@ import * as path from 'node:path';
 import type { DataConfig, RunConfig } from '../config/run-config';
 import { loadRunConfig } from '../config/load';
 import { UserError } from '../util/errors';
+import { insideRoot } from '../util/safe-names';
 import { createBatchStream, loadDataset, loadImages, readSplitManifest } from '../data';
 import type { LoadedDataset } from '../data/images';
 import { selectBackend } from '../backend';
 import { writeCsv } from '../util/csv';
 import { writeJson } from '../util/json';
 import { provenance } from '../report/run-report';
-import { findCheckpoint, loadModelWeights, readState } from './checkpoint';
+import { checkCheckpointFits, findCheckpoint, loadModelWeights, readState } from './checkpoint';
 import { makeLoss } from './losses';
 import { EvalMetrics } from './metrics';
 import { meanStd } from '../stats/mean-std';
 import { createProgress, ProgressMode } from './progress';
 import { evaluateModel } from './step';
 import { confusionCsv, perClassRows, PER_CLASS_COLUMNS } from './tables';
-import { buildModel, foldDir, keepingProcessAlive } from './trainer';
+import { buildModel, checkpointModel, foldDir, keepingProcessAlive } from './trainer';
 
 export interface EvaluateRunOptions {
   /** Default last: best/ was chosen on the fold's own validation split. */
@@ -123,13 +124,16 @@ async function evaluateFolds(runDir: string, opts: EvaluateRunOptions): Promise<
     : undefined;
   if (warning) progress.log(`note: ${warning}`);
   const predictions: Record<string, string | number | undefined>[] = [];
-  const outDir = path.resolve(opts.outDir ?? path.join(dir, `eval-${checkpoint}${other ? `-${dataTag(other)}` : ''}`));
+  const outDir = opts.outDir !== undefined
+    ? path.resolve(opts.outDir)
+    : insideRoot(dir, path.join(dir, `eval-${checkpoint}${other ? `-${dataTag(other)}` : ''}`), '--data');
   const lossFn = makeLoss(config.train.loss, data.classes.length);
   const results: FoldEvaluation[] = [];
   for (const fold of folds) {
     const ckpt = findCheckpoint(path.join(foldDir(dir, fold, trained), checkpoint));
     if (!ckpt) throw new UserError(`${runDir}: fold ${fold} has no ${checkpoint}/ checkpoint`);
     const state = readState(ckpt);
+    checkCheckpointFits(ckpt, state, checkpointModel(config, ownDataset.classes));
     const model = buildModel(config, data.classes.length, fold);
     try {
       loadModelWeights(ckpt, model);

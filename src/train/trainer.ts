@@ -5,8 +5,10 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { RunConfig } from '../config/run-config';
 import { loadRunConfig, toYaml } from '../config/load';
 import { UserError } from '../util/errors';
-import { atomicWriteFile } from '../util/files';
-import { createBatchStream, loadDataset, makeSplits, computeNormalization, readSplitManifest, writeSplitManifest, loadImages } from '../data';
+import { atomicWriteFile, lockFolder, removeStaleTemps } from '../util/files';
+import { insideRoot } from '../util/safe-names';
+import { classCounts, createBatchStream, loadDataset, makeSplits, computeNormalization, readSplitManifest, writeSplitManifest, loadImages } from '../data';
+import { checkTrainable } from '../data/checks';
 import type { LoadedDataset } from '../data/images';
 import type { Fold, Normalization } from '../data/types';
 import { createModel, modelOptionsFromConfig } from '../models';
@@ -14,7 +16,10 @@ import { describeBackend, selectBackend, SelectedBackend } from '../backend';
 import { readCsv, writeCsv, CsvRow } from '../util/csv';
 import { readJson, writeJson } from '../util/json';
 import { provenance } from '../report/run-report';
-import { findCheckpoint, loadModelWeights, loadOptimizerState, readState, saveCheckpoint, TrainState } from './checkpoint';
+import {
+  checkCheckpointFits, CheckpointModel, findCheckpoint, loadModelWeights, loadOptimizerState, readState, removeStaleCheckpointTemps, saveCheckpoint, TrainState,
+} from './checkpoint';
+import { checkRunConfig } from './preflight';
 import { makeLoss, LossFn } from './losses';
 import { EvalMetrics } from './metrics';
 import { meanStd } from '../stats/mean-std';
@@ -77,6 +82,8 @@ interface RunContext {
   backend: SelectedBackend;
   progress: Progress;
   opts: TrainRunOptions;
+  /** Releases the run folder's lock (taken before anything is written there). */
+  release: () => void;
 }
 
 /** The folder of one fold's files: the run folder itself for a single-fold run, fold-<i>/ with --fold all. */
@@ -89,11 +96,28 @@ function timestamp(d = new Date()): string {
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
+/** A new folder <outDir>/<name>-<time>[-n], proved to lie inside outDir (the name was checked to be a safe file name). */
 function newRunDir(config: RunConfig): string {
   const base = path.resolve(config.runtime.outDir, `${config.name}-${timestamp()}`);
   let dir = base;
   for (let i = 2; fs.existsSync(dir); i++) dir = `${base}-${i}`;
-  return dir;
+  return insideRoot(config.runtime.outDir, dir, 'name');
+}
+
+/**
+ * Takes the run folder for this process (two processes, such as two suites
+ * with different --out sharing a fold folder, would overwrite each other's
+ * checkpoints) and removes temp files a killed process left there.
+ */
+function takeRunFolder(runDir: string): () => void {
+  const release = lockFolder(runDir, `the run folder ${runDir}`);
+  removeStaleTemps(runDir);
+  return release;
+}
+
+/** Lets pending signal handlers (Ctrl-C) run: a training step is synchronous, and batches already prefetched resolve without a turn of the event loop. */
+function yieldToEvents(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function foldPlan(fold: number | 'all', splits: readonly Fold[], source: string): number[] {
@@ -145,31 +169,43 @@ export function isRunFolder(dir: string): boolean {
 }
 
 async function runFolds(ctx: RunContext): Promise<RunResult> {
-  const results: FoldResult[] = [];
-  for (const fold of ctx.folds) {
-    const result = await trainFold(ctx, fold);
-    results.push(result);
-    if (result.status === 'interrupted') break;
+  try {
+    const results: FoldResult[] = [];
+    for (const fold of ctx.folds) {
+      const result = await trainFold(ctx, fold);
+      results.push(result);
+      if (result.status === 'interrupted') break;
+    }
+    const status = results.length === ctx.folds.length && results.every((r) => r.status === 'completed') ? 'completed' : 'interrupted';
+    const run: RunResult = { runDir: ctx.runDir, status, folds: results, summary: summarize(results) };
+    writeRunReport(ctx, run);
+    return run;
+  } finally {
+    ctx.release();
   }
-  const status = results.length === ctx.folds.length && results.every((r) => r.status === 'completed') ? 'completed' : 'interrupted';
-  const run: RunResult = { runDir: ctx.runDir, status, folds: results, summary: summarize(results) };
-  writeRunReport(ctx, run);
-  return run;
 }
 
 async function freshContext(config: RunConfig, opts: TrainRunOptions): Promise<RunContext> {
   const resolved: RunConfig = { ...config, train: { ...config.train, fold: opts.fold ?? config.train.fold } };
+  // Everything the config alone decides is checked before the data loads and before a run folder exists.
+  checkRunConfig(resolved, 'config');
   const progress = createProgress(opts.progress ?? 'lines');
   const backend = await selectBackend(resolved.runtime);
   const data = await loadDataset(resolved.data, { seed: resolved.seed, log: progress.log });
+  checkTrainable(classCounts(data), data.classes, resolved.data.split, data.root);
   const splits = makeSplits(data, resolved.data.split, resolved.seed);
   const folds = foldPlan(resolved.train.fold, splits, 'config');
   const runDir = opts.runDir ? path.resolve(opts.runDir) : newRunDir(resolved);
-  fs.mkdirSync(runDir, { recursive: true });
-  atomicWriteFile(path.join(runDir, 'config.yaml'), toYaml(resolved));
-  writeSplitManifest(path.join(runDir, 'split.json'), data, splits, resolved.seed, resolved.data.split);
+  const release = takeRunFolder(runDir);
+  try {
+    atomicWriteFile(path.join(runDir, 'config.yaml'), toYaml(resolved));
+    writeSplitManifest(path.join(runDir, 'split.json'), data, splits, resolved.seed, resolved.data.split);
+  } catch (err) {
+    release();
+    throw err;
+  }
   progress.log(`run folder: ${runDir}`);
-  return { config: resolved, runDir, data, splits, folds, backend, progress, opts };
+  return { config: resolved, runDir, data, splits, folds, backend, progress, opts, release };
 }
 
 async function resumeContext(runDir: string, opts: TrainRunOptions): Promise<RunContext> {
@@ -177,16 +213,46 @@ async function resumeContext(runDir: string, opts: TrainRunOptions): Promise<Run
   const configFile = path.join(dir, 'config.yaml');
   if (!isRunFolder(dir)) throw new UserError(`--resume ${runDir}: no config.yaml and split.json there (not a dresnet run folder)`);
   const config = loadRunConfig(configFile);
-  const progress = createProgress(opts.progress ?? 'lines');
-  const backend = await selectBackend(config.runtime);
-  const { dataset, folds: splits } = readSplitManifest(path.join(dir, 'split.json'));
-  const data = await loadImages(dataset, config.data, { log: progress.log });
-  if (data.samples.length !== dataset.samples.length) {
-    throw new UserError(`--resume ${runDir}: ${dataset.samples.length - data.samples.length} images of its split manifest can no longer be read`);
+  checkRunConfig(config, configFile);
+  const release = takeRunFolder(dir);
+  try {
+    const progress = createProgress(opts.progress ?? 'lines');
+    const backend = await selectBackend(config.runtime);
+    const { dataset, folds: splits } = readSplitManifest(path.join(dir, 'split.json'));
+    const data = await loadImages(dataset, config.data, { log: progress.log });
+    if (data.samples.length !== dataset.samples.length) {
+      throw new UserError(`--resume ${runDir}: ${dataset.samples.length - data.samples.length} images of its split manifest can no longer be read`);
+    }
+    const folds = foldPlan(config.train.fold, splits, configFile);
+    progress.log(`resuming ${dir}`);
+    return { config, runDir: dir, data, splits, folds, backend, progress, opts, release };
+  } catch (err) {
+    release();
+    throw err;
   }
-  const folds = foldPlan(config.train.fold, splits, configFile);
-  progress.log(`resuming ${dir}`);
-  return { config, runDir: dir, data, splits, folds, backend, progress, opts };
+}
+
+/** What the run's config builds, as a checkpoint records it (see checkCheckpointFits). */
+export function checkpointModel(config: RunConfig, classes: readonly string[]): CheckpointModel {
+  return { name: config.model.name, width: config.model.width, numClasses: classes.length, inputSize: config.data.inputSize, classes: [...classes] };
+}
+
+/**
+ * Loads last/ to continue a fold, after checking it against the config. A
+ * damaged last/ is named, with best/ offered when that one is intact.
+ */
+async function loadLastCheckpoint(lastDir: string, foldPath: string, expected: CheckpointModel, model: LayersModel, optimizer: ScheduledOptimizer): Promise<TrainState> {
+  try {
+    const state = readState(lastDir);
+    checkCheckpointFits(lastDir, state, expected);
+    loadModelWeights(lastDir, model);
+    await loadOptimizerState(lastDir, optimizer.optimizer);
+    return state;
+  } catch (err) {
+    const best = findCheckpoint(path.join(foldPath, 'best'));
+    if (!(err instanceof UserError) || !best || best === lastDir) throw err;
+    throw new UserError(`${err.message}; ${best} (epoch ${readState(best).epoch}) looks intact: copy it over ${lastDir} to continue from there`);
+  }
 }
 
 /** The run's model with initial weights that are a pure function of (seed, fold). */
@@ -196,8 +262,9 @@ export function buildModel(config: RunConfig, numClasses: number, fold: number):
   );
 }
 
-function freshState(config: RunConfig, normalization: Normalization): TrainState {
+function freshState(config: RunConfig, normalization: Normalization, model: CheckpointModel): TrainState {
   return {
+    model,
     epoch: 0,
     batchInEpoch: 0,
     step: 0,
@@ -221,6 +288,9 @@ async function trainFold(ctx: RunContext, fold: number): Promise<FoldResult> {
   const { config, data, progress } = ctx;
   const { train: trainIdx, val: valIdx } = ctx.splits[fold];
   const classes = data.classes;
+  removeStaleTemps(dir);
+  for (const which of ['last', 'best']) removeStaleCheckpointTemps(path.join(dir, which));
+  const expected = checkpointModel(config, classes);
   const lossFn = makeLoss(config.train.loss, classes.length);
   const model = buildModel(config, classes.length, fold);
   const scheduled = makeOptimizer(config.train.optimizer, decayedVariables(model.trainableWeights.map((w) => w.read() as tf.Variable)));
@@ -229,13 +299,11 @@ async function trainFold(ctx: RunContext, fold: number): Promise<FoldResult> {
     let state: TrainState;
     let rows: CsvRow[] = [];
     if (lastDir) {
-      state = readState(lastDir);
-      loadModelWeights(lastDir, model);
-      await loadOptimizerState(lastDir, scheduled.optimizer);
+      state = await loadLastCheckpoint(lastDir, dir, expected, model, scheduled);
       rows = readMetricRows(path.join(dir, 'metrics.csv'), state.epoch);
       progress.log(`fold ${fold}: resuming at epoch ${state.epoch + 1}${state.batchInEpoch ? `, batch ${state.batchInEpoch + 1}` : ''}`);
     } else {
-      state = freshState(config, computeNormalization(data.images, trainIdx));
+      state = freshState(config, computeNormalization(data.images, trainIdx), expected);
     }
     const loop = new FoldLoop(ctx, fold, dir, model, scheduled, lossFn, trainIdx, valIdx, state, rows);
     return await loop.run();
@@ -322,6 +390,7 @@ class FoldLoop {
         clock = process.hrtime.bigint();
         continue;
       }
+      await yieldToEvents();
       if (opts.interrupt?.stop) {
         tf.dispose([batch.x, batch.y]);
         bar.end(`${epochLabel}: interrupted at batch ${s.batchInEpoch + 1}/${this.stepsPerEpoch}`);
