@@ -72,11 +72,13 @@ export function evictionPolicy(info: string): string | undefined {
  */
 export async function checkQueueServer(url: string, connection: RedisOptions): Promise<void> {
   const client = new IORedis({ ...connection, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 5000, enableOfflineQueue: false });
-  client.on('error', () => {}); // the connect() below reports it
+  // The socket's error (ECONNREFUSED, ENOTFOUND) says more than connect()'s rejection ("Connection is closed").
+  let socketError: Error | undefined;
+  client.on('error', (err: Error) => { socketError ??= err; });
   try {
     await client.connect();
   } catch (err) {
-    throw new UserError(`--queue ${url}: cannot reach Redis (${err instanceof Error ? err.message : String(err)})`);
+    throw new UserError(`--queue ${url}: cannot reach Redis (${(socketError ?? (err as Error)).message})`);
   }
   try {
     const policy = evictionPolicy(await client.info('memory'));
