@@ -206,7 +206,9 @@ test('the ci protocol gives the same runs.csv serially, with --workers 2 and thr
   a.child.kill('SIGKILL');
   const killedJob = /^(\S+): started/m.exec(a.output)![1];
   assert.equal(await coordinator.exited, 0, coordinator.output);
-  assert.match(b.output, new RegExp(`${killedJob.replace(/[/.]/g, '\\$&')}: done, top-1 [\\d.]+%, resumed from its checkpoint`), b.output);
+  const jobRe = killedJob.replace(/[/.]/g, '\\$&');
+  assert.match(b.output, new RegExp(`${jobRe}: done, top-1 [\\d.]+%, resumed from its checkpoint`), b.output);
+  assert.doesNotMatch(b.output, new RegExp(`${jobRe}: epoch 1/6`), 'the job went on from the checkpoint after epoch 1 or 2, not from the start');
   assert.match(coordinator.output, /stopped answering; the job goes back to the queue/);
   const viaQueue = results(path.join(queued, 'results'));
   assert.deepEqual(viaQueue.runs.map((r) => `${r.run_id}/${r.fold}`), ['dresnet/0', 'dresnet/1'], 'no row missing or duplicated');
