@@ -68,7 +68,8 @@ function barsBoard(): FoldProgressBoard {
       if (bar) multi.remove(bar);
       bars.delete(label);
     },
-    log: (line) => multi.log(`${line}\n`),
+    // MultiBar holds log lines until it redraws, which it does only while a bar is shown.
+    log: (line) => (bars.size > 0 ? multi.log(`${line}\n`) : process.stderr.write(`${line}\n`)),
     stop: () => multi.stop(),
   };
 }
