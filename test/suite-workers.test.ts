@@ -15,10 +15,10 @@ import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { readCsv } from '../src/report/csv';
 import { parseNvidiaSmi, cardWorkers, runsThatFit, CUDA_CONTEXT_MIB } from '../src/suite/gpu-share';
-import { loadSuite } from '../src/suite/load';
+import { loadSuite, resolveRunConfig } from '../src/suite/load';
 import { OUTPUT_FILES } from '../src/suite/outputs';
 import { realPorts } from '../src/suite/ports';
-import { evictionPolicy, foldJobId, parseQueueUrl } from '../src/suite/queue';
+import { evictionPolicy, foldJobId, JOB_ENV, parseQueueUrl, workerConfig } from '../src/suite/queue';
 import { runSuite, SuitePorts } from '../src/suite/runner';
 import { defaultWorkerCount } from '../src/suite/workers';
 import { runCli } from './helpers/cli';
@@ -145,6 +145,13 @@ test('queue URLs, the eviction policy check and job ids', () => {
   assert.equal(foldJobId(task), 'table4/dresnet/r1/fold2/abc');
   assert.notEqual(foldJobId({ ...task, configHash: 'abd' }), foldJobId(task));
   assert.doesNotMatch(foldJobId({ ...task, suite: 'a:b' }), /:/);
+  // A worker's --device and --threads replace the protocol's; without them the job's own stand.
+  const suite = loadSuite(TABLE4);
+  const config = resolveRunConfig(suite, suite.runs[0], 'ci', { repeat: 0, fold: 1 });
+  const mine = workerConfig(config, '/w/fold', { [JOB_ENV.device]: 'cuda', [JOB_ENV.threads]: '4' });
+  assert.deepEqual([mine.runtime.device, mine.runtime.threads, mine.runtime.outDir, mine.train.fold], ['cuda', 4, '/w/fold', 1]);
+  const theirs = workerConfig(config, '/w/fold', {});
+  assert.deepEqual([theirs.runtime.device, theirs.runtime.threads], [config.runtime.device, config.runtime.threads]);
 });
 
 test('the runner keeps `concurrency` fold-runs going at once and no more', async () => {

@@ -10,25 +10,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { SandboxedJob, UnrecoverableError } from 'bullmq';
-import { RunConfig } from '../config/run-config';
 import { isRunFolder } from '../train/trainer';
 import { isUserError } from '../util/errors';
 import { EpochProgress } from './fold-progress';
 import { trainSuiteFold } from './ports';
-import { FoldJobData, FoldJobResult } from './queue';
-
-/** The worker's settings for its jobs (see queue-worker.ts). */
-export const JOB_ENV = { device: 'DRESNET_JOB_DEVICE', threads: 'DRESNET_JOB_THREADS', checkpoints: 'DRESNET_JOB_CHECKPOINTS' } as const;
-
-/** The job's config with the worker's device and threads, training into `foldDir`. */
-export function workerConfig(config: RunConfig, foldDir: string, env: NodeJS.ProcessEnv): RunConfig {
-  const device = env[JOB_ENV.device] as RunConfig['runtime']['device'] | undefined;
-  const threads = env[JOB_ENV.threads];
-  return {
-    ...config,
-    runtime: { ...config.runtime, outDir: foldDir, ...(device ? { device } : {}), ...(threads ? { threads: Number(threads) } : {}) },
-  };
-}
+import { FoldJobData, FoldJobResult, JOB_ENV, workerConfig } from './queue';
 
 // The worker is gone (killed): another worker will take the job; this one must not keep writing into its folder.
 process.on('disconnect', () => process.exit(1));

@@ -8,8 +8,7 @@
 import * as path from 'node:path';
 import { Job, Worker } from 'bullmq';
 import { epochLine, EpochProgress } from './fold-progress';
-import { checkQueueServer, FoldJobData, FoldJobResult, parseQueueUrl, QUEUE_NAME } from './queue';
-import { JOB_ENV } from './queue-processor';
+import { checkQueueServer, FoldJobData, FoldJobResult, JOB_ENV, parseQueueUrl, QUEUE_NAME } from './queue';
 
 export interface QueueWorkerOptions {
   url: string;

@@ -31,6 +31,19 @@ export interface FoldJobResult {
   outcome: FoldOutcome;
 }
 
+/** The worker's settings for its jobs, passed to its sandboxed processors (queue-processor.ts) in the environment. */
+export const JOB_ENV = { device: 'DRESNET_JOB_DEVICE', threads: 'DRESNET_JOB_THREADS', checkpoints: 'DRESNET_JOB_CHECKPOINTS' } as const;
+
+/** A job's config with the worker's device and threads, training into `foldDir`. */
+export function workerConfig(config: RunConfig, foldDir: string, env: NodeJS.ProcessEnv): RunConfig {
+  const device = env[JOB_ENV.device] as RunConfig['runtime']['device'] | undefined;
+  const threads = env[JOB_ENV.threads];
+  return {
+    ...config,
+    runtime: { ...config.runtime, outDir: foldDir, ...(device ? { device } : {}), ...(threads ? { threads: Number(threads) } : {}) },
+  };
+}
+
 /** Retries of a job that failed (not of one with a bad config: that fails at once), with exponential backoff. */
 export const JOB_ATTEMPTS = 3;
 const BACKOFF_MS = 5000;
