@@ -57,7 +57,13 @@ test('a suite on a CSV dataset renders a table without paper columns, decides it
   const trained = await trainRun({ ...own, name: 'my-earlier-run' }, { progress: 'silent' });
   const ports = realPorts({ quiet: true, log: () => {} });
   const calls: string[] = [];
-  const counting = { ...ports, trainFold: (config: Parameters<typeof ports.trainFold>[0]) => { calls.push(`${config.model.name}/${config.train.fold}`); return ports.trainFold(config); } };
+  const counting: typeof ports = {
+    ...ports,
+    trainFold: (config, task) => {
+      calls.push(`${config.model.name}/${config.train.fold}`);
+      return ports.trainFold(config, task);
+    },
+  };
   const out = path.join(dir, 'results');
   const summary = await runSuite(suite, { protocol: 'small', outDir: out, probe: false }, counting);
   assert.deepEqual(calls, ['shufflenet_v2/1', 'mobilenet_v2/0', 'mobilenet_v2/1'], 'fold 0 of the first run is adopted, not trained');

@@ -51,7 +51,7 @@ function fakePorts(opts: { failOnCall?: number } = {}): SuitePorts & { calls: Ru
       const dir = path.join(config.runtime.outDir, 'run');
       fs.mkdirSync(dir, { recursive: true });
       byDir.set(dir, config);
-      return dir;
+      return { runDir: dir, outcome: this.collect(dir) };
     },
     collect(runDir): FoldOutcome {
       const config = byDir.get(runDir)!;
@@ -201,17 +201,24 @@ test('a second runner on the same results folder is refused while the first runs
   assert.equal(fs.existsSync(path.join(out, '.lock')), false, 'the lock is released');
 });
 
-test('an interrupted suite resumes the fold in progress and ends with the same tables', async () => {
+test('a failed fold-run is reported with its run, repeat and fold while the others finish; the next run resumes it and ends with the same tables', async () => {
   const straight = setup();
   await runSuite(loadSuite(straight.file), { protocol: 'tiny', outDir: straight.out }, fakePorts());
 
   const { file, out } = setup();
-  await assert.rejects(runSuite(loadSuite(file), { protocol: 'tiny', outDir: out }, fakePorts({ failOnCall: 4 })), /killed/);
+  const logged: string[] = [];
+  const failing = { ...fakePorts({ failOnCall: 4 }), log: (line: string) => { logged.push(line); } };
+  await assert.rejects(
+    runSuite(loadSuite(file), { protocol: 'tiny', outDir: out }, failing),
+    /mini: 1 of 6 fold-run\(s\) failed .*: dresnet\/fold0 \(run dresnet, repeat 0, fold 0\): killed$/,
+  );
+  assert.equal(failing.calls.length, 6, 'the fold-runs after the failed one still trained');
+  assert.ok(logged.some((l) => /dresnet\/fold0 \(run dresnet, repeat 0, fold 0\) failed: killed/.test(l)), 'the failure is logged when it happens');
   const state = JSON.parse(fs.readFileSync(path.join(out, OUTPUT_FILES.state), 'utf8'));
   assert.equal(state.folds['dresnet/fold0'].status, 'running');
   const resumed = fakePorts();
   const summary = await runSuite(loadSuite(file), { protocol: 'tiny', outDir: out }, resumed);
-  assert.deepEqual(summary.trained, ['dresnet/fold0', 'dresnet/fold1', 'dresnet/fold2']);
+  assert.deepEqual(summary.trained, ['dresnet/fold0']);
   // The interrupted fold goes back to the same run folder, so the trainer resumes it.
   assert.equal(resumed.calls[0].runtime.outDir, state.folds['dresnet/fold0'].runDir);
 

@@ -1,9 +1,14 @@
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { UserError } from '../util/errors';
+import { createFoldProgressBoard, defaultBoardMode, FoldProgressBoard } from '../suite/fold-progress';
+import { cardWorkers, largestTrainingPeak, readCardMemory } from '../suite/gpu-share';
 import { getProtocol, getRun, loadSuite, Suite } from '../suite/load';
 import { realPorts } from '../suite/ports';
-import { runSuite } from '../suite/runner';
+import { openQueueCoordinator } from '../suite/queue';
+import { runSuite, SuitePorts } from '../suite/runner';
+import { defaultWorkerCount, localWorkerPorts } from '../suite/workers';
 import { packageRoot } from '../util/files';
 import { checkSuiteNames, insideRoot } from '../util/safe-names';
 
@@ -16,6 +21,9 @@ export interface SuiteCommandOptions {
   sizesOnly?: boolean;
   probe: boolean;
   quiet?: boolean;
+  workers?: string;
+  queue?: string;
+  device?: string;
 }
 
 export function defaultSuite(name: string): string {
@@ -36,7 +44,44 @@ export function withSuiteOptions(cmd: Command): Command {
     .option('--folds <list>', 'only these folds, comma-separated (default: all of the protocol)')
     .option('--sizes-only', 'write the deterministic columns and the tables, train nothing')
     .option('--no-probe', 'skip the memory/latency measurement')
+    .option('--workers <n>', "fold-runs trained at once, each in its own process (default: the cores / the protocol's threads; with cuda, as many as fit on the card)")
+    .option('--queue <url>', 'put the fold-runs on a Redis queue (redis://HOST:PORT[/db]) for `dresnet worker` processes on any machine, and collect their results')
+    .option('--device <device>', "cpu or cuda: overrides the protocol's device")
     .option('-q, --quiet', 'no per-epoch progress lines');
+}
+
+function parseWorkers(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`--workers ${value}: expected a whole number >= 1`);
+  return n;
+}
+
+/** The suite with --device applied to the protocol (so the config hashes, and the runs' folders, follow the device). */
+function withDevice(suite: Suite, protocol: string, device: string | undefined): Suite {
+  if (device === undefined) return suite;
+  if (device !== 'cpu' && device !== 'cuda') throw new UserError(`--device ${device}: expected cpu or cuda`);
+  return { ...suite, protocols: { ...suite.protocols, [protocol]: { ...getProtocol(suite, protocol), device } } };
+}
+
+/** How one suite's fold-runs are trained: on a queue's workers, or in local child processes, and how many at once. */
+async function trainingPorts(suite: Suite, opts: SuiteCommandOptions, base: SuitePorts, board: FoldProgressBoard, runs: readonly string[]): Promise<{ ports: SuitePorts; concurrency: number; close(): Promise<void> }> {
+  if (opts.queue !== undefined) {
+    if (opts.workers !== undefined) throw new UserError('--workers and --queue: the queue\'s workers decide how many run at once (dresnet worker --concurrency N)');
+    const coordinator = await openQueueCoordinator(opts.queue, board);
+    board.log(`${suite.name}: the fold-runs go on the queue ${opts.queue}; start workers with \`dresnet worker --queue ${opts.queue}\``);
+    return { ports: { ...base, trainFold: coordinator.trainFold }, concurrency: Infinity, close: coordinator.close };
+  }
+  const protocol = getProtocol(suite, opts.protocol);
+  let workers = parseWorkers(opts.workers);
+  if (protocol.device === 'cuda' && !opts.sizesOnly) {
+    const largest = await largestTrainingPeak(suite, opts.protocol, runs, base.probe);
+    const share = cardWorkers(readCardMemory(), largest.peakTensorMB, largest.runId, { requested: workers, cores: os.availableParallelism() });
+    board.log(share.line);
+    workers = share.workers;
+  }
+  const local = localWorkerPorts(base, board);
+  return { ports: local, concurrency: workers ?? defaultWorkerCount(protocol), close: async () => local.dispose() };
 }
 
 function parseFolds(list: string | undefined, suite: Suite, protocol: string): number[] | undefined {
@@ -56,22 +101,36 @@ function parseRuns(list: string | undefined, suite: Suite): string[] | undefined
 /** Runs each suite in turn (missing folds trained, finished ones reused) and prints where the tables went. */
 export async function runSuiteCommand(opts: SuiteCommandOptions): Promise<void> {
   if (opts.out !== undefined && opts.suite.length > 1) throw new UserError('--out takes one --suite');
-  const log = (line: string) => process.stderr.write(`${line}\n`);
-  for (const file of opts.suite) {
-    const suite = loadSuite(file);
-    checkSuiteNames(suite, opts.protocol);
-    const outDir = opts.out !== undefined ? path.resolve(opts.out) : insideRoot('results', path.join('results', suite.name), `${suite.file}: name`);
+  const board = createFoldProgressBoard(defaultBoardMode(opts.quiet ?? false));
+  try {
+    for (const file of opts.suite) await runOneSuite(file, opts, board);
+  } finally {
+    board.stop();
+  }
+}
+
+async function runOneSuite(file: string, opts: SuiteCommandOptions, board: FoldProgressBoard): Promise<void> {
+  const suite = withDevice(loadSuite(file), opts.protocol, opts.device);
+  checkSuiteNames(suite, opts.protocol);
+  const outDir = opts.out !== undefined ? path.resolve(opts.out) : insideRoot('results', path.join('results', suite.name), `${suite.file}: name`);
+  const runs = parseRuns(opts.runs, suite);
+  const base = realPorts({ quiet: opts.quiet ?? false, log: board.log });
+  const training = await trainingPorts(suite, opts, base, board, runs ?? suite.runs.map((r) => r.id));
+  try {
     const summary = await runSuite(suite, {
       protocol: opts.protocol,
       outDir,
-      runs: parseRuns(opts.runs, suite),
+      runs,
       folds: parseFolds(opts.folds, suite, opts.protocol),
       sizesOnly: opts.sizesOnly,
       probe: opts.probe,
-    }, realPorts({ quiet: opts.quiet ?? false, log }));
+      concurrency: training.concurrency,
+    }, training.ports);
     process.stdout.write(
       `${suite.name}: ${summary.trained.length} fold(s) trained, ${summary.reused.length} reused; tables in ${path.relative(process.cwd(), outDir) || '.'}/table.md\n`,
     );
+  } finally {
+    await training.close();
   }
 }
 

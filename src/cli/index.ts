@@ -11,6 +11,7 @@ import { registerTrainCommand } from './train';
 import { registerEvalCommand } from './eval';
 import { registerInfoCommand } from './info';
 import { registerBenchCommand } from './bench';
+import { registerWorkerCommand } from './worker';
 
 /** Each command lives in its own file and adds itself to the program here. */
 const COMMANDS: Array<(program: Command) => void> = [
@@ -23,6 +24,7 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerTrainCommand,
   registerEvalCommand,
   registerBenchCommand,
+  registerWorkerCommand,
 ];
 
 export function buildProgram(): Command {

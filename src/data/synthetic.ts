@@ -150,12 +150,28 @@ export async function writeSyntheticDataset(dir: string, opts: SyntheticOptions,
 /**
  * A synthetic set under dir, written unless a complete one with the same
  * options is already there. A folder holding anything else is refused rather
- * than mixed with (or cleared for) the new set.
+ * than mixed with (or cleared for) the new set. The set is drawn in a
+ * temporary folder beside dir and renamed into place, so processes drawing
+ * the same set at once (a suite's workers sharing the cache) never see a
+ * half-written one: the first rename wins and the others drop their copy.
  */
 export async function ensureSyntheticDataset(dir: string, opts: SyntheticOptions, log: Log = () => {}): Promise<void> {
   if (isCompleteSyntheticSet(dir, opts)) return;
   if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
     throw new UserError(`${dir} is not empty and holds no synthetic set made with ${JSON.stringify(opts)}; choose a new or empty folder`);
   }
-  await writeSyntheticDataset(dir, opts, log);
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  const partial = path.join(path.dirname(dir), `.${path.basename(dir)}.partial-${process.pid}`);
+  try {
+    await writeSyntheticDataset(partial, opts);
+    try {
+      fs.renameSync(partial, dir);
+    } catch (err) {
+      if (!isCompleteSyntheticSet(dir, opts)) throw err;
+      return;
+    }
+    log(`wrote ${opts.classes} x ${opts.perClass} synthetic cells (${opts.size}x${opts.size}) to ${dir}`);
+  } finally {
+    fs.rmSync(partial, { recursive: true, force: true });
+  }
 }

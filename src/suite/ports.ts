@@ -8,9 +8,9 @@ import { createModel, modelOptionsFromConfig, modelStats } from '../models';
 import { CsvValue, readCsv } from '../util/csv';
 import { readJson } from '../util/json';
 import { EvalMetrics } from '../train/metrics';
-import { FoldResult, trainRun } from '../train/trainer';
+import { FoldResult, trainRun, TrainRunOptions } from '../train/trainer';
 import { measureInChild } from './probe';
-import { FoldOutcome, ModelStats, SuitePorts } from './runner';
+import { FoldOutcome, ModelStats, SuitePorts, TrainedFold } from './runner';
 import { CurvePoint } from './state';
 
 /** The parts of a run folder's report.json the suite reads. */
@@ -30,12 +30,13 @@ function runDirOf(config: RunConfig): string {
   return path.resolve(config.runtime.outDir, 'run');
 }
 
-async function trainFold(config: RunConfig, quiet: boolean): Promise<string> {
+/** Trains one suite fold in this process; `train` sets the trainer's options (progress, epoch reports, interruption). */
+export async function trainSuiteFold(config: RunConfig, train: Omit<TrainRunOptions, 'runDir'> = {}): Promise<TrainedFold> {
   const runDir = runDirOf(config);
   // When runDir already holds a run (an interrupted fold), the trainer resumes it from its last checkpoint.
-  const result = await trainRun(config, { runDir, progress: quiet ? 'silent' : 'lines' });
+  const result = await trainRun(config, { ...train, runDir });
   if (result.status !== 'completed') throw new Error(`${runDir}: the run was interrupted; run the suite again to resume it`);
-  return result.runDir;
+  return { runDir: result.runDir, outcome: collectRun(result.runDir) };
 }
 
 /** The trainer's final metrics flattened into runs.csv columns (the confusion matrix stays in the run folder). */
@@ -99,7 +100,7 @@ export async function computeModelStats(model: RunConfig['model'], numClasses: n
 
 export function realPorts(opts: { quiet: boolean; log: (line: string) => void }): SuitePorts {
   return {
-    trainFold: (config) => trainFold(config, opts.quiet),
+    trainFold: (config) => trainSuiteFold(config, { progress: opts.quiet ? 'silent' : 'lines' }),
     collect: collectRun,
     modelStats: computeModelStats,
     probe: measureInChild,

@@ -1,9 +1,10 @@
 /**
  * Runs a suite: for every run × fold, reuse a finished result, resume an
- * interrupted one, or train it; measure each model once (memory, latency);
- * then write the CSVs and regenerate the tables. The trainer, the model
- * statistics and the probe come in as ports so the bookkeeping is testable
- * without training anything.
+ * interrupted one, or train it, up to `concurrency` fold-runs at once; then
+ * measure each model once (memory, latency, alone on the machine); then write
+ * the CSVs and regenerate the tables. The trainer (in this process, in child
+ * processes or on a queue's workers), the model statistics and the probe come
+ * in as ports so the bookkeeping is testable without training anything.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -19,6 +20,7 @@ import { FoldSlot, getProtocol, protocolFolds, protocolSlots, resolveRunConfig, 
 import { OUTPUT_FILES, renderTables, writeRunsCsv, writeSizesCsv } from './outputs';
 import { Protocol, SuiteRunSpec } from './schema';
 import { CurvePoint, foldKey, lockSuiteDir, repeatPart, readSuiteState, stableHash, SuiteState, writeSuiteState } from './state';
+import { UserError } from '../util/errors';
 
 /** What a finished fold tells the suite. */
 export interface FoldOutcome {
@@ -68,9 +70,31 @@ export interface ProbeResult extends Record<string, number> {
   train_step_ms: number;
 }
 
+/** One fold-run as the ports see it: labels for progress and errors, and what a queue job's id and folder derive from. */
+export interface FoldTask {
+  suite: string;
+  protocol: string;
+  /** The state key (foldKey). */
+  key: string;
+  runId: string;
+  slot: FoldSlot;
+  configHash: string;
+  /** The fold-run's folder relative to the runs root (a queue worker puts it under its own checkpoints folder). */
+  foldPath: string;
+}
+
+/** A trained fold-run: where its run folder is and what it measured. */
+export interface TrainedFold {
+  runDir: string;
+  outcome: FoldOutcome;
+}
+
 export interface SuitePorts {
-  /** Trains one fold into a run folder under config.runtime.outDir, resuming the run already there if any; returns the run folder. */
-  trainFold(config: RunConfig): Promise<string>;
+  /**
+   * Trains one fold into a run folder under config.runtime.outDir, resuming the run already there if any.
+   * Calls may overlap (SuiteRunOptions.concurrency), each with its own config and folder.
+   */
+  trainFold(config: RunConfig, task: FoldTask): Promise<TrainedFold>;
   /** Reads a finished run folder. */
   collect(runDir: string): FoldOutcome;
   modelStats(model: RunConfig['model'], numClasses: number, inputSize: number): Promise<ModelStats>;
@@ -91,6 +115,8 @@ export interface SuiteRunOptions {
   sizesOnly?: boolean;
   /** false: skip the memory/latency probe (sizes are still computed). */
   probe?: boolean;
+  /** Fold-runs trained at once (default 1): the ports must then train each call in its own process. */
+  concurrency?: number;
 }
 
 export interface SuiteRunSummary {
@@ -117,7 +143,12 @@ export function resultHash(config: RunConfig): string {
 
 /** Where a fold-run's run folder lives: one folder per config hash, so a changed config never resumes a stale run. */
 export function foldRunsDir(config: RunConfig, suite: Suite, protocol: string, runId: string, slot: FoldSlot, runsRoot?: string): string {
-  return path.join(runsRoot ?? config.runtime.outDir, 'suites', suite.name, protocol, `${runId}${foldDirSuffix(slot, resultHash(config))}`);
+  return path.join(runsRoot ?? config.runtime.outDir, foldRunPath(suite.name, protocol, runId, slot, resultHash(config)));
+}
+
+/** A fold-run's folder below the runs root. */
+export function foldRunPath(suite: string, protocol: string, runId: string, slot: FoldSlot, hash: string): string {
+  return path.join('suites', suite, protocol, `${runId}${foldDirSuffix(slot, hash)}`);
 }
 
 /** The part of a fold-run's folder name shared by every suite that trains the same config (the run id before it differs). */
@@ -197,10 +228,31 @@ function foldRow(suite: Suite, protocol: string, run: SuiteRunSpec, slot: FoldSl
 
 const pct = (fraction: number): number => Math.round(fraction * 1e4) / 100;
 
+/** The fold-runs that failed while the others went on: one clear line each, so the suite can be run again to retry them. */
+export class FoldRunsFailed extends UserError {
+  constructor(suite: string, total: number, readonly failures: readonly { task: FoldTask; message: string }[]) {
+    super(`${suite}: ${failures.length} of ${total} fold-run(s) failed (the others finished; run the command again to retry the failed ones): `
+      + failures.map((f) => `${describeTask(f.task)}: ${f.message}`).join('; '));
+  }
+}
+
+const describeTask = (t: FoldTask): string => `${t.key} (run ${t.runId}, repeat ${t.slot.repeat}, fold ${t.slot.fold})`;
+
+/** Runs `work` on every item in list order, at most `limit` at once; `work` must not reject. */
+async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+}
+
 class SuiteRun {
   private readonly stateFile: string;
   private readonly state: SuiteState;
   private trainedRuns?: Map<string, string>;
+  /** The last save in progress: overlapping fold-runs write the outputs one after another. */
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly suite: Suite,
@@ -213,13 +265,42 @@ class SuiteRun {
   }
 
   /** Persists the state and refreshes every output, so the tables are current even while a long suite is still running. */
-  private async save(): Promise<void> {
-    writeSuiteState(this.stateFile, this.state);
-    writeRunsCsv(this.opts.outDir, this.suite, this.state);
-    await renderTables(this.suite, this.opts.outDir);
+  private save(): Promise<void> {
+    const next = this.saving.then(async () => {
+      writeSuiteState(this.stateFile, this.state);
+      writeRunsCsv(this.opts.outDir, this.suite, this.state);
+      await renderTables(this.suite, this.opts.outDir);
+    });
+    this.saving = next.catch(() => {});
+    return next;
   }
 
-  async fold(run: SuiteRunSpec, slot: FoldSlot): Promise<void> {
+  /** Trains (or reuses) one fold-run; a failure is logged and returned, so the other fold-runs go on. */
+  async tryFold(run: SuiteRunSpec, slot: FoldSlot): Promise<{ task: FoldTask; message: string } | undefined> {
+    try {
+      await this.fold(run, slot);
+      return undefined;
+    } catch (err) {
+      const task = this.task(run, slot, resultHash(resolveRunConfig(this.suite, run, this.opts.protocol, slot)));
+      const message = err instanceof Error ? err.message : String(err);
+      this.ports.log(`${this.suite.name}: ${describeTask(task)} failed: ${message}`);
+      return { task, message };
+    }
+  }
+
+  private task(run: SuiteRunSpec, slot: FoldSlot, configHash: string): FoldTask {
+    return {
+      suite: this.suite.name,
+      protocol: this.opts.protocol,
+      key: foldKey(run.id, slot),
+      runId: run.id,
+      slot,
+      configHash,
+      foldPath: foldRunPath(this.suite.name, this.opts.protocol, run.id, slot, configHash),
+    };
+  }
+
+  private async fold(run: SuiteRunSpec, slot: FoldSlot): Promise<void> {
     const key = foldKey(run.id, slot);
     const resolved = resolveRunConfig(this.suite, run, this.opts.protocol, slot);
     const hash = resultHash(resolved);
@@ -237,8 +318,9 @@ class SuiteRun {
       await this.save();
       this.ports.log(`${this.suite.name}: ${key}: training (${entry?.configHash === hash ? 'resuming' : 'new'}) in ${foldDir}`);
     }
-    const runDir = shared ?? await this.ports.trainFold(config);
-    const outcome = this.ports.collect(runDir);
+    const { runDir, outcome } = shared !== undefined
+      ? { runDir: shared, outcome: this.ports.collect(shared) }
+      : await this.ports.trainFold(config, this.task(run, slot, hash));
     const row = foldRow(this.suite, this.opts.protocol, run, slot, config, runDir, outcome);
     Object.assign(row, this.state.probes[run.id]?.result ?? {});
     this.state.folds[key] = { configHash: hash, runDir, status: 'done', row, curve: outcome.curve };
@@ -304,12 +386,25 @@ export async function runSuite(suite: Suite, opts: SuiteRunOptions, ports: Suite
   return summary;
 }
 
+/**
+ * Trains the fold-runs (up to opts.concurrency at once), then measures each
+ * run's model one after another, so no measurement shares the machine with
+ * training. A failed fold-run does not stop the others; they are reported
+ * together at the end.
+ */
 async function trainAndMeasure(suite: Suite, protocol: Protocol, opts: SuiteRunOptions, ports: SuitePorts, summary: SuiteRunSummary): Promise<void> {
   const runner = new SuiteRun(suite, opts, ports, summary);
   const slots = protocolSlots(protocol, opts.folds ?? protocolFolds(protocol));
-  for (const run of selectedRuns(suite, opts.runs)) {
-    for (const slot of slots) await runner.fold(run, slot);
+  const runs = selectedRuns(suite, opts.runs);
+  const tasks = runs.flatMap((run) => slots.map((slot) => ({ run, slot })));
+  const outcomes: ({ task: FoldTask; message: string } | undefined)[] = [];
+  await forEachLimited(tasks.map((t, i) => ({ ...t, i })), opts.concurrency ?? 1, async ({ run, slot, i }) => {
+    outcomes[i] = await runner.tryFold(run, slot);
+  });
+  const failures = outcomes.filter((f) => f !== undefined);
+  for (const run of runs) {
     const classes = runner.classesOf(run);
     if (classes !== undefined) await runner.measure(run, classes, opts.probe !== false);
   }
+  if (failures.length > 0) throw new FoldRunsFailed(suite.name, tasks.length, failures);
 }

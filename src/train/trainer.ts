@@ -49,6 +49,18 @@ export interface TrainRunOptions {
   progress?: ProgressMode;
   /** Set `.stop = true` (the CLI does on SIGINT) to save and stop after the current step. */
   interrupt?: { stop: boolean };
+  /** Called after each epoch's validation (suite workers report it to their coordinator). */
+  onEpoch?: (report: EpochReport) => void;
+}
+
+/** One finished epoch of a fold, as onEpoch reports it (losses per image, top-1 as a fraction). */
+export interface EpochReport {
+  fold: number;
+  epoch: number;
+  epochs: number;
+  trainLoss: number;
+  valLoss: number;
+  valTop1: number;
 }
 
 export interface FoldResult {
@@ -454,6 +466,9 @@ class FoldLoop {
     });
     writeCsv(path.join(this.dir, 'metrics.csv'), METRIC_COLUMNS, this.rows);
     this.writeValidationTables(val);
+    this.ctx.opts.onEpoch?.({
+      fold: this.fold, epoch: s.epoch + 1, epochs: config.train.epochs, trainLoss: s.partial.lossSum / s.partial.seen, valLoss: val.loss, valTop1: val.metrics.top1,
+    });
     progress.log(`fold ${this.fold} epoch ${s.epoch + 1}: val loss ${val.loss.toFixed(4)} top-1 ${val.metrics.top1.toFixed(4)}` +
       (val.metrics.top5 !== undefined ? ` top-5 ${val.metrics.top5.toFixed(4)}` : '') +
       (val.metrics.clinical ? ` sens ${val.metrics.clinical.sensitivity.toFixed(3)} spec ${val.metrics.clinical.specificity.toFixed(3)} AUC ${val.metrics.clinical.auc.toFixed(3)}` : ''));
