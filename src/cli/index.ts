@@ -9,6 +9,7 @@ import { registerTrainCommand } from './train';
 import { registerEvalCommand } from './eval';
 import { registerInfoCommand } from './info';
 import { registerBenchCommand } from './bench';
+import { registerPruneCommand } from './prune';
 
 /** Each command lives in its own file and adds itself to the program here. */
 const COMMANDS: Array<(program: Command) => void> = [
@@ -21,6 +22,7 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerTrainCommand,
   registerEvalCommand,
   registerBenchCommand,
+  registerPruneCommand,
 ];
 
 export function buildProgram(): Command {

@@ -11,7 +11,7 @@ import { GroupedConv2D } from '../models';
 import type { GraphNode } from '../models/graph';
 import { singleInputOutput } from '../models/graph';
 import { ChannelGraph, isDepthwise } from './spaces';
-import { keepMap, keptChannels, PrunePlan } from './plan';
+import { keepMap, keptChannels, planPruning, PruneMethod, PrunePlan } from './plan';
 
 interface Kept {
   input: number[];
@@ -93,4 +93,10 @@ export function applyPlan(graph: ChannelGraph, plan: PrunePlan): tfl.LayersModel
     (Array.isArray(applied) ? applied : [applied]).forEach((t, i) => values.set(node.outputTensors[i].id, t));
   }
   return tfl.model({ inputs: input, outputs: values.get(modelOutput.id)!, name: `${graph.model.name}_pruned` });
+}
+
+/** The plan for `model` and the physically smaller model it gives (own weights; `model` is unchanged). */
+export function pruneModel(model: tfl.LayersModel, method: PruneMethod, ratio: number): { model: tfl.LayersModel; plan: PrunePlan } {
+  const { plan, graph } = planPruning(model, method, ratio);
+  return { model: applyPlan(graph, plan), plan };
 }

@@ -14,7 +14,7 @@ import { EvalMetrics, meanStd } from './metrics';
 import { createProgress, ProgressMode } from './progress';
 import { evaluateModel } from './step';
 import { confusionCsv, perClassRows, PER_CLASS_COLUMNS } from './tables';
-import { buildModel, foldDir, keepingProcessAlive } from './trainer';
+import { foldDir, foldModel, keepingProcessAlive } from './trainer';
 
 export interface EvaluateRunOptions {
   checkpoint?: 'best' | 'last';
@@ -94,7 +94,7 @@ async function evaluateFolds(runDir: string, opts: EvaluateRunOptions): Promise<
     const ckpt = findCheckpoint(path.join(foldDir(dir, fold, trained), checkpoint));
     if (!ckpt) throw new UserError(`${runDir}: fold ${fold} has no ${checkpoint}/ checkpoint`);
     const state = readState(ckpt);
-    const model = buildModel(config, data.classes.length, fold);
+    const model = await foldModel(config, data.classes.length, fold, foldDir(dir, fold, trained));
     try {
       loadModelWeights(ckpt, model);
       const indices = other ? data.samples.map((_, i) => i) : splits[fold].val;

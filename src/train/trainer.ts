@@ -13,7 +13,7 @@ import { createModel, modelOptionsFromConfig } from '../models';
 import { describeBackend, selectBackend, SelectedBackend } from '../backend';
 import { readCsv, writeCsv, CsvRow } from '../report/csv';
 import { provenance, readJson, writeJson } from '../report/run-report';
-import { findCheckpoint, loadModelWeights, loadOptimizerState, readState, saveCheckpoint, TrainState } from './checkpoint';
+import { findCheckpoint, INIT_DIR, loadModel, loadModelWeights, loadOptimizerState, readState, saveCheckpoint, TrainState } from './checkpoint';
 import { makeLoss, LossFn } from './losses';
 import { meanStd, EvalMetrics } from './metrics';
 import { decayedVariables, makeOptimizer, ScheduledOptimizer } from './optimizer';
@@ -194,6 +194,12 @@ export function buildModel(config: RunConfig, numClasses: number, fold: number):
   );
 }
 
+/** The fold's starting model: the one saved in its init/ folder (a pruned model to fine-tune) if there is one, else buildModel's. */
+export async function foldModel(config: RunConfig, numClasses: number, fold: number, dir: string): Promise<LayersModel> {
+  const init = path.join(dir, INIT_DIR);
+  return fs.existsSync(path.join(init, 'model.json')) ? loadModel(init) : buildModel(config, numClasses, fold);
+}
+
 function freshState(config: RunConfig, normalization: Normalization): TrainState {
   return {
     epoch: 0,
@@ -220,7 +226,7 @@ async function trainFold(ctx: RunContext, fold: number): Promise<FoldResult> {
   const { train: trainIdx, val: valIdx } = ctx.splits[fold];
   const classes = data.classes;
   const lossFn = makeLoss(config.train.loss, classes.length);
-  const model = buildModel(config, classes.length, fold);
+  const model = await foldModel(config, classes.length, fold, dir);
   const scheduled = makeOptimizer(config.train.optimizer, decayedVariables(model.trainableWeights.map((w) => w.read() as tf.Variable)));
   try {
     const lastDir = findCheckpoint(path.join(dir, 'last'));
