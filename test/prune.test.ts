@@ -12,7 +12,7 @@ import { selectBackend } from '../src/backend';
 import { decodeImageFile, resizeSquare } from '../src/data/decode';
 import { createRng } from '../src/data/rng';
 import { BatchNorm, createModel, logitsModel, modelStats } from '../src/models';
-import { planPruning, planParams, pruneModel, PrunePlan, PruneMethod } from '../src/prune';
+import { applyPlanTo, planPruning, planParams, pruneModel, PrunePlan, PruneMethod } from '../src/prune';
 import { herlevOrSkip } from './fixtures/data';
 
 const SIZE = 32;
@@ -185,4 +185,16 @@ test('prune refuses ShuffleNets naming the layer, and ratios outside [0, 1)', as
     assert.throws(() => planPruning(model, 'l1', ratio), /^UserError: --ratio .*expected a share of channels to remove, >= 0 and < 1$/);
   }
   model.dispose();
+});
+
+test('a plan made at 7 classes and 32 px sizes the same pruned DResNet at 1000 classes and 64 px (Table 3\'s sizing)', async () => {
+  await backend();
+  const small = createModel('dresnet', { numClasses: CLASSES, inputSize: SIZE });
+  const { model: pruned, plan } = pruneModel(small, 'l1', 0.5);
+  const big = createModel('dresnet', { numClasses: 1000, inputSize: 64 });
+  const sized = applyPlanTo(big, plan);
+  const features = plan.layers.logits.keptIn;
+  assert.equal(modelStats(sized).totalParams - modelStats(pruned).totalParams, (1000 - CLASSES) * (features + 1), 'only the head differs');
+  assert.throws(() => applyPlanTo(createModel('resnet18', { numClasses: CLASSES, inputSize: SIZE }), plan), /not the architecture the plan was made for/);
+  [small, pruned, big, sized].forEach((m) => m.dispose());
 });

@@ -7,10 +7,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { UserError } from '../util/errors';
 import { GroupedConv2D } from '../models';
 import type { GraphNode } from '../models/graph';
 import { singleInputOutput } from '../models/graph';
-import { ChannelGraph, isDepthwise } from './spaces';
+import { ChannelGraph, channelGraph, isDepthwise } from './spaces';
 import { keepMap, keptChannels, planPruning, PruneMethod, PrunePlan } from './plan';
 
 interface Kept {
@@ -99,4 +100,23 @@ export function applyPlan(graph: ChannelGraph, plan: PrunePlan): tfl.LayersModel
 export function pruneModel(model: tfl.LayersModel, method: PruneMethod, ratio: number): { model: tfl.LayersModel; plan: PrunePlan } {
   const { plan, graph } = planPruning(model, method, ratio);
   return { model: applyPlan(graph, plan), plan };
+}
+
+/**
+ * The plan's architecture on `model`, the parent's family built at another
+ * head or input size (Table 3 sizes its models at 1000 classes, 224 px):
+ * every prunable space keeps the plan's channels, the fixed ones (image,
+ * classes) all of theirs. Its weights are `model`'s; it is for measuring.
+ */
+export function applyPlanTo(model: tfl.LayersModel, plan: PrunePlan): tfl.LayersModel {
+  const graph = channelGraph(model);
+  const planned = new Map(plan.spaces.map((s) => [s.id, s]));
+  const spaces = graph.spaces().map((s) => {
+    const p = planned.get(s.id);
+    if (p === undefined || (!s.fixed && p.size !== s.size)) {
+      throw new UserError(`prune: ${model.name} is not the architecture the plan was made for (${plan.model}): channel space ${s.id} has ${s.size} channels`);
+    }
+    return { ...p, size: s.size, keep: s.fixed ? Array.from({ length: s.size }, (_, i) => i) : p.keep };
+  });
+  return applyPlan(graph, { ...plan, spaces });
 }
