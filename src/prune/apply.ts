@@ -11,7 +11,7 @@ import { UserError } from '../util/errors';
 import { GroupedConv2D } from '../models';
 import type { GraphNode } from '../models/graph';
 import { singleInputOutput } from '../models/graph';
-import { ChannelGraph, channelGraph, isDepthwise } from './spaces';
+import { ChannelGraph, channelCount, channelGraph, isDepthwise } from './spaces';
 import { keepMap, keptChannels, planPruning, PruneMethod, PrunePlan } from './plan';
 
 interface Kept {
@@ -83,7 +83,7 @@ export function applyPlan(graph: ChannelGraph, plan: PrunePlan): tfl.LayersModel
   const values = new Map<number, tfl.SymbolicTensor>([[modelInput.id, input]]);
   for (const node of graph.nodes) {
     const inSegs = graph.segments.get(node.inputTensors[0].id)!;
-    const inChannels = inSegs.reduce((a, s) => a + s.size, 0);
+    const inChannels = channelCount(inSegs);
     const kept: Kept = { input: keptChannels(inSegs, keep), output: keptChannels(graph.segments.get(node.outputTensors[0].id)!, keep) };
     const layer = layerOf(node, prunedConfig(node, kept, inChannels));
     const inputs = node.inputTensors.map((t) => values.get(t.id)!);

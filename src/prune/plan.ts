@@ -19,7 +19,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { UserError } from '../util/errors';
 import { BatchNorm, GroupedConv2D } from '../models';
-import { ChannelGraph, channelGraph, isDepthwise, Segment, Space } from './spaces';
+import { ChannelGraph, channelCount, channelGraph, isDepthwise, Segment, Space } from './spaces';
 
 export type PruneMethod = 'l1' | 'slim';
 export const PRUNE_METHODS: readonly PruneMethod[] = ['l1', 'slim'];
@@ -182,7 +182,7 @@ function chooseRanked(graph: ChannelGraph, method: PruneMethod, ratio: number): 
 function chooseFollowing(graph: ChannelGraph, space: Space, keep: Map<number, number[]>): number[] {
   const node = space.producers[0];
   const input = graph.segments.get(node.inputTensors[0].id)!;
-  const inSize = input.reduce((a, s) => a + s.size, 0);
+  const inSize = channelCount(input);
   const share = keptChannels(input, keep).length / inSize;
   const kept = Math.max(1, Math.round(share * space.size));
   return topPerBlock(filterL1(node.outboundLayer), 1, kept);
@@ -194,7 +194,7 @@ function checkGroups(graph: ChannelGraph, keep: Map<number, number[]>): void {
     const layer = node.outboundLayer;
     if (!(layer instanceof GroupedConv2D) || layer.groups === 1) continue;
     const segs = graph.segments.get(node.inputTensors[0].id)!;
-    const cin = segs.reduce((a, s) => a + s.size, 0);
+    const cin = channelCount(segs);
     if (isDepthwise(layer, cin)) continue;
     const perGroup = new Array<number>(layer.groups).fill(0);
     for (const c of keptChannels(segs, keep)) perGroup[Math.floor(c / (cin / layer.groups))]++;
@@ -212,8 +212,8 @@ function plannedLayers(graph: ChannelGraph, keep: Map<number, number[]>): Record
     const kept = keptChannels(outSegs, keep);
     layers[node.outboundLayer.name] = {
       className: node.outboundLayer.getClassName(),
-      inChannels: inSegs.reduce((a, s) => a + s.size, 0),
-      outChannels: outSegs.reduce((a, s) => a + s.size, 0),
+      inChannels: channelCount(inSegs),
+      outChannels: channelCount(outSegs),
       keptIn: keptChannels(inSegs, keep).length,
       keptOut: kept.length,
       spaces: outSegs.map((s) => s.space),

@@ -98,7 +98,8 @@ class Spaces {
   }
 }
 
-const total = (segments: readonly Segment[]): number => segments.reduce((a, s) => a + s.size, 0);
+/** A tensor's channel count, from its segments. */
+export const channelCount = (segments: readonly Segment[]): number => segments.reduce((a, s) => a + s.size, 0);
 
 /**
  * Splits a tensor's channels into `groups` equal blocks (a grouped
@@ -107,7 +108,7 @@ const total = (segments: readonly Segment[]): number => segments.reduce((a, s) =
  */
 function requireBlocks(spaces: Spaces, segments: readonly Segment[], groups: number, fail: (why: string) => never): void {
   if (groups === 1) return;
-  const blockSize = total(segments) / groups;
+  const blockSize = channelCount(segments) / groups;
   let offset = 0;
   for (const seg of segments) {
     if (offset % blockSize !== 0 || seg.size % blockSize !== 0) fail(`has groups that straddle the channels of two concatenated tensors`);
@@ -142,7 +143,7 @@ export function channelGraph(model: tfl.LayersModel): ChannelGraph {
     const cls = layer.getClassName();
     let out: Segment[];
     if (layer instanceof GroupedConv2D) {
-      const cin = total(inputs[0]);
+      const cin = channelCount(inputs[0]);
       if (isDepthwise(layer, cin)) {
         if (layer.filters !== cin) fail(`is a depthwise convolution with a channel multiplier (${layer.filters} filters for ${cin} channels)`);
         out = inputs[0];
@@ -161,7 +162,7 @@ export function channelGraph(model: tfl.LayersModel): ChannelGraph {
       if (layer instanceof BatchNorm) for (const seg of inputs[0]) spaces.find(seg.space).batchNorms.push(layer);
       out = inputs[0];
     } else if (cls === 'Reshape') {
-      if (channelsOf(node.outputTensors[0]) !== total(inputs[0])) fail('changes the channel count');
+      if (channelsOf(node.outputTensors[0]) !== channelCount(inputs[0])) fail('changes the channel count');
       out = inputs[0];
     } else if (cls === 'Add' || cls === 'Multiply') {
       out = unite(spaces, inputs, fail);
