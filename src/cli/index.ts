@@ -12,6 +12,7 @@ import { registerEvalCommand } from './eval';
 import { registerInfoCommand } from './info';
 import { registerBenchCommand } from './bench';
 import { registerWorkerCommand } from './worker';
+import { registerPruneCommand } from './prune';
 
 /** Each command lives in its own file and adds itself to the program here. */
 const COMMANDS: Array<(program: Command) => void> = [
@@ -25,6 +26,7 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerEvalCommand,
   registerBenchCommand,
   registerWorkerCommand,
+  registerPruneCommand,
 ];
 
 export function buildProgram(): Command {

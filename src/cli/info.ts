@@ -5,15 +5,19 @@
  * printed a size for (ResNet-50 and DResNet @.5 / @.25), which is how
  * results/sizes.csv and results/sizes.md are generated.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Command, Option } from 'commander';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { UserError } from '../util/errors';
 import { createModel, getModelDefinition, listModels, modelStats, MACS_CONVENTION, paperSizes } from '../models';
-import type { LayerStats } from '../models';
+import type { LayerStats, PaperSize } from '../models';
 import { CsvRow, toCsv } from '../util/csv';
 import { markdownTable } from '../report/markdown';
 import { atomicWriteFile } from '../util/files';
+import { findCheckpoint, INIT_DIR, loadModel } from '../train/checkpoint';
 
 type Format = 'table' | 'csv' | 'md';
 
@@ -25,6 +29,8 @@ export interface InfoOptions {
   format: Format;
   layers: boolean;
   out?: string;
+  /** Run folders whose saved model (a pruned one included) is measured, beside the zoo models named. */
+  run?: string[];
 }
 
 interface ModelRequest { name: string; width: number }
@@ -67,19 +73,37 @@ interface Measured { row: CsvRow; layers: LayerStats[] }
 function measure(req: ModelRequest, opts: InfoOptions): Measured {
   const model = createModel(req.name, { numClasses: opts.classes, inputSize: opts.input, width: req.width });
   try {
-    const s = modelStats(model);
     const paper = opts.classes === 1000 ? paperSizes(req.name, req.width) : [];
-    const row: CsvRow = {
-      model: req.name, width: req.width, classes: opts.classes, input: opts.input,
-      trainable_params: s.trainableParams, total_params: s.totalParams,
-      size_mb: s.mb.toFixed(3), size_mib: s.mib.toFixed(3), macs: s.macs, gmacs: (s.macs / 1e9).toFixed(4),
-      paper_mb: paper.length ? paper.map((p) => p.mb).join(' / ') : NONE,
-      paper_source: paper.length ? paper.map((p) => p.source).join(' / ') : NONE,
-    };
-    return { row, layers: s.layers };
+    return measured(model, { model: req.name, width: req.width, classes: opts.classes, input: opts.input }, paper);
   } finally {
     model.dispose();
   }
+}
+
+/** The model a run saved (its best/, else last/, else the init/ it started from: a pruned model before fine-tuning). */
+export async function measureRun(runDir: string): Promise<Measured> {
+  const dir = ['best', 'last'].map((c) => findCheckpoint(path.join(runDir, c))).find((d) => d !== undefined) ?? path.join(runDir, INIT_DIR);
+  if (!fs.existsSync(path.join(dir, 'model.json'))) throw new UserError(`--run ${runDir}: no saved model there (best/, last/ or init/)`);
+  const model = await loadModel(dir);
+  try {
+    const input = model.inputs[0].shape[1] as number;
+    const classes = model.outputs[0].shape[1] as number;
+    return measured(model, { model: path.basename(path.resolve(runDir)), width: NONE, classes, input }, []);
+  } finally {
+    model.dispose();
+  }
+}
+
+function measured(model: tfl.LayersModel, id: CsvRow, paper: PaperSize[]): Measured {
+  const s = modelStats(model);
+  const row: CsvRow = {
+    ...id,
+    trainable_params: s.trainableParams, total_params: s.totalParams,
+    size_mb: s.mb.toFixed(3), size_mib: s.mib.toFixed(3), macs: s.macs, gmacs: (s.macs / 1e9).toFixed(4),
+    paper_mb: paper.length ? paper.map((p) => p.mb).join(' / ') : NONE,
+    paper_source: paper.length ? paper.map((p) => p.source).join(' / ') : NONE,
+  };
+  return { row, layers: s.layers };
 }
 
 function layerRows(model: string, layers: LayerStats[]): CsvRow[] {
@@ -117,6 +141,7 @@ function commandLine(args: string[], opts: InfoOptions): string {
   if (opts.variants) parts.push('--variants');
   if (opts.layers) parts.push('--layers');
   parts.push(`--format ${opts.format}`);
+  for (const run of opts.run ?? []) parts.push(`--run ${run}`);
   if (opts.out) parts.push(`--out ${opts.out}`);
   return parts.join(' ');
 }
@@ -148,16 +173,21 @@ function markdownHeader(args: string[], opts: InfoOptions, names: string[]): str
   ].join('\n');
 }
 
-export function infoReport(args: string[], opts: InfoOptions): string {
-  const measured = requests(args, opts).map((r) => ({ req: r, ...measure(r, opts) }));
+/** The report; `runs` are measureRun's rows (only they, when no model is named). */
+export function infoReport(args: string[], opts: InfoOptions, runs: Measured[] = []): string {
+  const zoo = args.length === 0 && runs.length > 0 ? [] : requests(args, opts);
+  const measured = [
+    ...zoo.map((r) => ({ label: r.width === 1 ? r.name : `${r.name}@${r.width}`, ...measure(r, opts) })),
+    ...runs.map((m) => ({ label: String(m.row.model), ...m })),
+  ];
   const rows = measured.map((m) => m.row);
   const sections = [render(opts.format, SIZE_COLUMNS, rows)];
   if (opts.layers) {
-    const layerTable = measured.flatMap((m) => layerRows(m.req.width === 1 ? m.req.name : `${m.req.name}@${m.req.width}`, m.layers));
+    const layerTable = measured.flatMap((m) => layerRows(m.label, m.layers));
     sections.push(render(opts.format, LAYER_COLUMNS, layerTable));
   }
   const body = sections.join('\n');
-  if (opts.format === 'md') return `${markdownHeader(args, opts, measured.map((m) => m.req.name))}${body}`;
+  if (opts.format === 'md') return `${markdownHeader(args, opts, zoo.map((r) => r.name))}${body}`;
   return opts.format === 'table' ? `${body}\n${MACS_CONVENTION}.\n` : body;
 }
 
@@ -172,9 +202,12 @@ export function registerInfoCommand(program: Command): void {
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'md']).default('table'))
     .option('--layers', 'add a per-layer summary (output shape, params, MACs)', false)
     .option('--out <file>', 'write to this file instead of stdout')
+    .option('--run <runDir>', 'also measure the model a run saved, e.g. a pruned run (repeatable; alone: only the runs)', (v: string, prev: string[]) => [...prev, v], [])
     .action(async (args: string[], opts: InfoOptions) => {
       await tf.setBackend('cpu');
-      const report = infoReport(args, opts);
+      const runs: Measured[] = [];
+      for (const run of opts.run ?? []) runs.push(await measureRun(run));
+      const report = infoReport(args, opts, runs);
       if (opts.out) atomicWriteFile(opts.out, report);
       else process.stdout.write(report);
     });

@@ -120,6 +120,7 @@ export const trainSchema = s.object({
     gamma: s.number({ default: 2, min: 0 }),
     alpha: s.optional(s.either(s.number({ min: 0 }), s.array(s.number({ min: 0 })))),
     labelSmoothing: s.number({ default: 0, min: 0, max: 1 }),
+    bnL1: s.number({ default: 0, min: 0, doc: 'network slimming: weight of the L1 penalty on batch-norm scales (gamma)' }),
   }),
 });
 

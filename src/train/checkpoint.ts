@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { UserError } from '../util/errors';
 import { atomicWriteFile, processAlive, removeStaleTemps } from '../util/files';
@@ -66,7 +67,8 @@ async function modelArtifacts(model: LayersModel): Promise<tf.io.ModelArtifacts>
   return captured;
 }
 
-async function writeCheckpointFiles(dir: string, model: LayersModel, optimizer: OptimizerLike, state: TrainState): Promise<void> {
+/** model.json (topology) + weights.bin: tfjs layers-model files, loadable by tf.loadLayersModel. */
+async function writeModelFiles(dir: string, model: LayersModel): Promise<void> {
   const artifacts = await modelArtifacts(model);
   const modelJson = {
     format: 'layers-model',
@@ -77,6 +79,10 @@ async function writeCheckpointFiles(dir: string, model: LayersModel, optimizer: 
   };
   atomicWriteFile(path.join(dir, 'weights.bin'), new Uint8Array(joinWeightData(artifacts.weightData ?? new ArrayBuffer(0))));
   atomicWriteFile(path.join(dir, 'model.json'), JSON.stringify(modelJson));
+}
+
+async function writeCheckpointFiles(dir: string, model: LayersModel, optimizer: OptimizerLike, state: TrainState): Promise<void> {
+  await writeModelFiles(dir, model);
   const slots = await optimizer.getWeights();
   const encoded = await tf.io.encodeWeights(slots);
   // getWeights makes a fresh 'iter' scalar first; the other slots are the optimiser's own variables.
@@ -230,6 +236,25 @@ export function loadModelWeights(dir: string, model: LayersModel): void {
   } finally {
     tf.dispose(tensors);
   }
+}
+
+/**
+ * The folder, inside a fold's folder, of the model a run starts from instead
+ * of building config.model (a pruned model that the run fine-tunes).
+ */
+export const INIT_DIR = 'init';
+
+/** Saves a model alone (no optimiser, no state) as tfjs layers-model files. */
+export async function saveModel(dir: string, model: LayersModel): Promise<void> {
+  await writeModelFiles(dir, model);
+}
+
+/** A model with its own topology and weights, from model.json + weights.bin. */
+export async function loadModel(dir: string): Promise<LayersModel> {
+  const { modelTopology } = readJson<{ modelTopology: tf.io.ModelJSON['modelTopology'] }>(path.join(dir, 'model.json'));
+  const model = await tfl.models.modelFromJSON({ modelTopology } as tfl.ModelAndWeightsConfig);
+  loadModelWeights(dir, model);
+  return model;
 }
 
 export async function loadOptimizerState(dir: string, optimizer: OptimizerLike): Promise<void> {

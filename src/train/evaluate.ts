@@ -17,7 +17,7 @@ import { meanStd } from '../stats/mean-std';
 import { createProgress, ProgressMode } from './progress';
 import { evaluateModel } from './step';
 import { confusionCsv, perClassRows, PER_CLASS_COLUMNS } from './tables';
-import { buildModel, checkpointModel, foldDir, keepingProcessAlive } from './trainer';
+import { checkpointModel, foldDir, foldModel, keepingProcessAlive } from './trainer';
 
 export interface EvaluateRunOptions {
   /** Default last: best/ was chosen on the fold's own validation split. */
@@ -134,7 +134,7 @@ async function evaluateFolds(runDir: string, opts: EvaluateRunOptions): Promise<
     if (!ckpt) throw new UserError(`${runDir}: fold ${fold} has no ${checkpoint}/ checkpoint`);
     const state = readState(ckpt);
     checkCheckpointFits(ckpt, state, checkpointModel(config, ownDataset.classes));
-    const model = buildModel(config, data.classes.length, fold);
+    const model = await foldModel(config, data.classes.length, fold, foldDir(dir, fold, trained));
     try {
       loadModelWeights(ckpt, model);
       const indices = other ? data.samples.map((_, i) => i) : splits[fold].val;

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { TrainConfig } from '../config/run-config';
+import { BatchNorm } from '../models';
 import { UserError } from '../util/errors';
 
 export type LossConfig = TrainConfig['loss'];
@@ -11,7 +13,10 @@ export type LossConfig = TrainConfig['loss'];
  * probabilities did both, and zeroed the gradient of every confidently wrong
  * sample).
  */
-export type LossFn = (logits: tf.Tensor2D, labels: tf.Tensor1D) => tf.Scalar;
+export type LossFn = ((logits: tf.Tensor2D, labels: tf.Tensor1D) => tf.Scalar) & {
+  /** Weight of an L1 penalty on the model's batch-norm scales that training adds (train.loss.bnL1; network slimming). */
+  bnL1?: number;
+};
 
 /**
  * Focal loss (eq. 5, Lin et al. 2017) generalised to soft targets so that label
@@ -59,12 +64,26 @@ function alphaWeights(alpha: number | readonly number[] | undefined, numClasses:
 }
 
 /** The configured loss; checks a per-class alpha against the number of classes. */
-export function makeLoss(cfg: LossConfig, numClasses: number): LossFn {
+export function makeLoss(cfg: Omit<LossConfig, 'bnL1'> & { bnL1?: number }, numClasses: number): LossFn {
   if (Array.isArray(cfg.alpha) && cfg.alpha.length !== numClasses) {
     throw new UserError(
       `train.loss.alpha: expected a number or a list of ${numClasses} numbers (one per class), got ${cfg.alpha.length} numbers`,
     );
   }
   const gamma = cfg.type === 'focal' ? cfg.gamma : 0;
-  return (logits, labels) => focalLoss(logits, labels, { gamma, alpha: cfg.alpha, labelSmoothing: cfg.labelSmoothing });
+  const loss: LossFn = (logits, labels) => focalLoss(logits, labels, { gamma, alpha: cfg.alpha, labelSmoothing: cfg.labelSmoothing });
+  if (cfg.bnL1) loss.bnL1 = cfg.bnL1;
+  return loss;
+}
+
+/**
+ * bnL1 · Σ|γ| over every batch norm (Liu et al. 2017, network slimming): it
+ * drives the scales of unneeded channels towards 0, so that one threshold on
+ * |γ| finds the channels to prune.
+ */
+export function bnScalePenalty(model: LayersModel, weight: number): tf.Scalar {
+  return tf.tidy(() => {
+    const gammas = model.layers.filter((l) => l instanceof BatchNorm).map((l) => tf.sum(tf.abs(l.trainableWeights[0].read())));
+    return tf.mul(weight, tf.addN(gammas)) as tf.Scalar;
+  });
 }

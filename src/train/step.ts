@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-layers';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { logitsModel, trainingLogits } from '../models';
 import type { Dataset } from '../data/types';
-import type { LossFn } from './losses';
+import { bnScalePenalty, LossFn } from './losses';
 import type { ScheduledOptimizer } from './optimizer';
 import { evaluatePredictions, EvalMetrics } from './metrics';
 
@@ -15,7 +15,7 @@ export interface Batch {
 }
 
 export interface StepResult {
-  /** The data loss (without the weight-decay term), averaged over the batch. */
+  /** The data loss (without the weight-decay and bnL1 terms), averaged over the batch. */
   loss: number;
   correct: number;
   size: number;
@@ -32,17 +32,19 @@ export interface StepResult {
 export function trainStep(model: LayersModel, optimizer: ScheduledOptimizer, lossFn: LossFn, batch: Batch): StepResult {
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   let correct: tf.Scalar | undefined;
+  let dataLoss: tf.Scalar | undefined;
   const { value, grads } = tf.variableGrads(() => {
     const logits = trainingLogits(model, batch.x);
     correct = tf.keep(correctCount(logits, batch.y));
-    return lossFn(logits, batch.y);
+    dataLoss = tf.keep(lossFn(logits, batch.y));
+    return lossFn.bnL1 ? tf.add(dataLoss, bnScalePenalty(model, lossFn.bnL1)) as tf.Scalar : dataLoss;
   }, variables);
   try {
-    const loss = value.dataSync()[0];
-    if (Number.isFinite(loss)) optimizer.applyGradients(grads);
+    const loss = dataLoss!.dataSync()[0];
+    if (Number.isFinite(value.dataSync()[0])) optimizer.applyGradients(grads);
     return { loss, correct: correct!.dataSync()[0], size: batch.y.shape[0] };
   } finally {
-    tf.dispose([value, correct!, ...Object.values(grads)]);
+    tf.dispose([...new Set([value, dataLoss!, correct!]), ...Object.values(grads)]);
   }
 }
 

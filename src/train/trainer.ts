@@ -17,7 +17,8 @@ import { readCsv, writeCsv, CsvRow } from '../util/csv';
 import { readJson, writeJson } from '../util/json';
 import { provenance } from '../report/run-report';
 import {
-  checkCheckpointFits, CheckpointModel, findCheckpoint, loadModelWeights, loadOptimizerState, readState, removeStaleCheckpointTemps, saveCheckpoint, TrainState,
+  checkCheckpointFits, CheckpointModel, findCheckpoint, INIT_DIR, loadModel, loadModelWeights, loadOptimizerState, readState, removeStaleCheckpointTemps, saveCheckpoint,
+  TrainState,
 } from './checkpoint';
 import { checkRunConfig } from './preflight';
 import { makeLoss, LossFn } from './losses';
@@ -274,6 +275,12 @@ export function buildModel(config: RunConfig, numClasses: number, fold: number):
   );
 }
 
+/** The fold's starting model: the one saved in its init/ folder (a pruned model to fine-tune) if there is one, else buildModel's. */
+export async function foldModel(config: RunConfig, numClasses: number, fold: number, dir: string): Promise<LayersModel> {
+  const init = path.join(dir, INIT_DIR);
+  return fs.existsSync(path.join(init, 'model.json')) ? loadModel(init) : buildModel(config, numClasses, fold);
+}
+
 function freshState(config: RunConfig, normalization: Normalization, model: CheckpointModel): TrainState {
   return {
     model,
@@ -304,7 +311,7 @@ async function trainFold(ctx: RunContext, fold: number): Promise<FoldResult> {
   for (const which of ['last', 'best']) removeStaleCheckpointTemps(path.join(dir, which));
   const expected = checkpointModel(config, classes);
   const lossFn = makeLoss(config.train.loss, classes.length);
-  const model = buildModel(config, classes.length, fold);
+  const model = await foldModel(config, classes.length, fold, dir);
   const scheduled = makeOptimizer(config.train.optimizer, decayedVariables(model.trainableWeights.map((w) => w.read() as tf.Variable)));
   try {
     const lastDir = findCheckpoint(path.join(dir, 'last'));
