@@ -19,7 +19,7 @@ import { trainedRunsByHash } from './adopt';
 import { FoldSlot, getProtocol, protocolFolds, protocolSlots, resolveRunConfig, sizingModelConfig, Suite } from './load';
 import { OUTPUT_FILES, renderTables, writeRunsCsv, writeSizesCsv } from './outputs';
 import { Protocol, SuiteRunSpec } from './schema';
-import { CurvePoint, foldKey, lockSuiteDir, repeatPart, readSuiteState, stableHash, SuiteState, writeSuiteState } from './state';
+import { CurvePoint, foldKey, lockSuiteDir, parseFoldKey, repeatPart, readSuiteState, stableHash, SuiteState, writeSuiteState } from './state';
 import { UserError } from '../util/errors';
 
 /** What a finished fold tells the suite. */
@@ -262,6 +262,21 @@ class SuiteRun {
   ) {
     this.stateFile = path.join(opts.outDir, OUTPUT_FILES.state);
     this.state = readSuiteState(this.stateFile, suite.name, opts.protocol);
+    this.dropStaleFoldRuns();
+  }
+
+  /**
+   * Forgets fold-runs finished under another config than the suite's now (a
+   * changed protocol, say): they are trained again, and until then the tables
+   * must not mix them with the current ones.
+   */
+  private dropStaleFoldRuns(): void {
+    for (const [key, entry] of Object.entries(this.state.folds)) {
+      const slot = parseFoldKey(key);
+      const run = slot && this.suite.runs.find((r) => r.id === slot.runId);
+      if (!slot || !run) continue;
+      if (resultHash(resolveRunConfig(this.suite, run, this.opts.protocol, slot)) !== entry.configHash) delete this.state.folds[key];
+    }
   }
 
   /** Persists the state and refreshes every output, so the tables are current even while a long suite is still running. */
@@ -352,7 +367,8 @@ class SuiteRun {
     const { outDir, quiet, ...runtime } = request.runtime;
     const { fold, ...train } = request.train;
     const hash = stableHash({ ...request, train, runtime, probe, definitions: MEASURE_DEFINITIONS });
-    if (this.state.probes[run.id]?.hash !== hash) {
+    const previous = this.state.probes[run.id];
+    if (previous?.hash !== hash) {
       const stats = await this.ports.modelStats(config.model, numClasses, config.data.inputSize);
       const sizes = { params: stats.params, total_params: stats.totalParams, size_mb: stats.sizeMB, size_mib: stats.sizeMiB, macs: stats.macs };
       if (probe) this.ports.log(`${this.suite.name}: ${run.id}: measuring memory and latency in a fresh process`);
@@ -360,7 +376,10 @@ class SuiteRun {
     }
     const result = this.state.probes[run.id].result;
     for (const [key, entry] of Object.entries(this.state.folds)) {
-      if (key.startsWith(`${run.id}/`) && entry.row) Object.assign(entry.row, result);
+      if (!key.startsWith(`${run.id}/`) || !entry.row) continue;
+      // A measurement taken under other definitions (or skipped now) must not linger in the rows.
+      for (const field of Object.keys(previous?.result ?? {})) delete entry.row[field];
+      Object.assign(entry.row, result);
     }
     await this.save();
   }
