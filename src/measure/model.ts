@@ -74,8 +74,9 @@ function build(req: MeasureRequest): tfl.LayersModel {
 /**
  * Batch-1 inference of the folded copy (batch norms folded into the
  * convolutions, as PyTorch's side folds them): the model it came from is
- * freed first and the RSS peak reset, so that the peaks hold one set of
- * weights, as a deployed folded model would.
+ * freed first and the RSS peak reset, so that the tensor peak holds one set
+ * of weights and the RSS peak leaves out the moment both lived (what the
+ * allocators kept from it still counts).
  */
 async function measureInference(req: MeasureRequest): Promise<InferenceFigures> {
   const trained = build(req);
