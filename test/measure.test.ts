@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import '../src/models';
 import { defaultRunConfig } from '../src/config/load';
 import { timeRuns } from '../src/measure';
@@ -19,6 +20,21 @@ test('timeRuns: warm-up untimed, at least runs, more up to maxRuns only within t
   assert.equal(timeRuns(count, { warmup: 0, runs: 2, maxRuns: 7, budgetMs: 60_000 }).length, 7);
   const slow = () => { const end = performance.now() + 5; while (performance.now() < end); };
   assert.equal(timeRuns(slow, { warmup: 0, runs: 2, maxRuns: 50, budgetMs: 1 }).length, 2, 'the budget is spent by the first runs');
+});
+
+test('resetPeakRss lowers VmHWM to the current RSS, so that a later peak leaves out what ran before', () => {
+  const script = [
+    `const { peakRssBytes, resetPeakRss } = require(${JSON.stringify(path.resolve(__dirname, '..', 'src', 'measure', 'memory.js'))});`,
+    'let big = Buffer.alloc(400e6, 1); big = undefined; global.gc();',
+    // V8 frees large backing stores on a background thread: give it a moment before reading.
+    'setTimeout(() => { global.gc(); const before = peakRssBytes(); const reset = resetPeakRss();',
+    '  console.log(JSON.stringify({ before, reset, after: peakRssBytes() })); }, 1000);',
+  ].join('\n');
+  const res = spawnSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8' });
+  assert.equal(res.status, 0, res.stderr);
+  const { before, reset, after } = JSON.parse(res.stdout.trim().split('\n').pop()!) as { before: number; reset: boolean; after: number };
+  assert.ok(reset, 'the kernel took clear_refs 5');
+  assert.ok(before > 400e6 && after < before - 300e6, `VmHWM ${before / 1e6} MB before the reset, ${after / 1e6} MB after`);
 });
 
 test('dresnet bench and a suite probe on the same model, input and threads report the same latency and peak tensor bytes', async () => {

@@ -14,7 +14,7 @@ export const MEASURE_DEFINITIONS = 2;
 export { measureModel } from './model';
 export type { KernelProfile, Measurement, MeasureRequest } from './model';
 export { measureInChild } from './child';
-export { peakRssBytes, peakTensorBytes, tensorCounter } from './memory';
+export { peakRssBytes, peakTensorBytes, resetPeakRss, tensorCounter } from './memory';
 export type { TensorCounter } from './memory';
 export { median, timeRuns } from './timing';
 export type { Timing } from './timing';

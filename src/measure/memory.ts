@@ -18,6 +18,21 @@ export function peakRssBytes(): number {
   return (hwm ? Number(hwm[1]) : process.resourceUsage().maxRSS) * 1024;
 }
 
+/**
+ * Lowers VmHWM to the current RSS (Linux 4.0+, clear_refs 5), so that a peak
+ * read later is that of what ran since, not of a preparation step: folding,
+ * when the model and its folded copy both lived. False where the kernel
+ * refuses; the peak then includes what ran before.
+ */
+export function resetPeakRss(): boolean {
+  try {
+    fs.writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Who counted the tensor bytes: ATen's allocator (the torch backend) or tfjs's engine (tf.profile, elsewhere). */
 export type TensorCounter = 'aten' | 'tfjs';
 

@@ -13,7 +13,7 @@ import { createModel, fuseBatchNorms } from '../models';
 import { LossConfig, makeLoss } from '../train/losses';
 import { decayedVariables, makeOptimizer, OptimizerConfig } from '../train/optimizer';
 import { Batch, trainStep } from '../train/step';
-import { peakRssBytes, peakTensorBytes, TensorCounter, tensorCounter } from './memory';
+import { peakRssBytes, peakTensorBytes, resetPeakRss, TensorCounter, tensorCounter } from './memory';
 import { median, Timing, timeRuns } from './timing';
 
 export interface MeasureRequest {
@@ -50,7 +50,7 @@ export interface Measurement {
   latencyMs: number;
   /** Peak tensor bytes during one such pass (the folded weights included). */
   inferPeakTensorBytes: number;
-  /** The process's VmHWM after inference, before any training. */
+  /** The process's VmHWM over batch-1 inference of the folded model (reset after folding), before any training. */
   inferPeakRssBytes: number;
   /** Median wall time of a training step (the trainer's step: forward, loss, gradients, update). */
   trainStepMs: number;
@@ -58,7 +58,7 @@ export interface Measurement {
   trainImgPerS: number;
   /** Peak tensor bytes during one steady-state training step (weights, optimiser slots, activations, gradients). */
   trainPeakTensorBytes: number;
-  /** The process's VmHWM at the end. */
+  /** The process's VmHWM at the end: inference and training (the fold before them aside). */
   peakRssBytes: number;
   tensorCounter: TensorCounter;
   kernels?: KernelProfile;
@@ -74,12 +74,15 @@ function build(req: MeasureRequest): tfl.LayersModel {
 /**
  * Batch-1 inference of the folded copy (batch norms folded into the
  * convolutions, as PyTorch's side folds them): the model it came from is
- * freed first, so that the peak holds one set of weights.
+ * freed first and the RSS peak reset, so that the tensor peak holds one set
+ * of weights and the RSS peak leaves out the moment both lived (what the
+ * allocators kept from it still counts).
  */
 async function measureInference(req: MeasureRequest): Promise<InferenceFigures> {
   const trained = build(req);
   const folded = fuseBatchNorms(trained);
   trained.dispose();
+  resetPeakRss();
   const x = tf.randomNormal([1, req.inputSize, req.inputSize, 3]);
   const pass = () => {
     const y = folded.predict(x) as tf.Tensor;
