@@ -9,6 +9,9 @@ import { registerTrainCommand } from './train';
 import { registerEvalCommand } from './eval';
 import { registerInfoCommand } from './info';
 import { registerBenchCommand } from './bench';
+import { registerPredictCommand } from './predict';
+import { registerExportCommand } from './export';
+import { registerServeCommand } from './serve';
 
 /** Each command lives in its own file and adds itself to the program here. */
 const COMMANDS: Array<(program: Command) => void> = [
@@ -21,6 +24,9 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerTrainCommand,
   registerEvalCommand,
   registerBenchCommand,
+  registerPredictCommand,
+  registerExportCommand,
+  registerServeCommand,
 ];
 
 export function buildProgram(): Command {
