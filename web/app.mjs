@@ -98,7 +98,7 @@ async function main() {
   // One warm-up run: the first call compiles shaders (webgl) or allocates (wasm).
   tf.tidy(() => model.predict(tf.zeros([1, meta.input.size, meta.input.size, 3]))).dataSync();
   showMetadata(meta);
-  $('status').textContent = `tfjs ${tf.version.tfjs ?? tf.version_core} · backend: ${state.backend}`;
+  $('status').textContent = `tfjs ${tf.version_core} · backend: ${state.backend}`;
   const input = $('file');
   input.addEventListener('change', () => classifyAll(model, meta, [...input.files]));
   const drop = $('drop');
