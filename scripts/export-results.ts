@@ -1,7 +1,7 @@
 /**
  * results/export/: a run exported at float32, float16 and uint8 (sizes and
  * validation metrics), the page's latency per image in headless Chromium
- * (wasm, and webgl where the browser offers it), the gap between the page's
+ * (float32 weights; wasm, and webgl where the browser offers it), the gap between the page's
  * preprocessing and the run's, and a screenshot of the page with results.
  *   node dist/scripts/export-results.js --run runs/X [--out results/export] [--images 20]
  * Needs Chromium ($CHROMIUM, else /usr/bin/chromium).
@@ -9,10 +9,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { exportRun, ExportSummary, formatExportSummary } from '../src/ship/export';
-import { openRun } from '../src/ship/classifier';
-import { runPixels, decodeOrExplain } from '../src/ship/inputs';
-import { webAssetPath } from '../src/ship/classifier';
+import { exportRun, formatExportSummary } from '../src/ship/export';
+import { openRun, webAssetPath } from '../src/ship/classifier';
+import { decodeOrExplain, runPixels } from '../src/ship/inputs';
 import { servePage } from '../src/ship/web';
 import { writeCsv } from '../src/report/csv';
 import { provenance } from '../src/report/run-report';
@@ -53,11 +52,10 @@ async function main(): Promise<void> {
   const count = Number(arg('images', '20'));
   fs.mkdirSync(out, { recursive: true });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dresnet-export-results-'));
-  const summaries: Record<string, ExportSummary> = {};
-  for (const q of ['none', 'float16', 'uint8'] as const) {
-    summaries[q] = await exportRun({ runDir, outDir: path.join(work, q), quantize: q, checkpoint: 'best', web: true, log: (l) => process.stderr.write(`${l}\n`) });
-  }
-  const summary = summaries.none;
+  // One export: it measures all three encodings on the validation split. Latency only for float32: tfjs
+  // dequantizes float16/uint8 weights to float32 as it loads them, so inference is the same network.
+  const dir = path.join(work, 'float32');
+  const summary = await exportRun({ runDir, outDir: dir, quantize: 'none', checkpoint: 'best', web: true, log: (l) => process.stderr.write(`${l}\n`) });
   fs.writeFileSync(path.join(out, 'summary.md'), formatExportSummary(summary));
   writeCsv(path.join(out, 'sizes.csv'), ['weights', 'size_mib', 'top1', 'auc', 'max_abs_diff_vs_float32', 'same_top1_vs_float32'],
     summary.rows.map((r) => ({ weights: r.weights, size_mib: r.sizeMiB ?? '', top1: r.top1, auc: r.auc ?? '', max_abs_diff_vs_float32: r.maxAbsDiff ?? '', same_top1_vs_float32: r.sameTop1 ?? '' })));
@@ -69,26 +67,22 @@ async function main(): Promise<void> {
   const browser = await launchChromium(CHROMIUM);
   const latency: Record<string, unknown>[] = [];
   try {
-    for (const q of ['none', 'float16', 'uint8'] as const) {
-      const { server, url } = await servePage(path.join(work, q), 0);
-      try {
-        for (const backend of ['wasm', 'webgl']) {
-          try {
-            const page = await classifyInPage(browser, url, files, { backend, screenshot: q === 'none' && backend === 'wasm' ? path.join(work, 'page-full.png') : undefined });
-            const ms = page.results.map((r) => r.ms);
-            latency.push({ weights: q === 'none' ? 'float32' : q, backend: page.backend, images: ms.length, median_ms: median(ms), min_ms: Math.min(...ms), max_ms: Math.max(...ms) });
-          } catch (err) {
-            latency.push({ weights: q === 'none' ? 'float32' : q, backend, images: 0, median_ms: '', min_ms: '', max_ms: '', note: `not offered: ${(err as Error).message.split('\n')[0]}` });
-          }
+    const { server, url } = await servePage(dir, 0);
+    try {
+      for (const backend of ['wasm', 'webgl']) {
+        try {
+          const page = await classifyInPage(browser, url, files, { backend });
+          const ms = page.results.map((r) => r.ms);
+          latency.push({ weights: 'float32', backend: page.backend, images: ms.length, median_ms: median(ms), min_ms: Math.min(...ms), max_ms: Math.max(...ms) });
+        } catch (err) {
+          latency.push({ weights: 'float32', backend, images: 0, median_ms: '', min_ms: '', max_ms: '', note: `not offered: ${(err as Error).message.split('\n')[0]}` });
         }
-      } finally {
-        server.close();
       }
+      // The committed screenshot: six cells, so the page fits one screen.
+      await classifyInPage(browser, url, files.slice(0, 6), { screenshot: path.join(out, 'page.png') });
+    } finally {
+      server.close();
     }
-    // The committed screenshot: six cells, so the page fits one screen.
-    const { server, url } = await servePage(path.join(work, 'none'), 0);
-    await classifyInPage(browser, url, files.slice(0, 6), { screenshot: path.join(out, 'page.png') });
-    server.close();
   } finally {
     await browser.close();
   }
