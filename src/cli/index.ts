@@ -13,6 +13,9 @@ import { registerInfoCommand } from './info';
 import { registerBenchCommand } from './bench';
 import { registerWorkerCommand } from './worker';
 import { registerPruneCommand } from './prune';
+import { registerPredictCommand } from './predict';
+import { registerExportCommand } from './export';
+import { registerServeCommand } from './serve';
 
 /** Each command lives in its own file and adds itself to the program here. */
 const COMMANDS: Array<(program: Command) => void> = [
@@ -27,6 +30,9 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerBenchCommand,
   registerWorkerCommand,
   registerPruneCommand,
+  registerPredictCommand,
+  registerExportCommand,
+  registerServeCommand,
 ];
 
 export function buildProgram(): Command {

@@ -19,7 +19,7 @@ export function isMaskFile(name: string): boolean {
 }
 
 /** The mask file of an image, if one is there: "x.BMP" -> "x-d.bmp" (any case). */
-function maskFor(imageName: string, namesInFolder: Set<string>): string | undefined {
+export function maskFor(imageName: string, namesInFolder: Set<string>): string | undefined {
   const stem = imageName.slice(0, imageName.length - path.extname(imageName).length);
   return [`${stem}-d.bmp`, `${stem}-d.BMP`, `${stem}-D.BMP`].find((m) => namesInFolder.has(m));
 }
