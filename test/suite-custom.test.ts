@@ -75,7 +75,7 @@ test('a suite on a CSV dataset renders a table without paper columns, decides it
   assert.doesNotMatch(md, /Top-5/, 'top-5 only with more than 5 classes');
   assert.match(md, /\| Model \| Size\/MB \| Top-1\/% \| Sensitivity\/% \| Specificity\/% \| AUC \|/);
   assert.match(md, /## Claims on our runs/);
-  assert.match(md, /\| ShuffleNet is within 50 pp of MobileNet \| \|A − B\| < 50 pp \(TOST, 90% CI inside ±50\): a loose check \| [-+]\d/);
+  assert.match(md, /\| ShuffleNet is within 50 pp of MobileNet \| −50 < A − B < 50 pp \(TOST, 90% CI inside ±50\): a loose check \| [-+]\d/);
   const claims = readCsv(path.join(out, OUTPUT_FILES.claims));
   assert.equal(claims.length, 1);
   assert.ok(['holds', 'inconclusive', 'contradicted'].includes(claims[0].verdict));

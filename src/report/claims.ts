@@ -64,7 +64,7 @@ function ruleText(rule: ClaimRule, reason: string): string {
     case 'less':
       return `A − B < 0 (95% CI below 0)${reason ? `; ${reason}` : ''}`;
     case 'equivalent':
-      return `|A − B| < ${rule.margin} pp (TOST, 90% CI inside ±${rule.margin}): ${reason}`;
+      return `−${rule.margin} < A − B < ${rule.margin} pp (TOST, 90% CI inside ±${rule.margin}): ${reason}`;
     case 'noninferior':
       return `A − B > −${rule.margin} pp (90% CI above −${rule.margin}): ${reason}`;
   }
