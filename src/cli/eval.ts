@@ -11,7 +11,7 @@ interface EvalCliOptions {
   checkpoint: string;
   data?: string;
   set: string[];
-  fold?: number | 'all';
+  fold?: number | number[] | 'all';
   out?: string;
   quiet?: boolean;
 }

@@ -10,7 +10,7 @@ interface ExportCliOptions {
   out: string;
   quantize: string;
   checkpoint: string;
-  fold?: number | 'all';
+  fold?: number | number[] | 'all';
   web?: boolean;
   quiet?: boolean;
 }

@@ -11,7 +11,7 @@ interface PredictCliOptions {
   run?: string;
   model?: string;
   checkpoint: string;
-  fold?: number | 'all';
+  fold?: number | number[] | 'all';
   tta?: boolean;
   top: string;
   format: string;
@@ -25,8 +25,8 @@ function checkpointName(value: string): 'best' | 'last' {
 }
 
 /** --fold for commands that use one fold of a run. */
-export function singleFold(fold: number | 'all' | undefined): number | undefined {
-  if (fold === 'all') throw new UserError('--fold all: this command uses one fold; give its index');
+export function singleFold(fold: number | number[] | 'all' | undefined): number | undefined {
+  if (fold === 'all' || Array.isArray(fold)) throw new UserError(`--fold ${fold}: this command uses one fold; give its index`);
   return fold;
 }
 

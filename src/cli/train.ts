@@ -9,7 +9,7 @@ import { resumeRun, RunResult, trainRun, TrainRunOptions } from '../train/traine
 interface TrainCliOptions {
   config?: string;
   set: string[];
-  fold?: number | 'all';
+  fold?: number | number[] | 'all';
   backend?: string;
   threads?: number;
   resume?: string;
@@ -19,10 +19,11 @@ interface TrainCliOptions {
   stopAfterEpoch?: number;
 }
 
-export function parseFold(value: string): number | 'all' {
+export function parseFold(value: string): number | number[] | 'all' {
   if (value === 'all') return 'all';
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a fold index (0, 1, ...) or "all"');
-  return Number(value);
+  if (!/^\d+(,\d+)*$/.test(value)) throw new InvalidArgumentError('expected a fold index (0, 1, ...), a list of them (0,2,4) or "all"');
+  const folds = value.split(',').map(Number);
+  return folds.length === 1 ? folds[0] : folds;
 }
 
 export function parseCount(value: string): number {
@@ -84,7 +85,7 @@ function installInterrupt(): { flag: { stop: boolean }; signal: () => StopSignal
 
 export function registerTrainCommand(program: Command): void {
   withConfigOptions(program.command('train').description('train a model (one fold or all folds) into runs/<name>-<time>/'), false)
-    .option('--fold <i|all>', 'fold to train (overrides train.fold)', parseFold)
+    .option('--fold <i|i,j,...|all>', 'fold(s) to train (overrides train.fold); several give mean ± std over them', parseFold)
     .option('--backend <name>', 'torch | tensorflow | cpu | auto (runtime.backend)')
     .option('--threads <n>', 'intra-op threads, 0 = all cores (runtime.threads)', parseCount)
     .option('--out <dir>', 'parent folder of run folders (runtime.outDir)')

@@ -102,7 +102,10 @@ export const dataSchema = s.object({
 export const trainSchema = s.object({
   epochs: s.integer({ default: 30, min: 1 }),
   batchSize: s.integer({ default: 32, min: 1 }),
-  fold: s.either(s.integer({ min: 0 }), s.oneOf(['all'] as const), { default: 0 }),
+  fold: s.either(s.either(s.integer({ min: 0 }), s.array(s.integer({ min: 0 }))), s.oneOf(['all'] as const), {
+    default: 0,
+    doc: 'a fold index, a list of them (mean ± std over the folds run), or all',
+  }),
   optimizer: s.object({
     type: s.oneOf(['sgd', 'adam'] as const, { default: 'sgd' }),
     lr: s.number({ default: 0.01, min: 0 }),
@@ -146,3 +149,9 @@ export type DataConfig = RunConfig['data'];
 export type AugmentConfig = DataConfig['augment'];
 export type TrainConfig = RunConfig['train'];
 export type RuntimeConfig = RunConfig['runtime'];
+
+/** The folds a train.fold value names, of a split of `count` folds (in the order given; range checked by the trainer). */
+export function foldsNamed(fold: TrainConfig['fold'], count: number): number[] {
+  if (fold === 'all') return Array.from({ length: count }, (_, i) => i);
+  return Array.isArray(fold) ? [...fold] : [fold];
+}

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { loadRunConfig, toYaml } from '../config/load';
-import type { RunConfig } from '../config/run-config';
+import { foldsNamed, RunConfig } from '../config/run-config';
 import { UserError } from '../util/errors';
 import { atomicWriteFile } from '../util/files';
 import { readSplitManifest } from '../data';
@@ -71,7 +71,7 @@ function parentRun(runDir: string, opts: PruneRunOptions): Parent {
   if (!isRunFolder(dir)) throw new UserError(`--run ${runDir}: no config.yaml and split.json there (not a dresnet run folder)`);
   const config = loadRunConfig(path.join(dir, 'config.yaml'));
   const { dataset, folds } = readSplitManifest(path.join(dir, 'split.json'));
-  const trained = config.train.fold === 'all' ? folds.map((_, i) => i) : [config.train.fold];
+  const trained = foldsNamed(config.train.fold, folds.length);
   const fold = opts.fold ?? (trained.length === 1 ? trained[0] : undefined);
   if (fold === undefined || !trained.includes(fold)) {
     throw new UserError(`--run ${runDir}: it trained fold(s) ${trained.join(', ')}; ${fold === undefined ? 'choose one with --fold' : `not fold ${fold}`}`);

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { RunConfig } from '../config/run-config';
+import { foldsNamed, RunConfig } from '../config/run-config';
 import { loadRunConfig } from '../config/load';
 import { readSplitManifest } from '../data';
 import type { Dataset, Normalization } from '../data/types';
@@ -79,7 +79,7 @@ export function openRun(runDir: string, checkpoint: 'best' | 'last', fold?: numb
   if (!isRunFolder(dir)) throw new UserError(`--run ${runDir}: no config.yaml and split.json there (not a dresnet run folder)`);
   const config = loadRunConfig(path.join(dir, 'config.yaml'));
   const { dataset, folds } = readSplitManifest(path.join(dir, 'split.json'));
-  const trained = config.train.fold === 'all' ? folds.map((_, i) => i) : [config.train.fold];
+  const trained = foldsNamed(config.train.fold, folds.length);
   const f = fold ?? trained[0];
   if (!trained.includes(f)) throw new UserError(`--fold ${f}: run ${runDir} trained fold(s) ${trained.join(', ')}`);
   const checkpointDir = findCheckpoint(path.join(foldDir(dir, f, trained), checkpoint));

@@ -23,7 +23,7 @@ export function trainedRunsByHash(runsRoot: string, hashOf: (config: RunConfig) 
     } catch {
       continue; // Written by another version of the tool, or damaged: not a candidate.
     }
-    if (config.train.fold === 'all') continue;
+    if (typeof config.train.fold !== 'number') continue;
     const hash = hashOf(config);
     if (!found.has(hash)) found.set(hash, dir);
   }

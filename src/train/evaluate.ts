@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { DataConfig, RunConfig } from '../config/run-config';
+import { DataConfig, foldsNamed, RunConfig, TrainConfig } from '../config/run-config';
 import { loadRunConfig } from '../config/load';
 import { UserError } from '../util/errors';
 import { insideRoot } from '../util/safe-names';
@@ -25,7 +25,7 @@ export interface EvaluateRunOptions {
   /** Other data to evaluate on (every image of it); default: each fold's own validation split. */
   data?: DataConfig;
   /** Folds to evaluate; default every fold the run trained. */
-  fold?: number | 'all';
+  fold?: TrainConfig['fold'];
   /** Where to write; default <run>/eval-<checkpoint>[-<data>]/. */
   outDir?: string;
   progress?: ProgressMode;
@@ -51,7 +51,7 @@ export interface RunEvaluation {
 
 /** The run's fold plan as it trained it (config.yaml's train.fold against its split manifest). */
 function runFolds(config: RunConfig, foldCount: number): number[] {
-  return config.train.fold === 'all' ? Array.from({ length: foldCount }, (_, i) => i) : [config.train.fold];
+  return foldsNamed(config.train.fold, foldCount);
 }
 
 /**
@@ -110,7 +110,7 @@ async function evaluateFolds(runDir: string, opts: EvaluateRunOptions): Promise<
   const backend = await selectBackend(config.runtime);
   const { dataset: ownDataset, folds: splits } = readSplitManifest(path.join(dir, 'split.json'));
   const trained = runFolds(config, splits.length);
-  const folds = opts.fold === undefined || opts.fold === 'all' ? trained : [opts.fold];
+  const folds = opts.fold === undefined || opts.fold === 'all' ? trained : foldsNamed(opts.fold, trained.length);
   for (const f of folds) {
     if (!trained.includes(f)) throw new UserError(`--fold ${f}: run ${runDir} trained fold(s) ${trained.join(', ')}`);
   }

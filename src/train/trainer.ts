@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { RunConfig } from '../config/run-config';
+import { foldsNamed, RunConfig, TrainConfig } from '../config/run-config';
 import { loadRunConfig, toYaml } from '../config/load';
 import { UserError } from '../util/errors';
 import { atomicWriteFile, lockFolder, removeStaleTemps } from '../util/files';
@@ -40,7 +40,7 @@ export const TIMING_COLUMNS: readonly string[] = ['img_per_s', 'seconds'];
 
 export interface TrainRunOptions {
   /** Overrides config.train.fold. */
-  fold?: number | 'all';
+  fold?: TrainConfig['fold'];
   /** Write into this folder instead of <outDir>/<name>-<time>; when it already holds a run, that run is resumed. */
   runDir?: string;
   /** Continue the run in this folder (as resumeRun); the config argument is then not used. */
@@ -133,12 +133,14 @@ function yieldToEvents(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-function foldPlan(fold: number | 'all', splits: readonly Fold[], source: string): number[] {
-  if (fold === 'all') return splits.map((_, i) => i);
-  if (fold >= splits.length) {
-    throw new UserError(`${source}: train.fold: expected a fold index below ${splits.length} or "all", got ${fold}`);
-  }
-  return [fold];
+function foldPlan(fold: TrainConfig['fold'], splits: readonly Fold[], source: string): number[] {
+  const folds = foldsNamed(fold, splits.length);
+  const bad = folds.find((f) => f >= splits.length);
+  if (bad !== undefined) throw new UserError(`${source}: train.fold: expected a fold index below ${splits.length} or "all", got ${bad}`);
+  const twice = folds.find((f, i) => folds.indexOf(f) !== i);
+  if (twice !== undefined) throw new UserError(`${source}: train.fold: fold ${twice} is listed twice`);
+  if (folds.length === 0) throw new UserError(`${source}: train.fold: the list names no fold`);
+  return folds;
 }
 
 /**
