@@ -10,6 +10,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
+// The zoo provides the run config with its families' option schemas.
+import '../src/models';
 import { defaultRunConfig } from '../src/config/load';
 import { createRng } from '../src/util/rng';
 import { scanCsvDataset, scanFolderDataset } from '../src/data/scan';

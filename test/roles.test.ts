@@ -8,6 +8,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+// The zoo provides the run config with its families' option schemas.
+import '../src/models';
 import { defaultRunConfig } from '../src/config/load';
 import { scanDataset } from '../src/data/dataset';
 import { builtInRoles } from '../src/data/roles';

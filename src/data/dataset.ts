@@ -74,14 +74,16 @@ async function scanSource(cfg: DataConfig, opts: DatasetOptions): Promise<Datase
  */
 export async function loadDataset(cfg: DataConfig, opts: DatasetOptions): Promise<LoadedDataset> {
   const dataset = await scanDataset(cfg, opts);
-  if (dataset.roles === undefined) {
-    opts.log?.('data.roles: no class is declared normal, benign or abnormal, so sensitivity, specificity and AUC are off (declare a role for every class to turn them on)');
-  }
   for (const finding of dataset.findings ?? []) opts.log?.(`data: ${finding}`);
   if (cfg.masks && !dataset.samples.some((s) => s.maskPath)) {
     opts.log?.(`data.masks: no -d.bmp masks beside the images in ${dataset.root}; the images are used whole`);
   }
-  return loadImages(dataset, cfg, { log: opts.log, cacheDir: opts.cacheDir });
+  const loaded = await loadImages(dataset, cfg, { log: opts.log, cacheDir: opts.cacheDir });
+  // Said once the data is known to load, so a data error stays the only line.
+  if (dataset.roles === undefined) {
+    opts.log?.('data.roles: no class is declared normal, benign or abnormal, so sensitivity, specificity and AUC are off (declare a role for every class to turn them on)');
+  }
+  return loaded;
 }
 
 /** Images per class, in label order. */
