@@ -8,6 +8,21 @@ import {
 } from './torch';
 import { registerFastCpuKernels } from './cpu';
 
+/**
+ * tfjs's cpu backend prints "install our node backend (tfjs-node)" on its
+ * first tensor in Node; that package cannot be installed here and is not this
+ * tool's fast path (each command says which backend it runs on). The notice
+ * is printed once per backend instance, so marking the instance as used
+ * silences only it, not tfjs's other warnings.
+ */
+function silenceTfjsNodeBanner(): void {
+  const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
+  if (cpu) cpu.firstUse = false;
+}
+
+// Every process that loads a backend (the CLI, the probe's and the workers' children) is spared the notice.
+silenceTfjsNodeBanner();
+
 export type BackendName = 'torch' | 'tensorflow' | 'cpu';
 export type Device = 'cpu' | 'cuda';
 

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { Command, CommanderError } from 'commander';
 import { isUserError } from '../util/errors';
 import { fsUserError } from '../util/files';
@@ -46,18 +45,6 @@ export function buildProgram(): Command {
 }
 
 /**
- * tfjs's cpu backend prints "install our node backend (tfjs-node)" on its
- * first tensor in Node; that package cannot be installed here and is not this
- * tool's fast path (each command says which backend it runs on). The notice
- * is printed once per backend instance, so marking the instance as used
- * silences only it, not tfjs's other warnings.
- */
-function silenceTfjsNodeBanner(): void {
-  const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
-  if (cpu) cpu.firstUse = false;
-}
-
-/**
  * One line on stderr and the exit code for an error: 2 for what the user can
  * fix (a UserError, or a file-system error such as a full disk), 1 for an
  * internal error, whose stack trace is printed only with DRESNET_DEBUG=1.
@@ -80,7 +67,6 @@ export function reportError(err: unknown, write: (text: string) => void = (t) =>
 
 /** Runs the program; the exit code is a command's own (train sets 130/143 when interrupted) or reportError's. */
 export async function main(argv: string[]): Promise<number> {
-  silenceTfjsNodeBanner();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
