@@ -118,7 +118,7 @@ async function evaluateOnSplit(classifier: Classifier, run: RunCheckpoint): Prom
   const { predictions } = await predictFiles(classifier, samples.map((s) => s.path));
   const probs = Float32Array.from(predictions.flatMap((p) => p.probs));
   const labels = Int32Array.from(samples, (s) => s.label);
-  return { metrics: evaluatePredictions({ probs, labels, numClasses: run.dataset.classes.length }, run.dataset.classes), probs };
+  return { metrics: evaluatePredictions({ probs, labels, numClasses: run.dataset.classes.length }, run.dataset.classes, run.dataset.roles), probs };
 }
 
 function argmaxRow(probs: Float32Array, row: number, k: number): number {

@@ -149,7 +149,7 @@ export function clinicalMetrics(p: Predictions, roles: readonly ClassRole[] | un
   };
 }
 
-export function evaluatePredictions(p: Predictions, classNames: readonly string[], roles?: readonly ClassRole[]): EvalMetrics {
+export function evaluatePredictions(p: Predictions, classNames: readonly string[], roles: readonly ClassRole[] | undefined): EvalMetrics {
   const predicted = argmaxRows(p);
   const confusion = confusionMatrix(p.labels, predicted, p.numClasses);
   const perClass = perClassMetrics(confusion, classNames);
