@@ -6,6 +6,7 @@ import * as YAML from 'yaml';
 import { runCliInProcess, STACK_FRAME } from './helpers/in-process-cli';
 import { runCli } from './helpers/cli';
 import { tempDir, writeFolderDataset } from './fixtures/data';
+import { createRng } from '../src/util/rng';
 
 /**
  * Property tests (#16): random mutations of a valid config through `config
@@ -14,16 +15,8 @@ import { tempDir, writeFolderDataset } from './fixtures/data';
  * error) and never with a stack trace. Seeded, so a failure replays.
  */
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's own seeded PRNG, one stream per seed. */
+const rng = (seed: number): (() => number) => createRng(seed);
 
 type Rand = () => number;
 const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
