@@ -70,3 +70,13 @@ export function abnormalMask(roles: readonly ClassRole[]): boolean[] {
   return roles.map((r) => r === 'abnormal');
 }
 
+/**
+ * The abnormal classes when the roles split the classes into abnormal and the
+ * rest (the clinical view needs both sides); undefined otherwise, or without roles.
+ */
+export function abnormalClasses(roles: readonly ClassRole[] | undefined): boolean[] | undefined {
+  if (roles === undefined) return undefined;
+  const abnormal = abnormalMask(roles);
+  return abnormal.every(Boolean) || !abnormal.some(Boolean) ? undefined : abnormal;
+}
+

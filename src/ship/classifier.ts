@@ -20,7 +20,7 @@ import { buildModel, foldDir, isRunFolder } from '../train/trainer';
 import { readJson } from '../util/json';
 import { UserError } from '../util/errors';
 import { packageRoot } from '../util/files';
-import { abnormalClasses } from './roles';
+import { abnormalClasses } from '../data/roles';
 import { decodeOrExplain, modelInputs, runPixels } from './inputs';
 
 /** How an image becomes the model's input: what metadata.json records as `input`. */
@@ -103,7 +103,7 @@ export async function runClassifier(run: RunCheckpoint): Promise<Classifier & { 
     backend,
     source: `run ${run.runDir} (fold ${run.fold}, ${path.basename(run.checkpointDir)} checkpoint, epoch ${run.state.epoch})`,
     classes: run.dataset.classes,
-    abnormal: abnormalClasses(run.dataset),
+    abnormal: abnormalClasses(run.dataset.roles),
     input: { size, resize, ...normalization },
     inputs: async (file, tta) => modelInputs(await runPixels(file, run.config.data), size, normalization, tta),
     // As evaluateModel scores a batch: the logits in inference mode, then softmax.

@@ -23,7 +23,8 @@ import {
 } from './classifier';
 import { predictFiles } from './predict';
 import { Quantization, QUANTIZATIONS, quantizeWeights } from './quantize';
-import { ABNORMAL_THRESHOLD, abnormalClasses } from './roles';
+import { abnormalClasses } from '../data/roles';
+import { ABNORMAL_THRESHOLD } from './roles';
 import { writeWebPage } from './web';
 
 export const LAYERS_MODULE = 'dresnet-layers.mjs';
@@ -145,7 +146,7 @@ function metadataFor(run: RunCheckpoint, quantization: Quantization, validation:
     version: 1,
     model: run.config.model.name,
     classes: run.dataset.classes,
-    abnormal: abnormalClasses(run.dataset) ?? null,
+    abnormal: abnormalClasses(run.dataset.roles) ?? null,
     threshold: ABNORMAL_THRESHOLD,
     input: { size: run.config.data.inputSize, resize: run.config.data.resize, mean: [mean[0], mean[1], mean[2]], std: [std[0], std[1], std[2]] },
     quantization,

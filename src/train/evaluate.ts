@@ -12,10 +12,11 @@ import { writeJson } from '../util/json';
 import { provenance } from '../report/run-report';
 import { checkCheckpointFits, findCheckpoint, loadModelWeights, readState } from './checkpoint';
 import { makeLoss } from './losses';
-import { EvalMetrics } from './metrics';
+import { argmaxRows, EvalMetrics } from './metrics';
 import { meanStd } from '../stats/mean-std';
 import { createProgress, ProgressMode } from './progress';
-import { evaluateModel } from './step';
+import { Evaluation, evaluateModel } from './step';
+import { abnormalMask } from '../data/roles';
 import { confusionCsv, perClassRows, PER_CLASS_COLUMNS } from './tables';
 import { checkpointModel, foldDir, foldModel, keepingProcessAlive } from './trainer';
 
@@ -68,14 +69,14 @@ function asRunClasses(data: LoadedDataset, run: Pick<LoadedDataset, 'classes' | 
 }
 
 /** predictions.csv: one row per image, every class probability and the abnormal probability (where roles are known). */
-function predictionRows(data: LoadedDataset, indices: readonly number[], fold: number, probs: Float32Array): Record<string, string | number | undefined>[] {
+function predictionRows(data: LoadedDataset, indices: readonly number[], fold: number, ev: Pick<Evaluation, 'probs' | 'labels'>): Record<string, string | number | undefined>[] {
   const k = data.classes.length;
-  const abnormal = data.roles?.map((r) => r === 'abnormal');
+  const abnormal = data.roles && abnormalMask(data.roles);
+  const predicted = argmaxRows({ probs: ev.probs, labels: ev.labels, numClasses: k });
   return indices.map((sample, i) => {
-    const p = probs.subarray(i * k, (i + 1) * k);
-    const predicted = p.reduce((best, v, c) => (v > p[best] ? c : best), 0);
+    const p = ev.probs.subarray(i * k, (i + 1) * k);
     const row: Record<string, string | number | undefined> = {
-      path: data.samples[sample].path, fold, true_class: data.classes[data.samples[sample].label], predicted_class: data.classes[predicted],
+      path: data.samples[sample].path, fold, true_class: data.classes[data.samples[sample].label], predicted_class: data.classes[predicted[i]],
     };
     data.classes.forEach((c, j) => { row[`p_${c}`] = p[j]; });
     if (abnormal) row.p_abnormal = abnormal.reduce((sum, isAbn, j) => sum + (isAbn ? p[j] : 0), 0);
@@ -83,7 +84,7 @@ function predictionRows(data: LoadedDataset, indices: readonly number[], fold: n
   });
 }
 
-export function predictionColumns(data: Pick<LoadedDataset, 'classes' | 'roles'>): string[] {
+function predictionColumns(data: Pick<LoadedDataset, 'classes' | 'roles'>): string[] {
   return ['path', 'fold', 'true_class', 'predicted_class', ...data.classes.map((c) => `p_${c}`), ...(data.roles ? ['p_abnormal'] : [])];
 }
 
@@ -148,7 +149,7 @@ async function evaluateFolds(runDir: string, opts: EvaluateRunOptions): Promise<
         augment: config.data.augment,
       });
       const ev = await evaluateModel(model, batches, lossFn, data);
-      predictions.push(...predictionRows(data, indices, fold, ev.probs));
+      predictions.push(...predictionRows(data, indices, fold, ev));
       results.push({ fold, checkpoint: ckpt, epoch: state.epoch, loss: ev.loss, metrics: ev.metrics });
       writeCsv(path.join(outDir, `fold-${fold}-confusion.csv`), ['true', ...data.classes], confusionCsv(ev.metrics, data.classes));
       writeCsv(path.join(outDir, `fold-${fold}-per_class.csv`), PER_CLASS_COLUMNS, perClassRows(ev.metrics));

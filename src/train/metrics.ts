@@ -3,7 +3,7 @@
  * top-k, confusion matrix, per-class precision/recall/F1 and the clinical
  * abnormal-vs-normal view (sensitivity, specificity, ROC AUC).
  */
-import { abnormalMask } from '../data/roles';
+import { abnormalClasses } from '../data/roles';
 import type { ClassRole } from '../data/types';
 
 export interface ClassMetrics {
@@ -121,9 +121,8 @@ export function rocAuc(scores: ArrayLike<number>, positive: ArrayLike<boolean>):
  * class) is abnormal.
  */
 export function clinicalMetrics(p: Predictions, roles: readonly ClassRole[] | undefined): ClinicalMetrics | undefined {
-  if (roles === undefined) return undefined;
-  const abnormalClass = abnormalMask(roles);
-  if (abnormalClass.every(Boolean) || !abnormalClass.some(Boolean)) return undefined;
+  const abnormalClass = abnormalClasses(roles);
+  if (abnormalClass === undefined) return undefined;
   const n = p.labels.length;
   const score = new Float64Array(n);
   const isAbnormal: boolean[] = [];
