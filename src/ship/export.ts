@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend } from '../backend';
 import { fuseBatchNorms } from '../models';
-import { evaluatePredictions, EvalMetrics } from '../train/metrics';
+import { argmaxRows, evaluatePredictions, EvalMetrics } from '../train/metrics';
 import { provenance } from '../report/run-report';
 import { readJson, writeJson } from '../util/json';
 import { atomicWriteFile } from '../util/files';
@@ -122,19 +122,13 @@ async function evaluateOnSplit(classifier: Classifier, run: RunCheckpoint): Prom
   return { metrics: evaluatePredictions({ probs, labels, numClasses: run.dataset.classes.length }, run.dataset.classes, run.dataset.roles), probs };
 }
 
-function argmaxRow(probs: Float32Array, row: number, k: number): number {
-  let best = 0;
-  for (let c = 1; c < k; c++) if (probs[row * k + c] > probs[row * k + best]) best = c;
-  return best;
-}
-
 /** Largest probability difference and share of equal top-1 between two runs over the same images. */
 export function agreement(a: Float32Array, b: Float32Array, k: number): { maxAbsDiff: number; sameTop1: number } {
   let maxAbsDiff = 0;
   for (let i = 0; i < a.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(a[i] - b[i]));
-  const n = a.length / k;
-  let same = 0;
-  for (let r = 0; r < n; r++) if (argmaxRow(a, r, k) === argmaxRow(b, r, k)) same++;
+  const [topA, topB] = [argmaxRows(a, k), argmaxRows(b, k)];
+  const n = topA.length;
+  const same = topA.filter((c, r) => c === topB[r]).length;
   return { maxAbsDiff, sameTop1: n > 0 ? same / n : NaN };
 }
 

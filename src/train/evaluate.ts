@@ -69,10 +69,10 @@ function asRunClasses(data: LoadedDataset, run: Pick<LoadedDataset, 'classes' | 
 }
 
 /** predictions.csv: one row per image, every class probability and the abnormal probability (where roles are known). */
-function predictionRows(data: LoadedDataset, indices: readonly number[], fold: number, ev: Pick<Evaluation, 'probs' | 'labels'>): Record<string, string | number | undefined>[] {
+function predictionRows(data: LoadedDataset, indices: readonly number[], fold: number, ev: Pick<Evaluation, 'probs'>): Record<string, string | number | undefined>[] {
   const k = data.classes.length;
   const abnormal = data.roles && abnormalMask(data.roles);
-  const predicted = argmaxRows({ probs: ev.probs, labels: ev.labels, numClasses: k });
+  const predicted = argmaxRows(ev.probs, k);
   return indices.map((sample, i) => {
     const p = ev.probs.subarray(i * k, (i + 1) * k);
     const row: Record<string, string | number | undefined> = {

@@ -43,10 +43,10 @@ export interface Predictions {
   numClasses: number;
 }
 
-export function argmaxRows(p: Predictions): number[] {
-  const { probs, numClasses: k } = p;
+/** The most probable class of each row of a row-major [n, k] probability matrix (the first, on a tie). */
+export function argmaxRows(probs: Float32Array, k: number): number[] {
   const out: number[] = [];
-  for (let i = 0; i < p.labels.length; i++) {
+  for (let i = 0; i < probs.length / k; i++) {
     let best = 0;
     for (let c = 1; c < k; c++) if (probs[i * k + c] > probs[i * k + best]) best = c;
     out.push(best);
@@ -149,7 +149,7 @@ export function clinicalMetrics(p: Predictions, roles: readonly ClassRole[] | un
 }
 
 export function evaluatePredictions(p: Predictions, classNames: readonly string[], roles: readonly ClassRole[] | undefined): EvalMetrics {
-  const predicted = argmaxRows(p);
+  const predicted = argmaxRows(p.probs, p.numClasses);
   const confusion = confusionMatrix(p.labels, predicted, p.numClasses);
   const perClass = perClassMetrics(confusion, classNames);
   const correct = predicted.reduce((a, c, i) => a + (c === p.labels[i] ? 1 : 0), 0);
