@@ -123,6 +123,9 @@ test('damaged checkpoints and mismatched configs are user errors naming the file
   fs.writeFileSync(cfgFile, fs.readFileSync(cfgFile, 'utf8').replace('width: 0.125', 'width: 0.25'));
   assertOneLine(await runCliInProcess(['eval', '--run', edited, '--checkpoint', 'best', '--quiet']), /best: the checkpoint does not match the run's config: width: checkpoint 0\.125, config 0\.25/);
   assertOneLine(await runCliInProcess(['train', '--resume', edited, '--quiet']), /last: the checkpoint does not match the run's config: width: checkpoint 0\.125, config 0\.25/);
+  const split = JSON.parse(fs.readFileSync(path.join(edited, 'split.json'), 'utf8')) as { root: string; samples: { path: string }[] };
+  const image = path.resolve(split.root, split.samples[0].path);
+  assertOneLine(await runCliInProcess(['predict', '--run', edited, '--checkpoint', 'best', image]), /best: the checkpoint does not match the run's config: width: checkpoint 0\.125, config 0\.25/);
 });
 
 test('leftovers: a failed atomic write removes its temp file; temps of killed processes are cleaned, a live one\'s kept', async (t) => {

@@ -15,8 +15,8 @@ import { readSplitManifest } from '../data';
 import type { Dataset, Normalization } from '../data/types';
 import { selectBackend, SelectedBackend } from '../backend';
 import { logitsModel } from '../models';
-import { findCheckpoint, loadModelWeights, readState, TrainState } from '../train/checkpoint';
-import { buildModel, foldDir, isRunFolder } from '../train/trainer';
+import { checkCheckpointFits, findCheckpoint, loadModelWeights, readState, TrainState } from '../train/checkpoint';
+import { buildModel, checkpointModel, foldDir, isRunFolder } from '../train/trainer';
 import { readJson } from '../util/json';
 import { UserError } from '../util/errors';
 import { packageRoot } from '../util/files';
@@ -84,7 +84,9 @@ export function openRun(runDir: string, checkpoint: 'best' | 'last', fold?: numb
   if (!trained.includes(f)) throw new UserError(`--fold ${f}: run ${runDir} trained fold(s) ${trained.join(', ')}`);
   const checkpointDir = findCheckpoint(path.join(foldDir(dir, f, trained), checkpoint));
   if (!checkpointDir) throw new UserError(`--run ${runDir}: fold ${f} has no ${checkpoint}/ checkpoint (training did not save one yet)`);
-  return { runDir: dir, config, dataset, fold: f, val: folds[f].val, checkpointDir, state: readState(checkpointDir) };
+  const state = readState(checkpointDir);
+  checkCheckpointFits(checkpointDir, state, checkpointModel(config, dataset.classes));
+  return { runDir: dir, config, dataset, fold: f, val: folds[f].val, checkpointDir, state };
 }
 
 /** The run's model with the checkpoint's weights; the caller disposes it. */
