@@ -239,6 +239,13 @@ test('a changed protocol is refused in a results folder of another protocol', as
   await assert.rejects(runSuite(suite, { protocol: 'other', outDir: out }, fakePorts()), /pass --out/);
 });
 
+test('compare --sizes-only builds the models without the tfjs-node notice (no backend selected yet)', () => {
+  const suite = path.join(__dirname, '..', '..', 'experiments', 'table4.yaml');
+  const sized = runCli(['compare', '--suite', suite, '--protocol', 'ci', '--sizes-only', '--out', tmpDir()]);
+  assert.equal(sized.code, 0, sized.stderr);
+  assert.doesNotMatch(sized.stderr, /tfjs-node|Hi, looks like you are running TensorFlow\.js/);
+});
+
 test('the suite commands answer bad input with one line and exit code 2', () => {
   const suite = path.join(__dirname, '..', '..', 'experiments', 'table4.yaml');
   const badProtocol = runCli(['compare', '--suite', suite, '--protocol', 'quik', '--sizes-only']);

@@ -13,11 +13,17 @@ import { registerFastCpuKernels } from './cpu';
  * first tensor in Node; that package cannot be installed here and is not this
  * tool's fast path (each command says which backend it runs on). The notice
  * is printed once per backend instance, so marking the instance as used
- * silences only it, not tfjs's other warnings.
+ * silences only it, not tfjs's other warnings. The instance is also made the
+ * active one until a command selects its backend: left unset, tfjs picks a
+ * backend on the first tensor by creating a new instance, which printed the
+ * notice again (suite sizing, before any fold-run selects one).
  */
 function silenceTfjsNodeBanner(): void {
   const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
-  if (cpu) cpu.firstUse = false;
+  if (!cpu) return;
+  cpu.firstUse = false;
+  // The instance exists, so setBackend switches before its first await.
+  void tf.setBackend('cpu');
 }
 
 // Every process that loads a backend (the CLI, the probe's and the workers' children) is spared the notice.
