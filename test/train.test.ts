@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadRunConfig } from '../src/config/load';
 import { readCsv } from '../src/util/csv';
 import { packageRoot } from '../src/util/files';
-import { resumeRun, trainRun, TIMING_COLUMNS } from '../src/train/trainer';
+import { resumeRun, trainRun } from '../src/train/trainer';
+import { TIMING_COLUMNS } from '../src/train/run-outputs';
 import { readState } from '../src/train/checkpoint';
 import { runCli } from './helpers/cli';
 

@@ -4,7 +4,8 @@ import { UserError } from '../util/errors';
 import { withConfigOptions } from './config';
 import { defaultProgressMode } from '../train/progress';
 import { checkRunConfig } from '../train/preflight';
-import { resumeRun, RunResult, trainRun, TrainRunOptions } from '../train/trainer';
+import { resumeRun, trainRun } from '../train/trainer';
+import { RunResult, TrainRunOptions } from '../train/run-types';
 
 interface TrainCliOptions {
   config?: string;

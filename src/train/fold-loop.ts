@@ -1,0 +1,213 @@
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { UserError } from '../util/errors';
+import { CsvRow } from '../util/csv';
+import { createBatchStream } from '../data';
+import type { Normalization } from '../data/types';
+import { saveCheckpoint, TrainState } from './checkpoint';
+import type { LossFn } from './losses';
+import type { ScheduledOptimizer } from './optimizer';
+import { Batch, evaluateModel, Evaluation, trainStep } from './step';
+import { foldTiming, metricRow, readFinalMetrics, writeEpochOutputs, writeFoldResult } from './run-outputs';
+import type { FinalMetrics, FoldResult, RunContext } from './run-types';
+
+class TrainingDiverged extends UserError {}
+
+/** How a fold's training split is cut into batches. */
+export interface EpochPlan {
+  /** Whether the last, partial batch is left out. */
+  dropLast: boolean;
+  stepsPerEpoch: number;
+}
+
+export function epochPlan(trainImages: number, batchSize: number): EpochPlan {
+  // A last batch of one image breaks batch statistics; full batches only, unless the split is smaller than one batch.
+  const dropLast = trainImages >= batchSize;
+  return { dropLast, stepsPerEpoch: dropLast ? Math.floor(trainImages / batchSize) : 1 };
+}
+
+/** Lets pending signal handlers (Ctrl-C) run: a training step is synchronous, and batches already prefetched resolve without a turn of the event loop. */
+function yieldToEvents(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function toNormalization(n: TrainState['normalization']): Normalization {
+  return { mean: [n.mean[0], n.mean[1], n.mean[2]], std: [n.std[0], n.std[1], n.std[2]] };
+}
+
+/** What one fold trains: its model and optimiser, loss, split and the state it starts from. */
+export interface FoldSetup {
+  fold: number;
+  /** The fold's folder. */
+  dir: string;
+  model: LayersModel;
+  optimizer: ScheduledOptimizer;
+  lossFn: LossFn;
+  trainIdx: readonly number[];
+  valIdx: readonly number[];
+  plan: EpochPlan;
+  state: TrainState;
+  /** metrics.csv rows of the epochs `state` has done. */
+  rows: CsvRow[];
+}
+
+/** A fold's epochs: train, validate, write the epoch's outputs, save checkpoints; stops cleanly on an interruption. */
+export class FoldLoop {
+  private readonly normalization: Normalization;
+  private state: TrainState;
+  private lastVal?: FinalMetrics;
+
+  constructor(private readonly ctx: RunContext, private readonly f: FoldSetup) {
+    this.state = f.state;
+    this.normalization = toNormalization(f.state.normalization);
+  }
+
+  private batches(indices: readonly number[], train: boolean, epoch: number): AsyncGenerator<Batch> {
+    const { config } = this.ctx;
+    return createBatchStream(this.ctx.data, indices, {
+      batchSize: config.train.batchSize,
+      train,
+      seed: config.seed,
+      epoch,
+      normalization: this.normalization,
+      augment: config.data.augment,
+      dropLast: train && this.f.plan.dropLast,
+    });
+  }
+
+  async run(): Promise<FoldResult> {
+    const { config, progress } = this.ctx;
+    const epochs = config.train.epochs;
+    while (this.state.epoch < epochs) {
+      const finished = await this.trainEpoch();
+      if (!finished) return this.interrupted();
+      const val = await evaluateModel(this.f.model, this.batches(this.f.valIdx, false, 0), this.f.lossFn, this.ctx.data);
+      this.finishEpoch(val);
+      await this.saveCheckpoints(val);
+      const epochsDone = this.state.epoch;
+      if (this.ctx.opts.stopAfterEpoch !== undefined && epochsDone >= this.ctx.opts.stopAfterEpoch && epochsDone < epochs) {
+        progress.log(`fold ${this.f.fold}: stopping after epoch ${epochsDone} as asked`);
+        return this.interrupted();
+      }
+    }
+    return this.complete();
+  }
+
+  /** Runs the rest of the current epoch; false when interrupted (after saving last/). */
+  private async trainEpoch(): Promise<boolean> {
+    const { config, progress, opts } = this.ctx;
+    const { stepsPerEpoch } = this.f.plan;
+    const s = this.state;
+    const epochLabel = `fold ${this.f.fold} epoch ${s.epoch + 1}/${config.train.epochs}`;
+    const bar = progress.epoch(epochLabel, stepsPerEpoch, s.batchInEpoch);
+    let index = 0;
+    let clock = process.hrtime.bigint();
+    const stream = this.batches(this.f.trainIdx, true, s.epoch);
+    for await (const batch of stream) {
+      // Resuming mid-epoch: the stream is a pure function of (seed, epoch), so skipping its first batches replays the order.
+      if (index++ < s.batchInEpoch) {
+        tf.dispose([batch.x, batch.y]);
+        clock = process.hrtime.bigint();
+        continue;
+      }
+      await yieldToEvents();
+      if (opts.interrupt?.stop) {
+        tf.dispose([batch.x, batch.y]);
+        bar.end(`${epochLabel}: interrupted at batch ${s.batchInEpoch + 1}/${stepsPerEpoch}`);
+        await this.saveLast();
+        return false;
+      }
+      let result;
+      try {
+        result = trainStep(this.f.model, this.f.optimizer, this.f.lossFn, batch);
+      } finally {
+        tf.dispose([batch.x, batch.y]);
+      }
+      if (!Number.isFinite(result.loss)) {
+        bar.end(`${epochLabel}: training loss is ${result.loss}`);
+        throw new TrainingDiverged(
+          `training loss became ${result.loss} at fold ${this.f.fold}, epoch ${s.epoch + 1}, step ${s.step + 1} (lr ${this.f.optimizer.nextLearningRate}); ` +
+            `stopped; the last good checkpoint is ${path.join(this.f.dir, 'last')} (epoch ${s.epoch}); try a lower train.optimizer.lr`,
+        );
+      }
+      const now = process.hrtime.bigint();
+      s.partial.seconds += Number(now - clock) / 1e9;
+      clock = now;
+      s.partial.lossSum += result.loss * result.size;
+      s.partial.correct += result.correct;
+      s.partial.seen += result.size;
+      s.step++;
+      s.batchInEpoch++;
+      bar.step(s.batchInEpoch, {
+        loss: s.partial.lossSum / s.partial.seen,
+        acc: s.partial.correct / s.partial.seen,
+        imgPerSec: s.partial.seen / Math.max(1e-9, s.partial.seconds),
+      });
+    }
+    bar.end(this.epochSummary(epochLabel));
+    return true;
+  }
+
+  private epochSummary(label: string): string {
+    const p = this.state.partial;
+    return `${label}: loss ${(p.lossSum / p.seen).toFixed(4)} acc ${(p.correct / p.seen).toFixed(4)} ` +
+      `${(p.seen / Math.max(1e-9, p.seconds)).toFixed(1)} img/s`;
+  }
+
+  private finishEpoch(val: Evaluation): void {
+    const s = this.state;
+    const { config, progress, data } = this.ctx;
+    this.f.rows.push(metricRow(s.epoch + 1, s.step, this.f.optimizer.lastLearningRate, s.partial, val));
+    writeEpochOutputs(this.f.dir, this.f.rows, s.epoch + 1, val, data.classes);
+    this.lastVal = { ...val.metrics, loss: val.loss };
+    this.ctx.opts.onEpoch?.({
+      fold: this.f.fold, epoch: s.epoch + 1, epochs: config.train.epochs, trainLoss: s.partial.lossSum / s.partial.seen, valLoss: val.loss, valTop1: val.metrics.top1,
+    });
+    progress.log(`fold ${this.f.fold} epoch ${s.epoch + 1}: val loss ${val.loss.toFixed(4)} top-1 ${val.metrics.top1.toFixed(4)}` +
+      (val.metrics.top5 !== undefined ? ` top-5 ${val.metrics.top5.toFixed(4)}` : '') +
+      (val.metrics.clinical ? ` sens ${val.metrics.clinical.sensitivity.toFixed(3)} spec ${val.metrics.clinical.specificity.toFixed(3)} AUC ${val.metrics.clinical.auc.toFixed(3)}` : ''));
+    s.epoch++;
+    s.batchInEpoch = 0;
+    s.partial = { lossSum: 0, correct: 0, seen: 0, seconds: 0 };
+  }
+
+  private async saveCheckpoints(val: Evaluation): Promise<void> {
+    const s = this.state;
+    if (val.metrics.top1 > s.bestTop1) {
+      s.bestTop1 = val.metrics.top1;
+      s.bestEpoch = s.epoch;
+      await saveCheckpoint(path.join(this.f.dir, 'best'), this.f.model, this.f.optimizer.optimizer, s);
+    }
+    await this.saveLast();
+  }
+
+  private saveLast(): Promise<void> {
+    return saveCheckpoint(path.join(this.f.dir, 'last'), this.f.model, this.f.optimizer.optimizer, this.state);
+  }
+
+  private interrupted(): FoldResult {
+    return {
+      fold: this.f.fold,
+      status: 'interrupted',
+      epochsDone: this.state.epoch,
+      bestEpoch: this.state.bestEpoch,
+      bestTop1: this.state.bestTop1,
+      ...foldTiming(this.f.rows),
+    };
+  }
+
+  private complete(): FoldResult {
+    const result: FoldResult = {
+      fold: this.f.fold,
+      status: 'completed',
+      epochsDone: this.state.epoch,
+      final: this.lastVal ?? readFinalMetrics(this.f.dir),
+      bestEpoch: this.state.bestEpoch,
+      bestTop1: this.state.bestTop1,
+      ...foldTiming(this.f.rows),
+    };
+    writeFoldResult(this.f.dir, result);
+    return result;
+  }
+}
