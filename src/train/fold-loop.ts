@@ -8,6 +8,7 @@ import type { Normalization } from '../data/types';
 import { saveCheckpoint, TrainState } from './checkpoint';
 import type { LossFn } from './losses';
 import type { ScheduledOptimizer } from './optimizer';
+import { formatDuration } from './progress';
 import { Batch, evaluateModel, Evaluation, trainStep } from './step';
 import { foldTiming, metricRow, readFinalMetrics, writeEpochOutputs, writeFoldResult } from './run-outputs';
 import type { FinalMetrics, FoldResult, RunContext } from './run-types';
@@ -57,6 +58,8 @@ export class FoldLoop {
   private readonly normalization: Normalization;
   private state: TrainState;
   private lastVal?: FinalMetrics;
+  /** Wall-clock seconds of each epoch this process ran (training and validation), for the ETA. */
+  private readonly epochSeconds: number[] = [];
 
   constructor(private readonly ctx: RunContext, private readonly f: FoldSetup) {
     this.state = f.state;
@@ -80,9 +83,11 @@ export class FoldLoop {
     const { config, progress } = this.ctx;
     const epochs = config.train.epochs;
     while (this.state.epoch < epochs) {
+      const started = process.hrtime.bigint();
       const finished = await this.trainEpoch();
       if (!finished) return this.interrupted();
       const val = await evaluateModel(this.f.model, this.batches(this.f.valIdx, false, 0), this.f.lossFn, this.ctx.data);
+      this.epochSeconds.push(Number(process.hrtime.bigint() - started) / 1e9);
       this.finishEpoch(val);
       await this.saveCheckpoints(val);
       const epochsDone = this.state.epoch;
@@ -166,10 +171,18 @@ export class FoldLoop {
     });
     progress.log(`fold ${this.f.fold} epoch ${s.epoch + 1}: val loss ${val.loss.toFixed(4)} top-1 ${val.metrics.top1.toFixed(4)}` +
       (val.metrics.top5 !== undefined ? ` top-5 ${val.metrics.top5.toFixed(4)}` : '') +
-      (val.metrics.clinical ? ` sens ${val.metrics.clinical.sensitivity.toFixed(3)} spec ${val.metrics.clinical.specificity.toFixed(3)} AUC ${val.metrics.clinical.auc.toFixed(3)}` : ''));
+      (val.metrics.clinical ? ` sens ${val.metrics.clinical.sensitivity.toFixed(3)} spec ${val.metrics.clinical.specificity.toFixed(3)} AUC ${val.metrics.clinical.auc.toFixed(3)}` : '') +
+      `; ${this.timing(config.train.epochs - (s.epoch + 1))}`);
     s.epoch++;
     s.batchInEpoch = 0;
     s.partial = { lossSum: 0, correct: 0, seen: 0, seconds: 0 };
+  }
+
+  /** The last epoch's duration and the fold's ETA at the mean epoch time so far, with `remaining` epochs to go. */
+  private timing(remaining: number): string {
+    const times = this.epochSeconds;
+    const mean = times.reduce((a, b) => a + b, 0) / times.length;
+    return `epoch ${formatDuration(times[times.length - 1])}, fold ETA ${formatDuration(mean * remaining)}`;
   }
 
   private async saveCheckpoints(val: Evaluation): Promise<void> {

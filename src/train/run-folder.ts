@@ -7,11 +7,11 @@ import { UserError } from '../util/errors';
 import { atomicWriteFile, lockFolder, removeStaleTemps } from '../util/files';
 import { insideRoot } from '../util/safe-names';
 import { withSeededMathRandom } from '../util/rng';
-import { classCounts, loadDataset, makeSplits, readSplitManifest, writeSplitManifest, loadImages } from '../data';
+import { classCounts, loadDataset, makeSplits, readSplitManifest, sampleGroupNames, writeSplitManifest, loadImages } from '../data';
 import { checkTrainable } from '../data/checks';
-import type { Fold } from '../data/types';
+import type { Dataset, Fold } from '../data/types';
 import { createModel, modelOptionsFromConfig } from '../models';
-import { selectBackend } from '../backend';
+import { selectBackend, SelectedBackend } from '../backend';
 import {
   checkCheckpointFits, CheckpointModel, findCheckpoint, INIT_DIR, loadModel, loadModelWeights, loadOptimizerState, readState, TrainState,
 } from './checkpoint';
@@ -84,6 +84,7 @@ export async function freshContext(config: RunConfig, opts: TrainRunOptions): Pr
     throw err;
   }
   progress.log(`run folder: ${runDir}`);
+  progress.log(runStartLine(backend, data, resolved.data.split, splits));
   return { config: resolved, runDir, data, splits, folds, backend, progress, opts, release };
 }
 
@@ -105,11 +106,26 @@ export async function resumeContext(runDir: string, opts: TrainRunOptions): Prom
     }
     const folds = foldPlan(config.train.fold, splits, configFile);
     progress.log(`resuming ${dir}`);
+    progress.log(runStartLine(backend, data, config.data.split, splits));
     return { config, runDir: dir, data, splits, folds, backend, progress, opts, release };
   } catch (err) {
     release();
     throw err;
   }
+}
+
+/** How the images are split, for the run's start line: k folds or one holdout, with their groups. */
+function describeSplit(data: Dataset, split: RunConfig['data']['split'], splits: readonly Fold[]): string {
+  const names = sampleGroupNames(data, split);
+  const groups = names ? ` by ${split.groupBy} groups (${new Set(names).size})` : '';
+  return split.type === 'holdout' ? `holdout of ${splits[0].val.length} validation images${groups}` : `${splits.length} folds${groups}`;
+}
+
+/** The line every run starts with: what computes (backend, device, threads in effect) and what it trains on. */
+function runStartLine(backend: SelectedBackend, data: Dataset, split: RunConfig['data']['split'], splits: readonly Fold[]): string {
+  const threads = `${backend.threads} thread${backend.threads === 1 ? '' : 's'}`;
+  return `start: backend ${backend.name}, device ${backend.device}, ${threads}; ` +
+    `data: ${data.samples.length} images, ${data.classes.length} classes, split: ${describeSplit(data, split, splits)}`;
 }
 
 /** What the run's config builds, as a checkpoint records it (see checkCheckpointFits). */
