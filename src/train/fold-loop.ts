@@ -199,6 +199,18 @@ export class FoldLoop {
     return saveCheckpoint(path.join(this.f.dir, 'last'), this.f.model, this.f.optimizer.optimizer, this.state);
   }
 
+  /**
+   * The held-out test split's figures for the model as last/ holds it (the
+   * loop ends right after saving it), by the metrics validation uses; none
+   * without a test split.
+   */
+  private async testMetrics(): Promise<FinalMetrics | undefined> {
+    if (this.ctx.test.length === 0) return undefined;
+    const test = await evaluateModel(this.f.model, this.batches(this.ctx.test, false, 0), this.f.lossFn, this.ctx.data);
+    this.ctx.progress.log(`fold ${this.f.fold}: test top-1 ${test.metrics.top1.toFixed(4)} macro-F1 ${test.metrics.macroF1.toFixed(4)} on ${this.ctx.test.length} held-out images`);
+    return { ...test.metrics, loss: test.loss };
+  }
+
   private interrupted(): FoldResult {
     return {
       fold: this.f.fold,
@@ -210,12 +222,14 @@ export class FoldLoop {
     };
   }
 
-  private complete(): FoldResult {
+  private async complete(): Promise<FoldResult> {
+    const test = await this.testMetrics();
     const result: FoldResult = {
       fold: this.f.fold,
       status: 'completed',
       epochsDone: this.state.epoch,
       final: this.lastVal ?? readFinalMetrics(this.f.dir),
+      ...(test ? { test } : {}),
       bestEpoch: this.state.bestEpoch,
       bestTop1: this.state.bestTop1,
       ...foldTiming(this.f.rows),

@@ -7,7 +7,7 @@ import { UserError } from '../util/errors';
 import { atomicWriteFile, lockFolder, removeStaleTemps } from '../util/files';
 import { insideRoot } from '../util/safe-names';
 import { withSeededMathRandom } from '../util/rng';
-import { classCounts, loadDataset, makeSplits, readSplitManifest, sampleGroupNames, writeSplitManifest, loadImages } from '../data';
+import { classCounts, loadDataset, makeSplits, readSplitManifest, sampleGroupNames, testSplit, writeSplitManifest, loadImages } from '../data';
 import { checkTrainable } from '../data/checks';
 import type { Dataset, Fold } from '../data/types';
 import { createModel, modelOptionsFromConfig } from '../models';
@@ -73,19 +73,20 @@ export async function freshContext(config: RunConfig, opts: TrainRunOptions): Pr
   const data = await loadDataset(resolved.data, { seed: resolved.seed, log: progress.log });
   checkTrainable(classCounts(data), data.classes, resolved.data.split, data.root);
   const splits = makeSplits(data, resolved.data.split, resolved.seed);
+  const test = testSplit(data, resolved.data.split, resolved.seed);
   const folds = foldPlan(resolved.train.fold, splits, 'config');
   const runDir = opts.runDir ? path.resolve(opts.runDir) : newRunDir(resolved);
   const release = takeRunFolder(runDir);
   try {
     atomicWriteFile(path.join(runDir, 'config.yaml'), toYaml(resolved));
-    writeSplitManifest(path.join(runDir, 'split.json'), data, splits, resolved.seed, resolved.data.split);
+    writeSplitManifest(path.join(runDir, 'split.json'), data, splits, resolved.seed, resolved.data.split, test);
   } catch (err) {
     release();
     throw err;
   }
   progress.log(`run folder: ${runDir}`);
-  progress.log(runStartLine(backend, data, resolved.data.split, splits));
-  return { config: resolved, runDir, data, splits, folds, backend, progress, opts, release };
+  progress.log(runStartLine(backend, data, resolved.data.split, splits, test));
+  return { config: resolved, runDir, data, splits, test, folds, backend, progress, opts, release };
 }
 
 /** The run in `runDir` as its config.yaml and split manifest describe it, with its lock taken. */
@@ -99,33 +100,34 @@ export async function resumeContext(runDir: string, opts: TrainRunOptions): Prom
   try {
     const progress = createProgress(opts.progress ?? 'lines');
     const backend = await selectBackend(config.runtime);
-    const { dataset, folds: splits } = readSplitManifest(path.join(dir, 'split.json'));
+    const { dataset, folds: splits, test } = readSplitManifest(path.join(dir, 'split.json'));
     const data = await loadImages(dataset, config.data, { log: progress.log });
     if (data.samples.length !== dataset.samples.length) {
       throw new UserError(`--resume ${runDir}: ${dataset.samples.length - data.samples.length} images of its split manifest can no longer be read`);
     }
     const folds = foldPlan(config.train.fold, splits, configFile);
     progress.log(`resuming ${dir}`);
-    progress.log(runStartLine(backend, data, config.data.split, splits));
-    return { config, runDir: dir, data, splits, folds, backend, progress, opts, release };
+    progress.log(runStartLine(backend, data, config.data.split, splits, test));
+    return { config, runDir: dir, data, splits, test, folds, backend, progress, opts, release };
   } catch (err) {
     release();
     throw err;
   }
 }
 
-/** How the images are split, for the run's start line: k folds or one holdout, with their groups. */
-function describeSplit(data: Dataset, split: RunConfig['data']['split'], splits: readonly Fold[]): string {
+/** How the images are split, for the run's start line: k folds or one holdout, with their groups, and the held-out test images. */
+function describeSplit(data: Dataset, split: RunConfig['data']['split'], splits: readonly Fold[], test: readonly number[]): string {
   const names = sampleGroupNames(data, split);
   const groups = names ? ` by ${split.groupBy} groups (${new Set(names).size})` : '';
-  return split.type === 'holdout' ? `holdout of ${splits[0].val.length} validation images${groups}` : `${splits.length} folds${groups}`;
+  const folds = split.type === 'holdout' ? `holdout of ${splits[0].val.length} validation images${groups}` : `${splits.length} folds${groups}`;
+  return test.length > 0 ? `${folds}, held-out test of ${test.length} images` : folds;
 }
 
 /** The line every run starts with: what computes (backend, device, threads in effect) and what it trains on. */
-function runStartLine(backend: SelectedBackend, data: Dataset, split: RunConfig['data']['split'], splits: readonly Fold[]): string {
+function runStartLine(backend: SelectedBackend, data: Dataset, split: RunConfig['data']['split'], splits: readonly Fold[], test: readonly number[]): string {
   const threads = `${backend.threads} thread${backend.threads === 1 ? '' : 's'}`;
   return `start: backend ${backend.name}, device ${backend.device}, ${threads}; ` +
-    `data: ${data.samples.length} images, ${data.classes.length} classes, split: ${describeSplit(data, split, splits)}`;
+    `data: ${data.samples.length} images, ${data.classes.length} classes, split: ${describeSplit(data, split, splits, test)}`;
 }
 
 /** What the run's config builds, as a checkpoint records it (see checkCheckpointFits). */

@@ -71,20 +71,34 @@ export function readFoldResult(dir: string): FoldResult | undefined {
   return fs.existsSync(file) ? readJson<FoldResult>(file) : undefined;
 }
 
-/** The per-fold figures that folds.csv and the summary carry. */
-export function foldSummaryRow(r: FoldResult): Record<string, number | undefined> {
-  const f = r.final;
+/** One evaluation's figures under folds.csv's names (before any prefix). */
+function metricFigures(m: FinalMetrics | undefined): Record<string, number | undefined> {
   return {
-    val_top1: f?.top1,
-    val_top5: f?.top5,
-    val_loss: f?.loss,
-    macro_f1: f?.macroF1,
-    sensitivity: f?.clinical?.sensitivity,
-    specificity: f?.clinical?.specificity,
-    auc: f?.clinical?.auc,
+    top1: m?.top1,
+    top5: m?.top5,
+    loss: m?.loss,
+    macro_f1: m?.macroF1,
+    sensitivity: m?.clinical?.sensitivity,
+    specificity: m?.clinical?.specificity,
+    auc: m?.clinical?.auc,
+  };
+}
+
+/** Validation's top-1, top-5 and loss carry a val_ prefix; its other figures have always been unprefixed. */
+const VAL_PREFIXED = new Set(['top1', 'top5', 'loss']);
+
+function prefixed(figures: Record<string, number | undefined>, prefix: (key: string) => string): Record<string, number | undefined> {
+  return Object.fromEntries(Object.entries(figures).map(([k, v]) => [prefix(k), v]));
+}
+
+/** The per-fold figures that folds.csv and the summary carry; test_ ones when the run holds out a test split. */
+export function foldSummaryRow(r: FoldResult): Record<string, number | undefined> {
+  return {
+    ...prefixed(metricFigures(r.final), (k) => (VAL_PREFIXED.has(k) ? `val_${k}` : k)),
     best_top1: r.bestTop1,
     best_epoch: r.bestEpoch,
     train_img_per_s: r.trainImgPerSec,
+    ...(r.test ? prefixed(metricFigures(r.test), (k) => `test_${k}`) : {}),
   };
 }
 
@@ -106,7 +120,9 @@ export function summarize(results: readonly FoldResult[]): Record<string, { mean
 /** report.json, and folds.csv (each fold, then mean and std) when the run has more than one fold. */
 export function writeRunReport(ctx: RunContext, run: RunResult): void {
   const rows: CsvRow[] = run.folds.map((r) => ({ fold: r.fold, status: r.status, epochs: r.epochsDone, ...foldSummaryRow(r) }));
-  const columns = ['fold', 'status', 'epochs', ...Object.keys(foldSummaryRow(run.folds[0] ?? emptyFold()))];
+  // Every fold's figures: an interrupted fold has no test ones.
+  const figures = new Set((run.folds.length > 0 ? run.folds : [emptyFold()]).flatMap((r) => Object.keys(foldSummaryRow(r))));
+  const columns = ['fold', 'status', 'epochs', ...figures];
   if (ctx.folds.length > 1) {
     const stat = (which: 'mean' | 'std'): CsvRow =>
       ({ fold: which, ...Object.fromEntries(Object.entries(run.summary).map(([k, v]) => [k, v[which]])) });
@@ -121,6 +137,7 @@ export function writeRunReport(ctx: RunContext, run: RunResult): void {
     inputSize: ctx.config.data.inputSize,
     epochs: ctx.config.train.epochs,
     seed: ctx.config.seed,
+    ...(ctx.test.length > 0 ? { testImages: ctx.test.length } : {}),
     backend: ctx.backend.name,
     device: ctx.backend.device,
     threads: ctx.backend.threads,

@@ -40,6 +40,8 @@ export interface FoldResult {
   epochsDone: number;
   /** Validation metrics after the last epoch (the figures the tables use: picking the best epoch on the validation fold would bias them). */
   final?: FinalMetrics;
+  /** The last checkpoint's figures on the held-out test split, when the run has one. */
+  test?: FinalMetrics;
   bestEpoch: number;
   bestTop1: number;
   trainImgPerSec: number;
@@ -60,6 +62,8 @@ export interface RunContext {
   runDir: string;
   data: LoadedDataset;
   splits: Fold[];
+  /** The held-out test images (data.split.test), in no fold; empty without a test split. */
+  test: number[];
   folds: number[];
   backend: SelectedBackend;
   progress: Progress;
