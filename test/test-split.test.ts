@@ -140,3 +140,16 @@ test('a grouped k-fold run with a test split: split.json records it, each fold s
     assert.ok(Math.abs(f.loss - report.folds[k].test.loss) < 1e-5, `fold ${k}: eval loss ${f.loss} vs ${report.folds[k].test.loss}`);
   });
 });
+
+test('the folds must fit the images the test split leaves: each class\'s remainder is checked before a run folder exists', async (t) => {
+  const root = tempDir(t);
+  await slideDataset(root);
+  const out = tempDir(t, 'dresnet-testsplit-');
+  // Three of each class's four slides held out leave 3 images a class, too few for 4 folds (12 would do).
+  const config = loadRunConfig(quickstart, [
+    'runtime.backend=cpu', 'data.inputSize=32', 'data.source=folder', `data.path=${root}`,
+    'data.split.type=kfold', 'data.split.folds=4', 'data.split.groupBy=prefix', 'data.split.test=0.75', `runtime.outDir=${out}`,
+  ]);
+  await assert.rejects(trainRun(config, { progress: 'silent' }), /data\.split\.folds: 4 stratified folds need at least 4 images of every class, .*"c0" has 3/);
+  assert.deepEqual(fs.readdirSync(out), []);
+});

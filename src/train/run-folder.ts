@@ -71,9 +71,11 @@ export async function freshContext(config: RunConfig, opts: TrainRunOptions): Pr
   const progress = createProgress(opts.progress ?? 'lines');
   const backend = await selectBackend(resolved.runtime);
   const data = await loadDataset(resolved.data, { seed: resolved.seed, log: progress.log });
-  checkTrainable(classCounts(data), data.classes, resolved.data.split, data.root);
-  const splits = makeSplits(data, resolved.data.split, resolved.seed);
   const test = testSplit(data, resolved.data.split, resolved.seed);
+  // The folds are made from the images the test split leaves.
+  const held = new Set(test);
+  checkTrainable(classCounts({ ...data, samples: data.samples.filter((_, i) => !held.has(i)) }), data.classes, resolved.data.split, data.root);
+  const splits = makeSplits(data, resolved.data.split, resolved.seed);
   const folds = foldPlan(resolved.train.fold, splits, 'config');
   const runDir = opts.runDir ? path.resolve(opts.runDir) : newRunDir(resolved);
   const release = takeRunFolder(runDir);
