@@ -61,9 +61,9 @@ export class FoldLoop {
   /** Wall-clock seconds of each epoch this process ran (training and validation), for the ETA. */
   private readonly epochSeconds: number[] = [];
 
-  constructor(private readonly ctx: RunContext, private readonly f: FoldSetup) {
-    this.state = f.state;
-    this.normalization = toNormalization(f.state.normalization);
+  constructor(private readonly ctx: RunContext, private readonly setup: FoldSetup) {
+    this.state = setup.state;
+    this.normalization = toNormalization(setup.state.normalization);
   }
 
   private batches(indices: readonly number[], train: boolean, epoch: number): AsyncGenerator<Batch> {
@@ -75,7 +75,7 @@ export class FoldLoop {
       epoch,
       normalization: this.normalization,
       augment: config.data.augment,
-      dropLast: train && this.f.plan.dropLast,
+      dropLast: train && this.setup.plan.dropLast,
     });
   }
 
@@ -86,13 +86,13 @@ export class FoldLoop {
       const started = process.hrtime.bigint();
       const finished = await this.trainEpoch();
       if (!finished) return this.interrupted();
-      const val = await evaluateModel(this.f.model, this.batches(this.f.valIdx, false, 0), this.f.lossFn, this.ctx.data);
+      const val = await evaluateModel(this.setup.model, this.batches(this.setup.valIdx, false, 0), this.setup.lossFn, this.ctx.data);
       this.epochSeconds.push(Number(process.hrtime.bigint() - started) / 1e9);
       this.finishEpoch(val);
       await this.saveCheckpoints(val);
       const epochsDone = this.state.epoch;
       if (this.ctx.opts.stopAfterEpoch !== undefined && epochsDone >= this.ctx.opts.stopAfterEpoch && epochsDone < epochs) {
-        progress.log(`fold ${this.f.fold}: stopping after epoch ${epochsDone} as asked`);
+        progress.log(`fold ${this.setup.fold}: stopping after epoch ${epochsDone} as asked`);
         return this.interrupted();
       }
     }
@@ -102,13 +102,13 @@ export class FoldLoop {
   /** Runs the rest of the current epoch; false when interrupted (after saving last/). */
   private async trainEpoch(): Promise<boolean> {
     const { config, progress, opts } = this.ctx;
-    const { stepsPerEpoch } = this.f.plan;
+    const { stepsPerEpoch } = this.setup.plan;
     const s = this.state;
-    const epochLabel = `fold ${this.f.fold} epoch ${s.epoch + 1}/${config.train.epochs}`;
+    const epochLabel = `fold ${this.setup.fold} epoch ${s.epoch + 1}/${config.train.epochs}`;
     const bar = progress.epoch(epochLabel, stepsPerEpoch, s.batchInEpoch);
     let index = 0;
     let clock = process.hrtime.bigint();
-    const stream = this.batches(this.f.trainIdx, true, s.epoch);
+    const stream = this.batches(this.setup.trainIdx, true, s.epoch);
     for await (const batch of stream) {
       // Resuming mid-epoch: the stream is a pure function of (seed, epoch), so skipping its first batches replays the order.
       if (index++ < s.batchInEpoch) {
@@ -125,15 +125,15 @@ export class FoldLoop {
       }
       let result;
       try {
-        result = trainStep(this.f.model, this.f.optimizer, this.f.lossFn, batch);
+        result = trainStep(this.setup.model, this.setup.optimizer, this.setup.lossFn, batch);
       } finally {
         tf.dispose([batch.x, batch.y]);
       }
       if (!Number.isFinite(result.loss)) {
         bar.end(`${epochLabel}: training loss is ${result.loss}`);
         throw new TrainingDiverged(
-          `training loss became ${result.loss} at fold ${this.f.fold}, epoch ${s.epoch + 1}, step ${s.step + 1} (lr ${this.f.optimizer.nextLearningRate}); ` +
-            `stopped; the last good checkpoint is ${path.join(this.f.dir, 'last')} (epoch ${s.epoch}); try a lower train.optimizer.lr`,
+          `training loss became ${result.loss} at fold ${this.setup.fold}, epoch ${s.epoch + 1}, step ${s.step + 1} (lr ${this.setup.optimizer.nextLearningRate}); ` +
+            `stopped; the last good checkpoint is ${path.join(this.setup.dir, 'last')} (epoch ${s.epoch}); try a lower train.optimizer.lr`,
         );
       }
       const now = process.hrtime.bigint();
@@ -163,13 +163,13 @@ export class FoldLoop {
   private finishEpoch(val: Evaluation): void {
     const s = this.state;
     const { config, progress, data } = this.ctx;
-    this.f.rows.push(metricRow(s.epoch + 1, s.step, this.f.optimizer.lastLearningRate, s.partial, val));
-    writeEpochOutputs(this.f.dir, this.f.rows, s.epoch + 1, val, data.classes);
+    this.setup.rows.push(metricRow(s.epoch + 1, s.step, this.setup.optimizer.lastLearningRate, s.partial, val));
+    writeEpochOutputs(this.setup.dir, this.setup.rows, s.epoch + 1, val, data.classes);
     this.lastVal = { ...val.metrics, loss: val.loss };
     this.ctx.opts.onEpoch?.({
-      fold: this.f.fold, epoch: s.epoch + 1, epochs: config.train.epochs, trainLoss: s.partial.lossSum / s.partial.seen, valLoss: val.loss, valTop1: val.metrics.top1,
+      fold: this.setup.fold, epoch: s.epoch + 1, epochs: config.train.epochs, trainLoss: s.partial.lossSum / s.partial.seen, valLoss: val.loss, valTop1: val.metrics.top1,
     });
-    progress.log(`fold ${this.f.fold} epoch ${s.epoch + 1}: val loss ${val.loss.toFixed(4)} top-1 ${val.metrics.top1.toFixed(4)}` +
+    progress.log(`fold ${this.setup.fold} epoch ${s.epoch + 1}: val loss ${val.loss.toFixed(4)} top-1 ${val.metrics.top1.toFixed(4)}` +
       (val.metrics.top5 !== undefined ? ` top-5 ${val.metrics.top5.toFixed(4)}` : '') +
       (val.metrics.clinical ? ` sens ${val.metrics.clinical.sensitivity.toFixed(3)} spec ${val.metrics.clinical.specificity.toFixed(3)} AUC ${val.metrics.clinical.auc.toFixed(3)}` : '') +
       `; ${this.timing(config.train.epochs - (s.epoch + 1))}`);
@@ -190,13 +190,13 @@ export class FoldLoop {
     if (val.metrics.top1 > s.bestTop1) {
       s.bestTop1 = val.metrics.top1;
       s.bestEpoch = s.epoch;
-      await saveCheckpoint(path.join(this.f.dir, 'best'), this.f.model, this.f.optimizer.optimizer, s);
+      await saveCheckpoint(path.join(this.setup.dir, 'best'), this.setup.model, this.setup.optimizer.optimizer, s);
     }
     await this.saveLast();
   }
 
   private saveLast(): Promise<void> {
-    return saveCheckpoint(path.join(this.f.dir, 'last'), this.f.model, this.f.optimizer.optimizer, this.state);
+    return saveCheckpoint(path.join(this.setup.dir, 'last'), this.setup.model, this.setup.optimizer.optimizer, this.state);
   }
 
   /**
@@ -206,35 +206,35 @@ export class FoldLoop {
    */
   private async testMetrics(): Promise<FinalMetrics | undefined> {
     if (this.ctx.test.length === 0) return undefined;
-    const test = await evaluateModel(this.f.model, this.batches(this.ctx.test, false, 0), this.f.lossFn, this.ctx.data);
-    this.ctx.progress.log(`fold ${this.f.fold}: test top-1 ${test.metrics.top1.toFixed(4)} macro-F1 ${test.metrics.macroF1.toFixed(4)} on ${this.ctx.test.length} held-out images`);
+    const test = await evaluateModel(this.setup.model, this.batches(this.ctx.test, false, 0), this.setup.lossFn, this.ctx.data);
+    this.ctx.progress.log(`fold ${this.setup.fold}: test top-1 ${test.metrics.top1.toFixed(4)} macro-F1 ${test.metrics.macroF1.toFixed(4)} on ${this.ctx.test.length} held-out images`);
     return { ...test.metrics, loss: test.loss };
   }
 
   private interrupted(): FoldResult {
     return {
-      fold: this.f.fold,
+      fold: this.setup.fold,
       status: 'interrupted',
       epochsDone: this.state.epoch,
       bestEpoch: this.state.bestEpoch,
       bestTop1: this.state.bestTop1,
-      ...foldTiming(this.f.rows),
+      ...foldTiming(this.setup.rows),
     };
   }
 
   private async complete(): Promise<FoldResult> {
     const test = await this.testMetrics();
     const result: FoldResult = {
-      fold: this.f.fold,
+      fold: this.setup.fold,
       status: 'completed',
       epochsDone: this.state.epoch,
-      final: this.lastVal ?? readFinalMetrics(this.f.dir),
+      final: this.lastVal ?? readFinalMetrics(this.setup.dir),
       ...(test ? { test } : {}),
       bestEpoch: this.state.bestEpoch,
       bestTop1: this.state.bestTop1,
-      ...foldTiming(this.f.rows),
+      ...foldTiming(this.setup.rows),
     };
-    writeFoldResult(this.f.dir, result);
+    writeFoldResult(this.setup.dir, result);
     return result;
   }
 }
