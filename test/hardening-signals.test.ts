@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { readCsv } from '../src/util/csv';
 import { packageRoot } from '../src/util/files';
 import { readState } from '../src/train/checkpoint';
-import { TIMING_COLUMNS } from '../src/train/trainer';
+import { TIMING_COLUMNS } from '../src/train/run-outputs';
 import { runCli } from './helpers/cli';
 import { tempDir } from './fixtures/data';
 

@@ -30,12 +30,16 @@ test('weight decay: kernels (rank >= 2) only, weightDecay * w added to the gradi
   }
 });
 
+/** A schedule of one step per epoch that divides the rate by ten after the first step. */
+const tenfoldDrop = { config: { type: 'multistep' as const, milestones: [1], gamma: 0.1, warmupEpochs: 0 }, epochs: 2, stepsPerEpoch: 1 };
+
 test('SGD with momentum: v = m*v + g, w -= lr*v, with the scheduled lr', () => {
   const w = tf.variable(tf.scalar(1));
-  const opt = makeOptimizer(sgd);
+  const opt = makeOptimizer(sgd, [], tenfoldDrop);
   const step = () => opt.applyGradients({ [w.name]: tf.scalar(1) });
   step(); // v = 1, w = 1 - 0.1
-  opt.setLearningRate(0.01);
+  assert.equal(opt.step, 1);
+  assert.equal(opt.nextLearningRate, 0.1 * 0.1);
   step(); // v = 1.9, w = 0.9 - 0.019
   assert.ok(Math.abs(w.dataSync()[0] - 0.881) < 1e-6, String(w.dataSync()[0]));
   opt.dispose();
@@ -59,8 +63,9 @@ test('FusedMomentumOptimizer without the fused kernel (cpu) is tfjs\'s MomentumO
 
 test('Adam takes the scheduled learning rate', () => {
   const w = tf.variable(tf.scalar(1));
-  const opt = makeOptimizer({ ...sgd, type: 'adam' });
-  opt.setLearningRate(0.5);
+  // Half of the base rate 1 at the first of two warm-up steps.
+  const warmup = { config: { type: 'constant' as const, milestones: [], gamma: 1, warmupEpochs: 1 }, epochs: 1, stepsPerEpoch: 2 };
+  const opt = makeOptimizer({ ...sgd, type: 'adam', lr: 1 }, [], warmup);
   opt.applyGradients({ [w.name]: tf.scalar(2) });
   // Adam's first step moves by about lr, whatever the gradient's size.
   assert.ok(Math.abs(w.dataSync()[0] - 0.5) < 1e-3, String(w.dataSync()[0]));
@@ -73,9 +78,9 @@ test('disposing an optimiser frees all of its tensors', () => {
     const w = tf.variable(tf.scalar(1));
     const grad = tf.scalar(1);
     const before = tf.memory().numTensors;
-    const opt = makeOptimizer(cfg);
-    opt.setLearningRate(0.05);
+    const opt = makeOptimizer(cfg, [], tenfoldDrop);
     opt.applyGradients({ [w.name]: grad });
+    opt.applyGradients({ [w.name]: grad }); // at the dropped rate, a new scalar for SGD
     opt.dispose();
     assert.equal(tf.memory().numTensors, before, `${cfg.type} momentum ${cfg.momentum}`);
     tf.dispose([w, grad]);

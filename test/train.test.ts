@@ -7,9 +7,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadRunConfig } from '../src/config/load';
 import { readCsv } from '../src/util/csv';
 import { packageRoot } from '../src/util/files';
-import { resumeRun, trainRun, TIMING_COLUMNS } from '../src/train/trainer';
+import { resumeRun, trainRun } from '../src/train/trainer';
+import { TIMING_COLUMNS } from '../src/train/run-outputs';
 import { readState } from '../src/train/checkpoint';
 import { runCli } from './helpers/cli';
+import { formatDuration } from '../src/train/progress';
 
 /**
  * The trainer's mechanics on a tiny DResNet (width 0.125, 32x32) and a tiny
@@ -164,4 +166,22 @@ test('train CLI: bad user input gives one line naming what was expected', () => 
   const outOfRange = runCli(['train', '-c', quickstart, ...TINY.flatMap((s) => ['--set', s]), '--fold', '7', '--out', tmpRoot]);
   assert.equal(outOfRange.code, 2);
   assert.match(outOfRange.stderr, /train\.fold: expected a fold index below 1/);
+});
+
+test('train prints a start line (backend, device, threads, images, classes, split) and epoch lines with a duration and the fold ETA', () => {
+  const res = runCli(['train', '-c', quickstart, ...TINY.flatMap((s) => ['--set', s]), '--out', tmpRoot]);
+  assert.equal(res.code, 0, res.stderr);
+  // 4 classes x 8 images; the quick start holds out a fifth of each class (2) for validation.
+  assert.match(res.stderr, /^start: backend cpu, device cpu, 1 thread; data: 32 images, 4 classes, split: holdout of 8 validation images$/m);
+  const epochLines = res.stderr.split('\n').filter((l) => /^fold 0 epoch \d: val loss/.test(l));
+  assert.equal(epochLines.length, 2, res.stderr);
+  assert.match(epochLines[0], /; epoch \d+\.\d s, fold ETA \d+\.\d s$/);
+  // The ETA of the last epoch is zero: nothing is left of the fold.
+  assert.match(epochLines[1], /; epoch \d+\.\d s, fold ETA 0\.0 s$/);
+});
+
+test('durations on progress lines: seconds, then minutes, then hours', () => {
+  assert.equal(formatDuration(7.25), '7.3 s');
+  assert.equal(formatDuration(125), '2 min 05 s');
+  assert.equal(formatDuration(3 * 3600 + 7 * 60 + 40), '3 h 07 min');
 });

@@ -4,7 +4,7 @@ import { loadRunConfig } from '../config/load';
 import { benchDataPipeline } from '../data/bench';
 import { classCounts, loadDataset, summarizeDataset } from '../data/dataset';
 import { trainingProblems } from '../data/checks';
-import { makeSplits, sampleGroupNames } from '../data/splits';
+import { makeSplits, sampleGroupNames, testSplit } from '../data/splits';
 import { DEFAULT_IMPORT_LIMITS, formatImportSummary, importHerlev } from '../data/import';
 import { ensureSyntheticDataset } from '../data/synthetic';
 import { UserError } from '../util/errors';
@@ -84,10 +84,15 @@ function registerInfo(data: Command): void {
     const split = `${cfg.data.split.type === 'kfold' ? `${folds.length}-fold stratified` : 'stratified holdout'}${grouped}`;
     print([
       ...summarizeDataset(data),
-      `${split} (seed ${cfg.seed}): validation sizes ${folds.map((f) => f.val.length).join(', ')}`,
+      `${split} (seed ${cfg.seed}): validation sizes ${folds.map((f) => f.val.length).join(', ')}${heldOut(testSplit(data, cfg.data.split, cfg.seed))}`,
       ...problems.map((p) => `problem (train refuses this): ${p}`),
     ]);
   });
+}
+
+/** The held-out test split's size for data info's split line; nothing without one. */
+function heldOut(test: readonly number[]): string {
+  return test.length > 0 ? `; held-out test ${test.length} images (in no fold)` : '';
 }
 
 function registerBench(data: Command): void {

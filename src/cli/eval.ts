@@ -4,7 +4,7 @@ import { loadRunConfig } from '../config/load';
 import { UserError } from '../util/errors';
 import { parseFold } from './train';
 import { evaluateRun } from '../train/evaluate';
-import { isRunFolder } from '../train/trainer';
+import { isRunFolder } from '../train/run-folder';
 
 interface EvalCliOptions {
   run: string;

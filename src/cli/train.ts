@@ -4,7 +4,8 @@ import { UserError } from '../util/errors';
 import { withConfigOptions } from './config';
 import { defaultProgressMode } from '../train/progress';
 import { checkRunConfig } from '../train/preflight';
-import { resumeRun, RunResult, trainRun, TrainRunOptions } from '../train/trainer';
+import { resumeRun, trainRun } from '../train/trainer';
+import { RunResult, TrainRunOptions } from '../train/run-types';
 
 interface TrainCliOptions {
   config?: string;
@@ -46,11 +47,23 @@ export function formatRunSummary(run: RunResult): string[] {
   const lines = run.folds.map((f) =>
     `fold ${f.fold}: ${f.status}, ${f.epochsDone} epochs` +
     (f.final ? `, val top-1 ${(100 * f.final.top1).toFixed(2)}%` : '') +
-    (f.final?.clinical ? `, AUC ${f.final.clinical.auc.toFixed(4)}` : ''));
+    (f.final?.clinical ? `, AUC ${f.final.clinical.auc.toFixed(4)}` : '') +
+    (f.test ? `, test top-1 ${(100 * f.test.top1).toFixed(2)}%` : ''));
   const top1 = run.summary.val_top1;
   if (top1 && run.folds.length > 1) lines.push(`val top-1 over ${run.folds.length} folds: ${(100 * top1.mean).toFixed(2)} ± ${(100 * top1.std).toFixed(2)}%`);
   lines.push(`run folder: ${run.runDir}`);
-  return lines;
+  const test = testLine(run);
+  return test ? [...lines, test] : lines;
+}
+
+/** The held-out test split's top-1, the run's last word when it has one: each fold's last checkpoint, their mean ± std over several. */
+function testLine(run: RunResult): string | undefined {
+  const tested = run.folds.filter((f) => f.test);
+  const top1 = run.summary.test_top1;
+  if (tested.length === 0) return undefined;
+  const images = `test top-1 on ${tested[0].test!.n} held-out images`;
+  if (top1 && tested.length > 1) return `${images}: ${(100 * top1.mean).toFixed(2)} ± ${(100 * top1.std).toFixed(2)}% over ${tested.length} folds`;
+  return `${images}: ${(100 * tested[0].test!.top1).toFixed(2)}%`;
 }
 
 /** The exit code of a process stopped by a signal, as shells report it: 128 + the signal's number. */

@@ -56,6 +56,21 @@ export const modelSchema: s.Node<ModelConfig> = {
 /** A file name's group under groupBy: prefix, by default: everything before its last '-' or '_'. */
 export const DEFAULT_GROUP_PATTERN = '^(.+)[-_][^-_]+$';
 
+const TEST_SPLIT_EXPECTED = 'a fraction between 0 and 1 (exclusive) or the path of a CSV file with a "path" column';
+
+/** data.split.test: a fraction strictly between 0 and 1, or the path of a CSV file listing the test images; absent: no test split. */
+const testSplitSchema: s.Node<number | string | undefined> = s.optional({
+  kind: 'either',
+  expected: TEST_SPLIT_EXPECTED,
+  hasDefault: false,
+  doc: 'images held out of every fold and scored at the end of each: a fraction of each class (of whole groups with groupBy), or a CSV of image paths relative to the data root',
+  parse(value, path) {
+    if (typeof value === 'string' && value.trim() !== '') return value;
+    if (typeof value === 'number' && value > 0 && value < 1) return value;
+    throw new s.SchemaError(path, `expected ${TEST_SPLIT_EXPECTED}, got ${JSON.stringify(value)}`);
+  },
+});
+
 export const augmentSchema = s.object({
   hflip: s.boolean({ default: true }),
   vflip: s.boolean({ default: true }),
@@ -87,6 +102,7 @@ export const dataSchema = s.object({
       default: DEFAULT_GROUP_PATTERN,
       doc: 'with groupBy: prefix, a regular expression on the file name without its extension; its first capture group (or the whole match) names the group',
     }),
+    test: testSplitSchema,
   }),
   cache: s.boolean({ default: true }),
   skipBad: s.boolean({ default: false }),

@@ -21,7 +21,7 @@ export type { DatasetOptions } from './dataset';
 export type { SyntheticOptions } from './synthetic';
 export { classCounts, defaultHerlevPath, loadDataset, scanDataset, summarizeDataset } from './dataset';
 export { defaultCacheDir, imageAt, loadImages } from './images';
-export { makeSplits, readSplitManifest, sampleGroupNames, stratifiedGroupKFold, stratifiedHoldout, stratifiedKFold, writeSplitManifest } from './splits';
+export { checkTestList, makeSplits, readSplitManifest, sampleGroupNames, stratifiedGroupKFold, stratifiedHoldout, stratifiedKFold, testSplit, writeSplitManifest } from './splits';
 export { computeNormalization } from './normalization';
 export { createBatchStream, epochOrder } from './batches';
 export { HERLEV_CLASSES, HERLEV_COUNTS, HERLEV2_CLASSES } from './herlev';

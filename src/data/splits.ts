@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { DataConfig, DEFAULT_GROUP_PATTERN } from '../config/run-config';
 import { UserError } from '../util/errors';
 import { atomicWriteFile } from '../util/files';
+import { readCsv } from '../util/csv';
 import { createRng, shuffleInPlace } from '../util/rng';
 import type { ClassRole, Dataset, Fold, Groups } from './types';
 
@@ -73,8 +74,8 @@ export function stratifiedHoldout(dataset: Dataset, valFraction: number, seed: n
   return { train: dataset.samples.map((_, i) => i).filter((i) => !inVal.has(i)), val: val.sort((a, b) => a - b) };
 }
 
-/** data.split, where the grouping keys may be left out (no grouping). */
-export type SplitConfig = Omit<DataConfig['split'], 'groupBy' | 'groupPattern'> & Partial<Pick<DataConfig['split'], 'groupBy' | 'groupPattern'>>;
+/** data.split, where the grouping and test keys may be left out (no grouping, no held-out test). */
+export type SplitConfig = Omit<DataConfig['split'], 'groupBy' | 'groupPattern' | 'test'> & Partial<Pick<DataConfig['split'], 'groupBy' | 'groupPattern' | 'test'>>;
 
 /**
  * The group of every sample, by the config's data.split.groupBy: a file-name
@@ -118,8 +119,20 @@ export function groupIndices(names: readonly string[]): Groups {
   return [...byName.values()];
 }
 
-/** The folds the config asks for: k stratified folds (of groups, when the config groups images), or one holdout split. */
+/**
+ * The folds the config asks for: k stratified folds (of groups, when the
+ * config groups images), or one holdout split; over the images outside the
+ * held-out test split (testSplit) when data.split.test names one.
+ */
 export function makeSplits(dataset: Dataset, split: SplitConfig, seed: number): Fold[] {
+  const test = new Set(testSplit(dataset, split, seed));
+  if (test.size === 0) return foldsOf(dataset, split, seed);
+  const rest = dataset.samples.map((_, i) => i).filter((i) => !test.has(i));
+  const folds = foldsOf({ ...dataset, samples: rest.map((i) => dataset.samples[i]) }, split, seed);
+  return folds.map((f) => ({ train: f.train.map((i) => rest[i]), val: f.val.map((i) => rest[i]) }));
+}
+
+function foldsOf(dataset: Dataset, split: SplitConfig, seed: number): Fold[] {
   const names = sampleGroupNames(dataset, split);
   const groups = names === undefined ? undefined : groupIndices(names);
   if (split.type === 'holdout') {
@@ -138,6 +151,72 @@ export function makeSplits(dataset: Dataset, split: SplitConfig, seed: number): 
   return stratifiedGroupKFold(dataset, groups, split.folds, seed);
 }
 
+/**
+ * The held-out test images data.split.test names (sorted indices; none
+ * without the key): a fraction of each class (of whole groups, when the config
+ * groups images) drawn from the seed, or the images a CSV file lists.
+ */
+export function testSplit(dataset: Dataset, split: SplitConfig, seed: number): number[] {
+  if (split.test === undefined) return [];
+  const names = sampleGroupNames(dataset, split);
+  if (typeof split.test === 'string') return listedTest(dataset, split.test, names);
+  if (names === undefined) return stratifiedHoldout(dataset, split.test, seed).val;
+  return groupHoldout(dataset, groupIndices(names), split.test, seed);
+}
+
+/**
+ * About `fraction` of each class's images, in whole groups: groups go largest
+ * first (ties in a seeded order) to the side, held out or kept, that is
+ * further below its share of the group's classes (stratifiedGroupKFold's rule
+ * with unequal shares).
+ */
+function groupHoldout(dataset: Dataset, groups: Groups, fraction: number, seed: number): number[] {
+  const classTotals = dataset.classes.map((_, c) => dataset.samples.filter((s) => s.label === c).length);
+  const held = dataset.classes.map(() => 0);
+  const kept = dataset.classes.map(() => 0);
+  const out: number[] = [];
+  const order = shuffleInPlace([...groups], createRng(seed, 0x7e57)).sort((a, b) => b.length - a.length);
+  for (const members of order) {
+    const perClass = dataset.classes.map(() => 0);
+    for (const i of members) perClass[dataset.samples[i].label]++;
+    const deficit = (counts: number[], share: number): number =>
+      perClass.reduce((sum, n, c) => sum + (n === 0 ? 0 : n * (share - counts[c] / classTotals[c])), 0);
+    const hold = deficit(held, fraction) > deficit(kept, 1 - fraction);
+    if (hold) out.push(...members);
+    perClass.forEach((n, c) => { (hold ? held : kept)[c] += n; });
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** Throws unless data.split.test, when it names a CSV file, names one that exists (checked before any data loads). */
+export function checkTestList(split: Pick<SplitConfig, 'test'>, source: string): void {
+  if (typeof split.test === 'string' && !fs.existsSync(split.test)) {
+    throw new UserError(`${source}: data.split.test: ${split.test} does not exist (expected a fraction between 0 and 1, or a CSV file with a "path" column listing the test images)`);
+  }
+}
+
+/** The images a CSV file lists in its `path` column (relative to the data root, as a CSV manifest's are); whole groups only. */
+function listedTest(dataset: Dataset, file: string, groups: readonly string[] | undefined): number[] {
+  checkTestList({ test: file }, 'config');
+  const rows = readCsv(file);
+  if (rows.length === 0 || !('path' in rows[0])) throw new UserError(`data.split.test: ${file}: expected a header line with a "path" column and one row per test image`);
+  const indexOf = new Map(dataset.samples.map((s, i) => [path.resolve(s.path), i]));
+  const test = new Set<number>();
+  rows.forEach((r, n) => {
+    const i = indexOf.get(path.resolve(dataset.root, r.path));
+    if (i === undefined) throw new UserError(`data.split.test: ${file}:${n + 2}: ${r.path} is not an image of the dataset under ${dataset.root}`);
+    test.add(i);
+  });
+  if (groups) {
+    const testGroups = new Set([...test].map((i) => groups[i]));
+    const left = dataset.samples.findIndex((_, i) => !test.has(i) && testGroups.has(groups[i]));
+    if (left >= 0) {
+      throw new UserError(`data.split.test: ${file} lists only part of group "${groups[left]}" (not ${dataset.samples[left].path}); list whole groups, or the group leaks into training`);
+    }
+  }
+  return [...test].sort((a, b) => a - b);
+}
+
 /** What a run folder keeps of its data: enough to re-evaluate on exactly the same files. */
 export interface SplitManifest {
   version: 1;
@@ -152,9 +231,11 @@ export interface SplitManifest {
   /** How samples were grouped (data.split.groupBy); each sample's group is beside it. */
   groupBy?: DataConfig['split']['groupBy'];
   folds: Fold[];
+  /** The held-out test images (data.split.test), in no fold; absent when there are none. */
+  test?: number[];
 }
 
-export function writeSplitManifest(file: string, dataset: Dataset, folds: Fold[], seed: number, split?: SplitConfig): void {
+export function writeSplitManifest(file: string, dataset: Dataset, folds: Fold[], seed: number, split?: SplitConfig, test: readonly number[] = []): void {
   const groups = split === undefined ? undefined : sampleGroupNames(dataset, split);
   const manifest: SplitManifest = {
     version: 1,
@@ -172,15 +253,16 @@ export function writeSplitManifest(file: string, dataset: Dataset, folds: Fold[]
     })),
     ...(groups ? { groupBy: split!.groupBy } : {}),
     folds,
+    ...(test.length > 0 ? { test: [...test] } : {}),
   };
   atomicWriteFile(file, `${JSON.stringify(manifest)}\n`);
 }
 
 /**
  * Reads a split manifest back into a dataset (absolute paths under its root,
- * or under rootOverride when the data has moved) and its folds.
+ * or under rootOverride when the data has moved), its folds and its test images.
  */
-export function readSplitManifest(file: string, rootOverride?: string): { dataset: Dataset; folds: Fold[]; seed: number } {
+export function readSplitManifest(file: string, rootOverride?: string): { dataset: Dataset; folds: Fold[]; seed: number; test: number[] } {
   let manifest: SplitManifest;
   try {
     manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as SplitManifest;
@@ -207,5 +289,5 @@ export function readSplitManifest(file: string, rootOverride?: string): { datase
     skipped: [],
     manifest: file,
   };
-  return { dataset, folds: manifest.folds, seed: manifest.seed };
+  return { dataset, folds: manifest.folds, seed: manifest.seed, test: manifest.test ?? [] };
 }

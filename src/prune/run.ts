@@ -20,7 +20,9 @@ import { modelStats, ModelStats } from '../models';
 import { readJson, writeJson } from '../util/json';
 import { findCheckpoint, INIT_DIR, loadModelWeights, saveModel } from '../train/checkpoint';
 import { createProgress, ProgressMode } from '../train/progress';
-import { foldDir, foldModel, isRunFolder, resumeRun, RunResult } from '../train/trainer';
+import { resumeRun } from '../train/trainer';
+import { foldDir, foldModel, isRunFolder } from '../train/run-folder';
+import type { RunResult } from '../train/run-types';
 import { checkRatio, PRUNE_METHODS, PruneMethod, PrunePlan } from './plan';
 import { pruneModel } from './apply';
 

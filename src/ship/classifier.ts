@@ -16,7 +16,7 @@ import type { Dataset, Normalization } from '../data/types';
 import { selectBackend, SelectedBackend } from '../backend';
 import { logitsModel } from '../models';
 import { checkCheckpointFits, findCheckpoint, loadModelWeights, readState, TrainState } from '../train/checkpoint';
-import { buildModel, checkpointModel, foldDir, isRunFolder } from '../train/trainer';
+import { buildModel, checkpointModel, foldDir, isRunFolder } from '../train/run-folder';
 import { readJson } from '../util/json';
 import { UserError } from '../util/errors';
 import { packageRoot } from '../util/files';

@@ -5,7 +5,7 @@
  */
 import '../models';
 import { RunConfig } from '../config/run-config';
-import { EpochReport } from '../train/trainer';
+import { EpochReport } from '../train/run-types';
 import { trainSuiteFold } from './ports';
 import { TrainedFold } from './runner';
 

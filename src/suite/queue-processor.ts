@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { SandboxedJob, UnrecoverableError } from 'bullmq';
-import { isRunFolder } from '../train/trainer';
+import { isRunFolder } from '../train/run-folder';
 import { isUserError } from '../util/errors';
 import { EpochProgress } from './fold-progress';
 import { trainSuiteFold } from './ports';

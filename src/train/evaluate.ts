@@ -18,7 +18,8 @@ import { createProgress, ProgressMode } from './progress';
 import { Evaluation, evaluateModel } from './step';
 import { abnormalMask } from '../data/roles';
 import { confusionCsv, perClassRows, PER_CLASS_COLUMNS } from './tables';
-import { checkpointModel, foldDir, foldModel, keepingProcessAlive } from './trainer';
+import { keepingProcessAlive } from './trainer';
+import { checkpointModel, foldDir, foldModel } from './run-folder';
 
 export interface EvaluateRunOptions {
   /** Default last: best/ was chosen on the fold's own validation split. */

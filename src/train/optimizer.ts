@@ -2,17 +2,40 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../config/run-config';
 import { momentumFields } from '../engine';
 import { decayedGradient, momentumUpdate } from '../ops';
+import { learningRateAt, ScheduleConfig } from './schedule';
 
 export type OptimizerConfig = TrainConfig['optimizer'];
+
+/** The learning-rate schedule of a fold: its policy and the run's length in steps. */
+export interface LrSchedule {
+  config: ScheduleConfig;
+  epochs: number;
+  stepsPerEpoch: number;
+}
 
 export interface ScheduledOptimizer {
   /** The tfjs optimiser, whose slots checkpoints save. */
   optimizer: tf.Optimizer;
-  /** Sets the learning rate of the next applyGradients (the schedule changes it every step). */
-  setLearningRate(lr: number): void;
-  /** One step from the loss's gradients, with the weight decay added. */
+  /**
+   * Optimisation steps taken, the schedule's position: each applyGradients
+   * advances it, and a resumed fold sets it to its checkpoint's step count.
+   */
+  step: number;
+  /** The rate the next applyGradients uses. */
+  readonly nextLearningRate: number;
+  /** The rate the most recent step used (the first step's before any). */
+  readonly lastLearningRate: number;
+  /** One step from the loss's gradients at the schedule's rate, with the weight decay added. */
   applyGradients(grads: tf.NamedTensorMap): void;
   /** Frees the optimiser's slots and scalars. */
+  dispose(): void;
+}
+
+/** The three things an optimiser does that the schedule wraps. */
+interface BareOptimizer {
+  optimizer: tf.Optimizer;
+  setLearningRate(lr: number): void;
+  applyGradients(grads: tf.NamedTensorMap): void;
   dispose(): void;
 }
 
@@ -81,10 +104,46 @@ export class FusedMomentumOptimizer extends tf.MomentumOptimizer {
 /**
  * SGD with momentum (Table 2: "SGD", momentum 0.9; the velocity update of
  * Caffe/PyTorch: v = m*v + g, w -= lr*v) or Adam, with coupled weight decay
- * (cfg.weightDecay) on the `decayed` variables (see decayedVariables).
+ * (cfg.weightDecay) on the `decayed` variables (see decayedVariables), whose
+ * learning rate follows `schedule` from cfg.lr (constant at cfg.lr without one).
  */
-export function makeOptimizer(cfg: OptimizerConfig, decayed: readonly tf.Variable[] = []): ScheduledOptimizer {
+export function makeOptimizer(cfg: OptimizerConfig, decayed: readonly tf.Variable[] = [], schedule?: LrSchedule): ScheduledOptimizer {
   const decay: WeightDecay = { weightDecay: cfg.weightDecay, variables: new Set(decayed.map((v) => v.name)) };
+  return withSchedule(bareOptimizer(cfg, decay), cfg.lr, schedule);
+}
+
+/**
+ * Sets the rate of every step from the schedule, a pure function of the step
+ * (so a resumed fold continues at the same rate). The rate is set only when
+ * it changes: setting SGD's makes a new scalar.
+ */
+function withSchedule(bare: BareOptimizer, baseLr: number, schedule: LrSchedule | undefined): ScheduledOptimizer {
+  const rateAt = (step: number) =>
+    schedule ? learningRateAt(step, schedule.stepsPerEpoch, schedule.epochs, baseLr, schedule.config) : baseLr;
+  let current = baseLr;
+  return {
+    optimizer: bare.optimizer,
+    step: 0,
+    get nextLearningRate() {
+      return rateAt(this.step);
+    },
+    get lastLearningRate() {
+      return rateAt(Math.max(0, this.step - 1));
+    },
+    applyGradients(grads) {
+      const lr = rateAt(this.step);
+      if (lr !== current) {
+        bare.setLearningRate(lr);
+        current = lr;
+      }
+      bare.applyGradients(grads);
+      this.step++;
+    },
+    dispose: () => bare.dispose(),
+  };
+}
+
+function bareOptimizer(cfg: OptimizerConfig, decay: WeightDecay): BareOptimizer {
   if (cfg.type === 'sgd' && cfg.momentum > 0) {
     const momentum = new FusedMomentumOptimizer(cfg.lr, cfg.momentum, false, decay);
     return {

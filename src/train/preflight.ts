@@ -3,7 +3,7 @@ import type { RunConfig } from '../config/run-config';
 import { UserError } from '../util/errors';
 import { checkSafeName } from '../util/safe-names';
 import { modelOptionsFromConfig, resolveModelOptions } from '../models';
-import { HERLEV2_CLASSES, HERLEV_CLASSES } from '../data';
+import { checkTestList, HERLEV2_CLASSES, HERLEV_CLASSES } from '../data';
 
 /**
  * The class count a config implies before any data is read: Herlev's tasks
@@ -30,11 +30,12 @@ function checkOutDir(config: RunConfig, source: string): void {
  * Everything about a resolved run config that can be checked before any work
  * (loading data, creating the run folder): the run name is a safe file name,
  * the output folder is a folder, the model name and its options build in the
- * zoo. `source` names the config file.
+ * zoo, a test list named by data.split.test exists. `source` names the config file.
  */
 export function checkRunConfig(config: RunConfig, source: string): void {
   checkSafeName(config.name, `${source}: name`);
   checkOutDir(config, source);
+  checkTestList(config.data.split, source);
   try {
     resolveModelOptions(config.model.name, modelOptionsFromConfig(config.model, classCountFromConfig(config), config.data.inputSize));
   } catch (err) {

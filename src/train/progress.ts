@@ -45,3 +45,12 @@ export function createProgress(mode: ProgressMode, write: (line: string) => void
     },
   };
 }
+
+/** A duration for a progress line: seconds to one decimal under a minute, then minutes and seconds, then hours and minutes. */
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const whole = Math.round(seconds);
+  const two = (n: number) => String(n).padStart(2, '0');
+  if (whole < 3600) return `${Math.floor(whole / 60)} min ${two(whole % 60)} s`;
+  return `${Math.floor(whole / 3600)} h ${two(Math.floor((whole % 3600) / 60))} min`;
+}
