@@ -366,9 +366,12 @@ class SuiteRun {
     const request: ProbeRequest = { model: config.model, numClasses, inputSize: config.data.inputSize, train: config.train, runtime: config.runtime };
     const { outDir, quiet, ...runtime } = request.runtime;
     const { fold, ...train } = request.train;
-    const hash = stableHash({ ...request, train, runtime, probe, definitions: MEASURE_DEFINITIONS });
+    const hashOf = (probed: boolean): string => stableHash({ ...request, train, runtime, probe: probed, definitions: MEASURE_DEFINITIONS });
+    const hash = hashOf(probe);
     const previous = this.state.probes[run.id];
-    if (previous?.hash !== hash) {
+    // A probe of this very model and setup outlives a run without one: long suites train with --no-probe and are probed once at the end.
+    const keepProbed = !probe && previous?.hash === hashOf(true);
+    if (previous?.hash !== hash && !keepProbed) {
       const stats = await this.ports.modelStats(config.model, numClasses, config.data.inputSize);
       const sizes = { params: stats.params, total_params: stats.totalParams, size_mb: stats.sizeMB, size_mib: stats.sizeMiB, macs: stats.macs };
       if (probe) this.ports.log(`${this.suite.name}: ${run.id}: measuring memory and latency in a fresh process`);
@@ -377,7 +380,7 @@ class SuiteRun {
     const result = this.state.probes[run.id].result;
     for (const [key, entry] of Object.entries(this.state.folds)) {
       if (!key.startsWith(`${run.id}/`) || !entry.row) continue;
-      // A measurement taken under other definitions (or skipped now) must not linger in the rows.
+      // A measurement taken under other definitions or another setup must not linger in the rows.
       for (const field of Object.keys(previous?.result ?? {})) delete entry.row[field];
       Object.assign(entry.row, result);
     }
