@@ -162,7 +162,7 @@ export function protocolAssignments(protocol: Protocol, name: string): Assignmen
 const runAssignments = (run: SuiteRunSpec): Assignment[] => toAssignments(run.set, 'set');
 
 /** The unpruned run at the root of a pruned run's parents: its config file and model are the pruned run's. */
-export function rootRun(suite: Suite, run: SuiteRunSpec): SuiteRunSpec {
+function rootRun(suite: Suite, run: SuiteRunSpec): SuiteRunSpec {
   return run.prune === undefined ? run : rootRun(suite, getRun(suite, run.prune.from));
 }
 
