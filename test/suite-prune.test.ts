@@ -3,7 +3,7 @@
  * synthetic cells: each fold-run prunes its parent's fold-run of the same
  * slot and fine-tunes it, after the parent has finished; its sizes come from
  * its own plan; its hash follows the parent's, so a changed parent retrains
- * it, with local workers as in process.
+ * it, with local workers as in process (test/suite-workers.test.ts: on a queue).
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -17,23 +17,8 @@ import { realPorts } from '../src/suite/ports';
 import { runSuite, SuitePorts } from '../src/suite/runner';
 import type { PruningReport } from '../src/prune';
 import { tempDir } from './fixtures/data';
+import { prunedSuiteText as suiteText } from './fixtures/suites';
 import { runCli } from './helpers/cli';
-
-function suiteText(runs: string, parentSet = ''): string {
-  return [
-    'name: pruned',
-    'title: Pruned rows',
-    'layout: custom',
-    'sizing: { classes: 10, inputSize: 64 }',
-    'protocols:',
-    `  small: { dataset: synthetic, task: classes, folds: 2, inputSize: 32, epochs: 1, batchSize: 8, seed: 3, threads: 1, set: { runtime.outDir: ${JSON.stringify(runs)},`,
-    '          data.synthetic.perClass: 12, data.synthetic.classes: 3, data.synthetic.imageSize: 32 } }',
-    'runs:',
-    `  - { id: dresnet, label: DResNet, set: { model.name: dresnet${parentSet} } }`,
-    '  - { id: dresnet-p0.5, label: DResNet @.5 pruned + fine-tuned, prune: { from: dresnet, ratio: 0.5, finetuneEpochs: 1 } }',
-    '',
-  ].join('\n');
-}
 
 function counting(calls: string[]): SuitePorts {
   const ports = realPorts({ quiet: true, log: () => {} });
@@ -88,10 +73,6 @@ test('a pruned row trains after its parent from the parent\'s last checkpoint, i
     const pruning = readJson<{ pruning: PruningReport }>(path.join(child.run_dir, 'report.json')).pruning;
     assert.equal(pruning.parent, path.resolve(rowsOf(out, 'dresnet')[fold].run_dir));
   });
-
-  const queued = runCli(['compare', '--suite', file, '--protocol', 'small', '--out', out, '--queue', 'redis://127.0.0.1:1']);
-  assert.equal(queued.code, 2);
-  assert.match(queued.stderr, /^dresnet: error: --queue: run "dresnet-p0\.5" of pruned prunes the fold-runs of "dresnet", which the queue cannot hand to its workers yet; .*\n$/);
 });
 
 test('a pruned run names a run listed before it, a ratio below 1, and no model or data keys of its own', (t) => {

@@ -68,10 +68,6 @@ function withDevice(suite: Suite, protocol: string, device: string | undefined):
 async function trainingPorts(suite: Suite, opts: SuiteCommandOptions, base: SuitePorts, board: FoldProgressBoard, runs: readonly string[]): Promise<{ ports: SuitePorts; concurrency: number; close(): Promise<void> }> {
   if (opts.queue !== undefined) {
     if (opts.workers !== undefined) throw new UserError('--workers and --queue: the queue\'s workers decide how many run at once (dresnet worker --concurrency N)');
-    const pruned = runs.map((id) => getRun(suite, id)).find((r) => r.prune !== undefined);
-    if (pruned !== undefined) {
-      throw new UserError(`--queue: run "${pruned.id}" of ${suite.name} prunes the fold-runs of "${pruned.prune!.from}", which the queue cannot hand to its workers yet; train it without --queue (--workers N), or leave it out with --runs`);
-    }
     const coordinator = await openQueueCoordinator(opts.queue, board);
     board.log(`${suite.name}: the fold-runs go on the queue ${opts.queue}; start workers with \`dresnet worker --queue ${opts.queue}\``);
     return { ports: { ...base, trainFold: coordinator.trainFold }, concurrency: Infinity, close: coordinator.close };

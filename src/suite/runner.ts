@@ -106,6 +106,9 @@ export interface FoldTask {
   prune?: PruneTask;
 }
 
+/** The start of the run folder a queue job stands for when its worker kept none (no --checkpoints): `queue:<job id>`. */
+export const QUEUE_RUN_PREFIX = 'queue:';
+
 /** A trained fold-run: where its run folder is and what it measured. */
 export interface TrainedFold {
   runDir: string;
@@ -427,6 +430,9 @@ class SuiteRun {
     const entry = this.state.folds[key];
     if (entry?.status !== 'done' || entry.configHash !== foldRunHash(this.suite, getRun(this.suite, from), this.opts.protocol, slot)) {
       throw new UserError(`its parent fold-run ${key} has not finished (it failed, or was not trained in this run of the suite)`);
+    }
+    if (entry.runDir.startsWith(QUEUE_RUN_PREFIX)) {
+      throw new UserError(`its parent fold-run ${key} trained on a queue worker that kept no run folder: pruning reads the parent's checkpoint, so start the workers with one shared --checkpoints folder`);
     }
     return { parentRunDir: path.resolve(entry.runDir), ratio, method, checkpoint: PRUNED_CHECKPOINT };
   }
