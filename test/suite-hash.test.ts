@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import '../src/models';
 import { getProtocol, loadSuite, protocolSlots, resolveRunConfig } from '../src/suite/load';
-import { resultHash } from '../src/suite/runner';
+import { foldRunHash, resultHash } from '../src/suite/runner';
 
 const EXPERIMENTS = path.resolve(__dirname, '..', '..', 'experiments');
 
@@ -33,18 +33,37 @@ const PINNED: Record<string, [string, string[]]> = {
   'ablation/focal': ['f73d64c8887b8d1f', ['f73d64c8887b8d1f', '2cfbed746429d577', '22768f572a5eb1ef', 'e723ffbefd7a5774', 'd844a770800ece9b', '89cef6faf627b764', '5c9df46b53eb9989', '1051a284c43cd82c', '6971461908210ccf', '4b69de3615d21d3d']],
 };
 
+/**
+ * table3's pruned rows (pinned when they were added): their fold-runs are keyed by foldRunHash, which
+ * holds the fine-tuning config's resultHash, the parent fold-run's hash and the pruning.
+ */
+const PINNED_PRUNED: Record<string, string[]> = {
+  'table3/resnet50-p0.5': ['cff1d8a6d7eeec97', 'f0155a2f76fb5210', '7f7a9fa5e520f98b', '30c50354d9bcbc59', '582f9e47a04ce4ea', '453267e8e609d5d2', 'bc6cd01511973e94', 'ee29c512726b30f0', '40cfe67503a5b425', 'efa3dcbd94b2a51e'],
+  'table3/dresnet-p0.5': ['5d4305a0821e96fd', '236f73647f2a5aad', 'df7701aa44fa217d', '4ad9fff6b5f73e89', '32c7baaef20297be', '76a21d9f95903031', '7c51b56e85822ad6', 'a7b9ed6d3176c44b', '1eca71507bc554d8', '1564b1cc01a1481a'],
+  'table3/resnet50-p0.25': ['eb1bfd593859bdfc', 'afe55e8f56b6200c', '004503fcf08115f9', 'e020de6bf571fb87', 'd0a7d621b34981c5', 'bdc602779f91cefe', '6d53306adf11ae13', 'a28cb5a52e63b25d', 'b3df9b6c5b45b402', 'd91b31feaf52f13c'],
+  'table3/dresnet-p0.25': ['3b612dcc5a105300', '7266d59af021c5d8', 'a742198b9829af0d', '92f02a9f6b5db131', '3db697b10d8f571c', '7c22f81a15ae40c2', '49d41ce9e76e42f2', '5a83d253b0e6e223', 'c5d1873a93ad53c0', '3eda479fc662ff22'],
+};
+
 test('resultHash of every quick-protocol config of table4, table3 and ablation is the one pinned at 82e5f6e', () => {
   const seen: string[] = [];
+  const seenPruned: string[] = [];
   for (const name of ['table4', 'table3', 'ablation']) {
     const suite = loadSuite(path.join(EXPERIMENTS, `${name}.yaml`));
     const slots = protocolSlots(getProtocol(suite, 'quick'));
     for (const run of suite.runs) {
       const key = `${name}/${run.id}`;
+      if (run.prune !== undefined) {
+        assert.deepEqual(slots.map((slot) => foldRunHash(suite, run, 'quick', slot)), PINNED_PRUNED[key] ?? assert.fail(`${key} is not pinned`), key);
+        seenPruned.push(key);
+        continue;
+      }
       const [runHash, foldHashes] = PINNED[key] ?? assert.fail(`${key} is not pinned`);
       assert.equal(resultHash(resolveRunConfig(suite, run, 'quick')), runHash, key);
       assert.deepEqual(slots.map((slot) => resultHash(resolveRunConfig(suite, run, 'quick', slot))), foldHashes, key);
+      assert.deepEqual(slots.map((slot) => foldRunHash(suite, run, 'quick', slot)), foldHashes, `${key}: an unpruned fold-run is keyed by its resultHash`);
       seen.push(key);
     }
   }
   assert.deepEqual(seen.sort(), Object.keys(PINNED).sort(), 'every pinned run is still in its suite');
+  assert.deepEqual(seenPruned.sort(), Object.keys(PINNED_PRUNED).sort());
 });

@@ -3,7 +3,8 @@
  * process), by two local workers and through a Redis queue with two
  * `dresnet worker` processes, one of them SIGKILLed mid-job, gives the same
  * runs.csv in every column except the wall times and throughput; failed
- * fold-runs are reported while the others finish. The queue tests start their
+ * fold-runs are reported while the others finish; pruned rows wait for their
+ * parents on a queue too. The queue tests start their
  * own redis-server on 127.0.0.1 and talk to nothing else.
  */
 import assert from 'node:assert/strict';
@@ -22,6 +23,7 @@ import { evictionPolicy, foldJobId, JOB_ENV, parseQueueUrl, workerConfig } from 
 import { runSuite, SuitePorts } from '../src/suite/runner';
 import { defaultWorkerCount } from '../src/suite/workers';
 import { runCli } from './helpers/cli';
+import { prunedSuiteText } from './fixtures/suites';
 
 const ROOT = path.join(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'run.js');
@@ -282,6 +284,44 @@ test('a fold-run whose config is invalid fails with its run, fold and message wh
   assert.equal(readCsv(path.join(dir, 'results', OUTPUT_FILES.runs)).length, 1, 'the good job finished');
   assert.match(worker.output, /bad\/broken\/r0\/fold0\/\w+: started \(attempt 1\)/);
   assert.doesNotMatch(worker.output, /broken.*attempt 2/, 'a bad config is not retried');
+  worker.child.kill('SIGINT');
+  await worker.exited;
+  redis.proc.child.kill('SIGTERM');
+  await redis.proc.exited;
+});
+
+test('a suite with a pruned row on a queue: pruned jobs wait for their parents and read them from the workers\' shared --checkpoints folder', async (t) => {
+  const dir = tmpDir();
+  const redis = await startRedis(dir);
+  if (!redis) return t.skip('redis-server is not installed');
+  const file = path.join(dir, 'pruned.yaml');
+  fs.writeFileSync(file, prunedSuiteText(path.join(dir, 'runs')));
+  const compare = (url: string, out: string) => dresnet(['compare', '--suite', file, '--protocol', 'small', '--no-probe', '--queue', url, '--out', out], dir);
+
+  // A worker that keeps no run folder: the parents train, the pruned fold-runs fail saying why.
+  const bare = dresnet(['worker', '--queue', redis.url], dir);
+  await bare.waitFor(/taking jobs/);
+  const refused = compare(redis.url, 'bare');
+  assert.equal(await refused.exited, 2, refused.output);
+  assert.match(refused.output, /dresnet-p0\.5\/fold0 \(run dresnet-p0\.5, repeat 0, fold 0\): its parent fold-run dresnet\/fold0 trained on a queue worker that kept no run folder: .* --checkpoints folder/);
+  bare.child.kill('SIGINT');
+  await bare.exited;
+
+  // Another database (the finished jobs above would be found again), a worker with --checkpoints.
+  const url = `${redis.url}/1`;
+  const worker = dresnet(['worker', '--queue', url, '--checkpoints', 'runs'], dir);
+  await worker.waitFor(/taking jobs/);
+  const coordinator = compare(url, 'results');
+  assert.equal(await coordinator.exited, 0, coordinator.output);
+  assert.match(coordinator.output, /pruned: 4 fold\(s\) trained, 0 reused/);
+  const started = [...worker.output.matchAll(/^pruned\/([^/]+)\/r0\/fold(\d)\/\w+: started/gm)].map((m) => `${m[1]}/${m[2]}`);
+  assert.deepEqual(started.slice(0, 2).sort(), ['dresnet/0', 'dresnet/1'], 'the parents first');
+  const rows = readCsv(path.join(dir, 'results', OUTPUT_FILES.runs));
+  for (const fold of ['0', '1']) {
+    const [parent, child] = ['dresnet', 'dresnet-p0.5'].map((id) => rows.find((r) => r.run_id === id && r.fold === fold)!);
+    const pruning = JSON.parse(fs.readFileSync(path.resolve(dir, child.run_dir, 'report.json'), 'utf8')).pruning;
+    assert.equal(pruning.parent, path.resolve(dir, parent.run_dir));
+  }
   worker.child.kill('SIGINT');
   await worker.exited;
   redis.proc.child.kill('SIGTERM');

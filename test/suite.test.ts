@@ -153,6 +153,38 @@ test('a suite trains every run x fold, aggregates mean ± std, and a second run 
   assert.deepEqual(snapshot(out), before);
 });
 
+test('--no-probe keeps a probe of the same model and setup, and drops one taken under other definitions', async () => {
+  const { file, out } = setup();
+  const probes: string[] = [];
+  const counting = (): SuitePorts => {
+    const ports = fakePorts();
+    return { ...ports, probe: (request) => { probes.push(request.model.name); return ports.probe(request); } };
+  };
+  await runSuite(loadSuite(file), { protocol: 'tiny', outDir: out }, counting());
+  assert.equal(probes.length, 2);
+  const probed = readCsv(path.join(out, OUTPUT_FILES.runs));
+  assert.ok(probed.every((r) => r.peak_rss_infer_mb === '32' && r.latency_ms === '5'));
+
+  await runSuite(loadSuite(file), { protocol: 'tiny', outDir: out, probe: false }, counting());
+  assert.equal(probes.length, 2, 'nothing measured again');
+  assert.deepEqual(readCsv(path.join(out, OUTPUT_FILES.runs)), probed, 'the stored figures stay in every row');
+
+  // The probe of one run as if taken under other measuring definitions: --no-probe drops its figures, keeps its sizes.
+  const stateFile = path.join(out, OUTPUT_FILES.state);
+  const state = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
+  state.probes.dresnet.hash = 'other-definitions';
+  fs.writeFileSync(stateFile, JSON.stringify(state));
+  await runSuite(loadSuite(file), { protocol: 'tiny', outDir: out, probe: false }, counting());
+  assert.equal(probes.length, 2);
+  const rows = readCsv(path.join(out, OUTPUT_FILES.runs));
+  for (const r of rows.filter((x) => x.run_id === 'dresnet')) {
+    assert.equal(r.peak_rss_infer_mb, '');
+    assert.equal(r.latency_ms, '');
+    assert.equal(r.params, '1400000');
+  }
+  assert.ok(rows.filter((x) => x.run_id === 'resnet18').every((r) => r.latency_ms === '5'));
+});
+
 test('a protocol with trainFolds trains and reports only the first folds of its split', async () => {
   const dir = tmpDir();
   const file = writeSuite(dir, SUITE.replace('RUNS', path.join(dir, 'runs')).replace('folds: 3,', 'folds: 3, trainFolds: 2,'));

@@ -9,11 +9,16 @@ import * as path from 'node:path';
 import { UserError } from '../util/errors';
 import type { Measurement, MeasureRequest } from './model';
 
-/** Measures one model in a child process (child-main.js): the request as JSON in argv, the Measurement as JSON on stdout's last line. */
+/**
+ * Measures one model in a child process (child-main.js): the request as JSON
+ * on stdin (a pruned model's plan outgrows argv's limit), the Measurement as
+ * JSON on stdout's last line.
+ */
 export function measureInChild(req: MeasureRequest): Promise<Measurement> {
   const script = path.join(__dirname, 'child-main.js');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, JSON.stringify(req)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin.end(JSON.stringify(req));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });

@@ -10,6 +10,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { BackendRequest, selectBackend } from '../backend';
 import { KernelTime, timeKernels } from '../backend/kernel_times';
 import { createModel, fuseBatchNorms } from '../models';
+import { applyPlanTo, PrunePlan } from '../prune';
 import { LossConfig, makeLoss } from '../train/losses';
 import { decayedVariables, makeOptimizer, OptimizerConfig } from '../train/optimizer';
 import { Batch, trainStep } from '../train/step';
@@ -20,6 +21,8 @@ export interface MeasureRequest {
   /** A zoo model and its createModel options (numClasses and inputSize come from below). */
   model: string;
   options: Record<string, unknown>;
+  /** A pruning plan to apply to the model as built: a pruned run's own, smaller architecture. */
+  plan?: PrunePlan;
   numClasses: number;
   inputSize: number;
   runtime: BackendRequest;
@@ -68,7 +71,13 @@ type InferenceFigures = Pick<Measurement, 'latencyMs' | 'inferPeakTensorBytes' |
 type TrainingFigures = Pick<Measurement, 'trainStepMs' | 'trainImgPerS' | 'trainPeakTensorBytes' | 'kernels'>;
 
 function build(req: MeasureRequest): tfl.LayersModel {
-  return createModel(req.model, { ...req.options, numClasses: req.numClasses, inputSize: req.inputSize });
+  const model = createModel(req.model, { ...req.options, numClasses: req.numClasses, inputSize: req.inputSize });
+  if (req.plan === undefined) return model;
+  try {
+    return applyPlanTo(model, req.plan);
+  } finally {
+    model.dispose();
+  }
 }
 
 /**

@@ -2,5 +2,5 @@
 export { planPruning, planParams, checkRatio, PRUNE_METHODS } from './plan';
 export type { PruneMethod, PrunePlan, PlannedLayer, PlannedSpace } from './plan';
 export { applyPlan, applyPlanTo, pruneModel } from './apply';
-export { pruneFold } from './run';
+export { finetuneSettings, pruneFold, pruneFoldAs, readPruning } from './run';
 export type { PruneRunOptions, PruningReport } from './run';

@@ -22,7 +22,7 @@ import { findCheckpoint, INIT_DIR, loadModelWeights, saveModel } from '../train/
 import { createProgress, ProgressMode } from '../train/progress';
 import { resumeRun } from '../train/trainer';
 import { foldDir, foldModel, isRunFolder } from '../train/run-folder';
-import type { RunResult } from '../train/run-types';
+import type { EpochReport, RunResult } from '../train/run-types';
 import { checkRatio, PRUNE_METHODS, PruneMethod, PrunePlan } from './plan';
 import { pruneModel } from './apply';
 
@@ -40,6 +40,7 @@ export interface PruneRunOptions {
   runDir?: string;
   progress?: ProgressMode;
   interrupt?: { stop: boolean };
+  onEpoch?: (report: EpochReport) => void;
 }
 
 export interface PruningReport {
@@ -93,13 +94,21 @@ function defaultRunDir(parent: Parent, method: PruneMethod, ratio: number): stri
   return dir;
 }
 
+/**
+ * The fine-tuning config's changes to the parent's, besides its name and
+ * fold (a suite resolves its pruned fold-runs with the same ones).
+ */
+export function finetuneSettings(epochs: number): Record<string, unknown> {
+  // Network slimming fine-tunes without the sparsity penalty (Liu et al. 2017, section 4).
+  return { 'train.epochs': epochs, 'train.loss.bnL1': 0 };
+}
+
 function childConfig(parent: Parent, method: PruneMethod, ratio: number, epochs: number, set: readonly string[]): RunConfig {
+  const settings = Object.entries(finetuneSettings(epochs)).map(([keyPath, value]) => ({ keyPath, value, source: 'prune' }));
   return loadRunConfig(path.join(parent.dir, 'config.yaml'), [
     `name=${JSON.stringify(`${parent.config.name}-${method}${ratio}`)}`,
     `train.fold=${parent.fold}`,
-    `train.epochs=${epochs}`,
-    // Network slimming fine-tunes without the sparsity penalty (Liu et al. 2017, section 4).
-    'train.loss.bnL1=0',
+    ...settings,
     ...set,
   ]);
 }
@@ -141,14 +150,27 @@ async function preparePrunedRun(parent: Parent, runDir: string, config: RunConfi
 /**
  * Prunes one fold of the run in `parentRunDir` and fine-tunes the pruned
  * model into a new run folder (RunResult.runDir). Repeating the call with the
- * same runDir resumes the fine-tuning (the suite's hook: one pruned row per
- * parent fold).
+ * same runDir resumes the fine-tuning.
  */
 export async function pruneFold(parentRunDir: string, opts: PruneRunOptions): Promise<RunResult> {
+  const parent = parentRun(parentRunDir, opts);
+  const method = opts.method ?? 'l1';
+  return prunedRun(parent, opts, () => childConfig(parent, method, opts.ratio, opts.finetuneEpochs ?? parent.config.train.epochs, opts.set ?? []));
+}
+
+/**
+ * pruneFold with the fine-tuning config given whole (finetuneEpochs and set
+ * are then not used): a suite resolves its pruned fold-runs' configs, and
+ * hashes them, as it does its other fold-runs.
+ */
+export async function pruneFoldAs(parentRunDir: string, config: RunConfig, opts: PruneRunOptions): Promise<RunResult> {
+  return prunedRun(parentRun(parentRunDir, opts), opts, () => config);
+}
+
+async function prunedRun(parent: Parent, opts: PruneRunOptions, fineTuning: () => RunConfig): Promise<RunResult> {
   const method = opts.method ?? 'l1';
   if (!PRUNE_METHODS.includes(method)) throw new UserError(`--method ${method}: expected one of ${PRUNE_METHODS.join(', ')}`);
   checkRatio(opts.ratio);
-  const parent = parentRun(parentRunDir, opts);
   const progress = createProgress(opts.progress ?? 'lines');
   const runDir = path.resolve(opts.runDir ?? defaultRunDir(parent, method, opts.ratio));
   const pruningFile = path.join(runDir, PRUNING_FILE);
@@ -156,7 +178,7 @@ export async function pruneFold(parentRunDir: string, opts: PruneRunOptions): Pr
   if (isRunFolder(runDir) && fs.existsSync(pruningFile)) {
     pruning = readJson<PruningReport>(pruningFile);
   } else {
-    const config = childConfig(parent, method, opts.ratio, opts.finetuneEpochs ?? parent.config.train.epochs, opts.set ?? []);
+    const config = fineTuning();
     await selectBackend(config.runtime);
     if (method === 'slim' && parent.config.train.loss.bnL1 === 0) {
       progress.log('note: the parent trained without train.loss.bnL1; network slimming ranks the scales of a sparsity-trained parent');
@@ -165,8 +187,13 @@ export async function pruneFold(parentRunDir: string, opts: PruneRunOptions): Pr
     progress.log(`pruned ${parent.config.model.name} (${method}, ratio ${opts.ratio}): ${pruning.parentParams} -> ${pruning.prunedParams} params, ` +
       `${pruning.parentMacs} -> ${pruning.prunedMacs} MACs; fine-tuning in ${runDir}`);
   }
-  const run = await resumeRun(runDir, { progress: opts.progress, interrupt: opts.interrupt });
+  const run = await resumeRun(runDir, { progress: opts.progress, interrupt: opts.interrupt, onEpoch: opts.onEpoch });
   const reportPath = path.join(runDir, 'report.json');
   writeJson(reportPath, { ...readJson<Record<string, unknown>>(reportPath), pruning });
   return run;
+}
+
+/** The pruning record of a pruned run folder (written before its fine-tuning starts). */
+export function readPruning(runDir: string): PruningReport {
+  return readJson<PruningReport>(path.join(runDir, PRUNING_FILE));
 }

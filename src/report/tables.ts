@@ -27,6 +27,8 @@ export interface TableSpec {
   layout: TableLayout;
   reference?: string;
   sizing: { classes: number; inputSize: number };
+  /** The runs; a pruned one (src/prune) is sized by the plan of one of its fold-runs. */
+  runs?: readonly { prune?: { method: string } }[];
 }
 
 /** One row of runs.csv as read back (strings keyed by column). */
@@ -279,12 +281,15 @@ function describeContext(spec: TableSpec, ctx: RunContext): string[] {
       ? '- Runs: none yet; the accuracy, memory and speed columns fill in as `dresnet compare` / `dresnet ablate` train them'
       : `- Runs: ${ctx.foldsDone} of ${ctx.foldsPlanned} run × fold trainings done; training wall time ${wall} (sum over folds)`,
     `- Sizes and MACs: the built models at ${spec.sizing.classes} classes, ${spec.sizing.inputSize}×${spec.sizing.inputSize} input; size = every float32 weight (trainable + batch-norm statistics), as dresnet info counts it, in MB = 10^6 bytes and MiB = 2^20 bytes; params = trainable`,
+    ...(spec.runs?.some((r) => r.prune) ? [PRUNED_SIZES] : []),
     spec.layout === 'custom'
       ? '- Ours: mean ± sample standard deviation over fold-runs (every repeat of the k-fold split).'
       : '- Ours: mean ± sample standard deviation over fold-runs (every repeat of the k-fold split). Paper: the figures printed in the paper (its own 12-class data set; see src/report/paper.ts).',
     '- Memory and latency: measured once per model in a fresh process at the protocol input size by src/measure, as `dresnet bench` measures them: batch-1 inference of the model with its batch norms folded into the convolutions (latency: the median after warm-up), then the run\'s training step at the protocol batch size; peak RSS is the process\'s VmHWM, peak tensors ATen\'s own count of tensor bytes (each storage once; tf.profile\'s on a backend other than torch).',
   ];
 }
+
+const PRUNED_SIZES = '- Pruned rows (pruned + fine-tuned from a trained parent): the pruning plan of the row\'s first finished fold-run (in protocol order) applied to the parent\'s model at that sizing; the plan depends on the trained weights, so the row appears once a fold-run has finished. l1 keeps the same channel counts in every fold-run; slim\'s global threshold may keep others in other folds.';
 
 /**
  * How the accuracy claims are decided, for the markdown: the paired

@@ -16,7 +16,7 @@ import type { Dataset, Normalization } from '../data/types';
 import { selectBackend, SelectedBackend } from '../backend';
 import { logitsModel } from '../models';
 import { checkCheckpointFits, findCheckpoint, loadModelWeights, readState, TrainState } from '../train/checkpoint';
-import { buildModel, checkpointModel, foldDir, isRunFolder } from '../train/run-folder';
+import { checkpointModel, foldDir, foldModel, isRunFolder } from '../train/run-folder';
 import { readJson } from '../util/json';
 import { UserError } from '../util/errors';
 import { packageRoot } from '../util/files';
@@ -67,6 +67,8 @@ export interface RunCheckpoint {
   config: RunConfig;
   dataset: Dataset;
   fold: number;
+  /** The fold's folder: its checkpoints, and the init/ a pruned run started from. */
+  foldDir: string;
   /** The fold's validation samples (indices into dataset.samples). */
   val: number[];
   checkpointDir: string;
@@ -82,23 +84,24 @@ export function openRun(runDir: string, checkpoint: 'best' | 'last', fold?: numb
   const trained = foldsNamed(config.train.fold, folds.length);
   const f = fold ?? trained[0];
   if (!trained.includes(f)) throw new UserError(`--fold ${f}: run ${runDir} trained fold(s) ${trained.join(', ')}`);
-  const checkpointDir = findCheckpoint(path.join(foldDir(dir, f, trained), checkpoint));
+  const fd = foldDir(dir, f, trained);
+  const checkpointDir = findCheckpoint(path.join(fd, checkpoint));
   if (!checkpointDir) throw new UserError(`--run ${runDir}: fold ${f} has no ${checkpoint}/ checkpoint (training did not save one yet)`);
   const state = readState(checkpointDir);
   checkCheckpointFits(checkpointDir, state, checkpointModel(config, dataset.classes));
-  return { runDir: dir, config, dataset, fold: f, val: folds[f].val, checkpointDir, state };
+  return { runDir: dir, config, dataset, fold: f, foldDir: fd, val: folds[f].val, checkpointDir, state };
 }
 
-/** The run's model with the checkpoint's weights; the caller disposes it. */
-export function loadRunModel(run: RunCheckpoint): tfl.LayersModel {
-  const model = buildModel(run.config, run.dataset.classes.length, run.fold);
+/** The run's model (a pruned run's own, smaller architecture, as the trainer starts it) with the checkpoint's weights; the caller disposes it. */
+export async function loadRunModel(run: RunCheckpoint): Promise<tfl.LayersModel> {
+  const model = await foldModel(run.config, run.dataset.classes.length, run.fold, run.foldDir);
   loadModelWeights(run.checkpointDir, model);
   return model;
 }
 
 export async function runClassifier(run: RunCheckpoint): Promise<Classifier & { backend: SelectedBackend }> {
   const backend = await selectBackend(run.config.runtime);
-  const model = loadRunModel(run);
+  const model = await loadRunModel(run);
   const normalization = normalizationOf(run.state);
   const { inputSize: size, resize } = run.config.data;
   return {

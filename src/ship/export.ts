@@ -166,7 +166,7 @@ export async function exportRun(opts: ExportOptions): Promise<ExportSummary> {
   const run = openRun(opts.runDir, opts.checkpoint, opts.fold);
   const outDir = path.resolve(opts.outDir);
   await selectBackend(run.config.runtime);
-  const model = loadRunModel(run);
+  const model = await loadRunModel(run);
   let folded: tfl.LayersModel;
   try {
     folded = fuseBatchNorms(model);

@@ -7,9 +7,9 @@ import '../models';
 import { RunConfig } from '../config/run-config';
 import { EpochReport } from '../train/run-types';
 import { trainSuiteFold } from './ports';
-import { TrainedFold } from './runner';
+import { PruneTask, TrainedFold } from './runner';
 
-export type ToChild = { config: RunConfig };
+export type ToChild = { config: RunConfig; prune?: PruneTask };
 export type FromChild =
   | { type: 'epoch'; report: EpochReport }
   | { type: 'done'; trained: TrainedFold }
@@ -26,7 +26,7 @@ process.on('SIGINT', () => { interrupt.stop = true; });
 process.on('disconnect', () => process.exit(1));
 
 process.once('message', (msg: ToChild) => {
-  trainSuiteFold(msg.config, { progress: 'silent', interrupt, onEpoch: (report) => { void send({ type: 'epoch', report }); } })
+  trainSuiteFold(msg.config, { progress: 'silent', interrupt, onEpoch: (report) => { void send({ type: 'epoch', report }); } }, msg.prune)
     .then((trained) => send({ type: 'done', trained }))
     .catch((err: unknown) => send({ type: 'failed', message: err instanceof Error ? err.message : String(err) }))
     // The result is sent (send waits for it): exit rather than wait for the data layer's idle workers.

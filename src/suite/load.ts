@@ -5,6 +5,7 @@ import { Assignment, defaultRunConfig, loadRunConfig, readYamlFile } from '../co
 import { RunConfig } from '../config/run-config';
 import { closest, SchemaError } from '../config/schema';
 import { PAPER_ROW_KEYS } from '../report/paper';
+import { checkRatio, finetuneSettings } from '../prune';
 import { Protocol, protocolsSchema, SuiteRunSpec, SuiteSpec, suiteSchema } from './schema';
 
 /** A validated suite: the spec plus where it came from (run configs are relative to it). */
@@ -68,6 +69,7 @@ function checkRuns(suite: Suite): void {
     if (needsMargin && c.margin === undefined) throw new UserError(`${where}: claims[${i}].margin: a ${c.rule} claim needs a margin in percentage points`);
     if (!needsMargin && c.margin !== undefined) throw new UserError(`${where}: claims[${i}].margin: a ${c.rule} claim takes no margin (only equivalent and noninferior do)`);
   });
+  suite.runs.forEach((run, i) => checkPrunedRun(suite, run, i));
   const paperKeys = PAPER_ROW_KEYS[suite.layout];
   suite.runs.forEach((run, i) => {
     if (run.paper !== undefined && !paperKeys.includes(run.paper)) {
@@ -75,6 +77,26 @@ function checkRuns(suite: Suite): void {
       throw new UserError(`${where}: runs[${i}].paper: "${run.paper}" is not a row of the paper's ${suite.layout}${hint(run.paper, paperKeys)}; rows: ${paperKeys.join(', ')}`);
     }
   });
+}
+
+/** A pruned run's parent is listed before it (so its fold-runs are started first), and its model is the parent's. */
+function checkPrunedRun(suite: Suite, run: SuiteRunSpec, i: number): void {
+  if (run.prune === undefined) return;
+  const where = `${suite.file}: runs[${i}]`;
+  const earlier = suite.runs.slice(0, i).map((r) => r.id);
+  if (!earlier.includes(run.prune.from)) {
+    const listed = suite.runs.some((r) => r.id === run.prune!.from);
+    throw new UserError(`${where}.prune.from: "${run.prune.from}" ${listed ? 'is not listed before this run' : `is no run of the suite${hint(run.prune.from, earlier)}`}; a pruned run names a run listed before it`);
+  }
+  try {
+    checkRatio(run.prune.ratio);
+  } catch (err) {
+    if (err instanceof UserError) throw new UserError(`${where}.prune.ratio: ${run.prune.ratio}: expected a share of channels to remove, >= 0 and < 1`);
+    throw err;
+  }
+  if (run.config !== undefined) throw new UserError(`${where}.config: a pruned run's config is its parent's; set only fine-tuning keys (train.*, runtime.*)`);
+  const modelKey = Object.keys(run.set).find((k) => k.startsWith('model.') || k.startsWith('data.'));
+  if (modelKey !== undefined) throw new UserError(`${where}.set.${modelKey}: a pruned run's model and data are its parent's, pruned; set only fine-tuning keys (train.*, runtime.*)`);
 }
 
 function hint(word: string, candidates: readonly string[]): string {
@@ -139,12 +161,25 @@ export function protocolAssignments(protocol: Protocol, name: string): Assignmen
 /** A run's own `set:`. */
 const runAssignments = (run: SuiteRunSpec): Assignment[] => toAssignments(run.set, 'set');
 
+/** The unpruned run at the root of a pruned run's parents: its config file and model are the pruned run's. */
+function rootRun(suite: Suite, run: SuiteRunSpec): SuiteRunSpec {
+  return run.prune === undefined ? run : rootRun(suite, getRun(suite, run.prune.from));
+}
+
+/** A run's `set:`, after its parent's and the fine-tuning settings for a pruned run (`epochs`: the protocol's, the default fine-tuning). */
+function lineageAssignments(suite: Suite, run: SuiteRunSpec, epochs: number): Assignment[] {
+  if (run.prune === undefined) return runAssignments(run);
+  const finetune = finetuneSettings(run.prune.finetuneEpochs ?? epochs);
+  return [...lineageAssignments(suite, getRun(suite, run.prune.from), epochs), ...toAssignments(finetune, 'prune'), ...runAssignments(run)];
+}
+
 function resolve(suite: Suite, run: SuiteRunSpec, assignments: Assignment[]): RunConfig {
   const all = [{ keyPath: 'name', value: `${suite.name}-${run.id}`, source: 'the suite' }, ...assignments];
+  const configFile = rootRun(suite, run).config;
   try {
-    return run.config === undefined
+    return configFile === undefined
       ? defaultRunConfig(all)
-      : loadRunConfig(path.resolve(path.dirname(suite.file), run.config), all);
+      : loadRunConfig(path.resolve(path.dirname(suite.file), configFile), all);
   } catch (err) {
     if (err instanceof UserError) throw new UserError(`${suite.file}: run "${run.id}": ${err.message}`);
     throw err;
@@ -155,15 +190,21 @@ function resolve(suite: Suite, run: SuiteRunSpec, assignments: Assignment[]): Ru
  * The run config of one run under one protocol: the run's config file (or the
  * defaults), then the protocol, then the run's own `set:` (a run's switch wins
  * over the protocol), then the fold-run: its fold, and for a repeat r the seed
- * + r, which draws that repeat's split (and the run's initial weights).
+ * + r, which draws that repeat's split (and the run's initial weights). A
+ * pruned run's is its parent's, then the fine-tuning settings, then its own
+ * `set:` (the fine-tuning config the pruned model trains under).
  */
 export function resolveRunConfig(suite: Suite, run: SuiteRunSpec, protocolName: string, slot?: FoldSlot): RunConfig {
   const protocol = getProtocol(suite, protocolName);
   const foldSet = slot === undefined ? {} : { 'train.fold': slot.fold, seed: protocol.seed + slot.repeat };
-  return resolve(suite, run, [...protocolAssignments(protocol, protocolName), ...runAssignments(run), ...toAssignments(foldSet, 'the fold-run')]);
+  return resolve(suite, run, [...protocolAssignments(protocol, protocolName), ...lineageAssignments(suite, run, protocol.epochs), ...toAssignments(foldSet, 'the fold-run')]);
 }
 
-/** The model config a run's deterministic columns are computed from: the run's model at the suite's sizing, whatever the protocol. */
+/**
+ * The model config a run's deterministic columns are computed from: the run's model at the suite's sizing, whatever the protocol
+ * (a pruned run's: its root's, which the plan of a trained fold-run then prunes).
+ */
 export function sizingModelConfig(suite: Suite, run: SuiteRunSpec): RunConfig['model'] {
-  return resolve(suite, run, runAssignments(run)).model;
+  const root = rootRun(suite, run);
+  return resolve(suite, root, runAssignments(root)).model;
 }

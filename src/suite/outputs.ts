@@ -95,14 +95,14 @@ export function sizesCsvText(sizes: readonly SizeRow[]): string {
   return toCsv(SIZE_COLUMNS, sizes.map(sizeCsvRow));
 }
 
-/** Reads sizes.csv back, in the suite's run order, with each run's paper row. */
+/** Reads sizes.csv back, in the suite's run order, with each run's paper row (a pruned run has none until a fold-run of it has finished). */
 export function readSizes(dir: string, suite: Suite): SizeRow[] {
   const file = path.join(dir, OUTPUT_FILES.sizes);
   if (!fs.existsSync(file)) {
     throw new UserError(`${file} is missing: run \`dresnet compare --suite ${path.relative(process.cwd(), suite.file)} --sizes-only\` first`);
   }
   const byId = new Map(readCsv(file).map((r) => [r.id, r]));
-  return suite.runs.map((run) => {
+  return suite.runs.filter((run) => run.prune === undefined || byId.has(run.id)).map((run) => {
     const r = byId.get(run.id);
     if (!r) throw new UserError(`${file} has no row for run "${run.id}": regenerate it with \`dresnet compare --sizes-only\``);
     return {

@@ -5,13 +5,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RunConfig } from '../config/run-config';
 import { createModel, modelOptionsFromConfig, modelStats } from '../models';
+import { applyPlanTo, PrunePlan, pruneFoldAs } from '../prune';
 import { CsvValue, readCsv } from '../util/csv';
 import { readJson } from '../util/json';
 import { EvalMetrics } from '../train/metrics';
 import { trainRun } from '../train/trainer';
 import { FoldResult, TrainRunOptions } from '../train/run-types';
 import { measureInChild } from './probe';
-import { FoldOutcome, ModelStats, SuitePorts, TrainedFold } from './runner';
+import { FoldOutcome, ModelStats, PruneTask, SuitePorts, TrainedFold } from './runner';
 import { CurvePoint } from './state';
 
 /** The parts of a run folder's report.json the suite reads. */
@@ -31,11 +32,17 @@ function runDirOf(config: RunConfig): string {
   return path.resolve(config.runtime.outDir, 'run');
 }
 
-/** Trains one suite fold in this process; `train` sets the trainer's options (progress, epoch reports, interruption). */
-export async function trainSuiteFold(config: RunConfig, train: Omit<TrainRunOptions, 'runDir'> = {}): Promise<TrainedFold> {
+/**
+ * Trains one suite fold in this process (a pruned run's: prunes its parent's
+ * fold-run and fine-tunes it); `train` sets the trainer's options (progress,
+ * epoch reports, interruption).
+ */
+export async function trainSuiteFold(config: RunConfig, train: Omit<TrainRunOptions, 'runDir'> = {}, prune?: PruneTask): Promise<TrainedFold> {
   const runDir = runDirOf(config);
   // When runDir already holds a run (an interrupted fold), the trainer resumes it from its last checkpoint.
-  const result = await trainRun(config, { ...train, runDir });
+  const result = prune === undefined
+    ? await trainRun(config, { ...train, runDir })
+    : await pruneFoldAs(prune.parentRunDir, config, { ratio: prune.ratio, method: prune.method, checkpoint: prune.checkpoint, runDir, progress: train.progress, interrupt: train.interrupt, onEpoch: train.onEpoch });
   if (result.status !== 'completed') throw new Error(`${runDir}: the run was interrupted; run the suite again to resume it`);
   return { runDir: result.runDir, outcome: collectRun(result.runDir) };
 }
@@ -88,12 +95,17 @@ export function collectRun(runDir: string): FoldOutcome {
   };
 }
 
-/** Size and MACs of a model, built on whatever backend is active (building allocates weights, nothing else). */
-export async function computeModelStats(model: RunConfig['model'], numClasses: number, inputSize: number): Promise<ModelStats> {
+/** Size and MACs of a model (with a pruning plan applied), built on whatever backend is active (building allocates weights, nothing else). */
+export async function computeModelStats(model: RunConfig['model'], numClasses: number, inputSize: number, plan?: PrunePlan): Promise<ModelStats> {
   const built = createModel(model.name, modelOptionsFromConfig(model, numClasses, inputSize));
   try {
-    const s = modelStats(built);
-    return { params: s.trainableParams, totalParams: s.totalParams, sizeMB: s.mb, sizeMiB: s.mib, macs: s.macs };
+    const sized = plan === undefined ? built : applyPlanTo(built, plan);
+    try {
+      const s = modelStats(sized);
+      return { params: s.trainableParams, totalParams: s.totalParams, sizeMB: s.mb, sizeMiB: s.mib, macs: s.macs };
+    } finally {
+      if (sized !== built) sized.dispose();
+    }
   } finally {
     built.dispose();
   }
@@ -101,7 +113,7 @@ export async function computeModelStats(model: RunConfig['model'], numClasses: n
 
 export function realPorts(opts: { quiet: boolean; log: (line: string) => void }): SuitePorts {
   return {
-    trainFold: (config) => trainSuiteFold(config, { progress: opts.quiet ? 'silent' : 'lines' }),
+    trainFold: (config, task) => trainSuiteFold(config, { progress: opts.quiet ? 'silent' : 'lines' }, task.prune),
     collect: collectRun,
     modelStats: computeModelStats,
     probe: measureInChild,

@@ -22,6 +22,7 @@ export function probeRequest(req: ProbeRequest): MeasureRequest {
   return {
     model: req.model.name,
     options: modelOptionsFromConfig(req.model, req.numClasses, req.inputSize),
+    plan: req.plan,
     numClasses: req.numClasses,
     inputSize: req.inputSize,
     runtime: { backend: req.runtime.backend, device: req.runtime.device, threads: req.runtime.threads },

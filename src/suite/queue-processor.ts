@@ -29,7 +29,7 @@ export default async function processFoldJob(job: SandboxedJob<FoldJobData, Fold
     const trained = await trainSuiteFold(workerConfig(job.data.config, foldDir, process.env), {
       progress: 'silent',
       onEpoch: (r) => { void job.updateProgress({ epoch: r.epoch, epochs: r.epochs, trainLoss: r.trainLoss, valTop1: r.valTop1 } satisfies EpochProgress); },
-    });
+    }, job.data.prune);
     return { runDir: checkpoints === undefined ? undefined : trained.runDir, host: os.hostname(), resumed, outcome: trained.outcome };
   } catch (err) {
     // A bad config fails the same way on every attempt: no retries.

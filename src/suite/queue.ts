@@ -11,7 +11,7 @@ import IORedis from 'ioredis';
 import { RunConfig } from '../config/run-config';
 import { UserError } from '../util/errors';
 import { FoldProgressBoard, EpochProgress } from './fold-progress';
-import { FoldOutcome, FoldTask, SuitePorts, TrainedFold } from './runner';
+import { FoldOutcome, FoldTask, QUEUE_RUN_PREFIX, SuitePorts, TrainedFold } from './runner';
 import { taskLabel } from './workers';
 
 export const QUEUE_NAME = 'dresnet-folds';
@@ -157,7 +157,7 @@ export async function openQueueCoordinator(url: string, board: FoldProgressBoard
       const result = await job.waitUntilFinished(events) as FoldJobResult | string;
       const value: FoldJobResult = typeof result === 'string' ? JSON.parse(result) : result;
       if (value.resumed) board.log(`${taskLabel(task)}: finished on ${value.host}, resumed from the checkpoint of an earlier attempt`);
-      return { runDir: value.runDir ?? `queue:${jobId}`, outcome: value.outcome };
+      return { runDir: value.runDir ?? `${QUEUE_RUN_PREFIX}${jobId}`, outcome: value.outcome };
     } finally {
       board.end(taskLabel(task));
       waiting.delete(jobId);

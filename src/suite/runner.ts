@@ -15,8 +15,9 @@ import { MEASURE_DEFINITIONS } from '../measure';
 import { getModelDefinition } from '../models';
 import { CsvValue } from '../util/csv';
 import { SizeRow } from '../report/tables';
+import { PruneMethod, PrunePlan, readPruning } from '../prune';
 import { trainedRunsByHash } from './adopt';
-import { FoldSlot, getProtocol, protocolFolds, protocolSlots, resolveRunConfig, sizingModelConfig, Suite } from './load';
+import { FoldSlot, getProtocol, getRun, protocolFolds, protocolSlots, resolveRunConfig, sizingModelConfig, Suite } from './load';
 import { OUTPUT_FILES, renderTables, writeRunsCsv, writeSizesCsv } from './outputs';
 import { Protocol, SuiteRunSpec } from './schema';
 import { CurvePoint, foldKey, lockSuiteDir, parseFoldKey, repeatPart, readSuiteState, stableHash, SuiteState, writeSuiteState } from './state';
@@ -51,6 +52,8 @@ export interface ModelStats {
 
 export interface ProbeRequest {
   model: RunConfig['model'];
+  /** A pruned run's plan, applied to `model` as built. */
+  plan?: PrunePlan;
   numClasses: number;
   inputSize: number;
   /** The run's batch size, loss and optimiser: the measured training step is the run's own. */
@@ -70,6 +73,24 @@ export interface ProbeResult extends Record<string, number> {
   train_step_ms: number;
 }
 
+/**
+ * What a pruned fold-run prunes: its parent's fold-run of the same repeat and
+ * fold, at PRUNED_CHECKPOINT, fine-tuned under the fold-run's own config.
+ */
+export interface PruneTask {
+  parentRunDir: string;
+  ratio: number;
+  method: PruneMethod;
+  checkpoint: typeof PRUNED_CHECKPOINT;
+}
+
+/**
+ * The parent's checkpoint a pruned fold-run starts from: last/, because best/
+ * is the epoch picked on the very validation fold the pruned row is then
+ * scored on, a selection that would flatter it.
+ */
+export const PRUNED_CHECKPOINT = 'last';
+
 /** One fold-run as the ports see it: labels for progress and errors, and what a queue job's id and folder derive from. */
 export interface FoldTask {
   suite: string;
@@ -81,7 +102,12 @@ export interface FoldTask {
   configHash: string;
   /** The fold-run's folder relative to the runs root (a queue worker puts it under its own checkpoints folder). */
   foldPath: string;
+  /** Set for a pruned run's fold-run: train it by pruning and fine-tuning this. */
+  prune?: PruneTask;
 }
+
+/** The start of the run folder a queue job stands for when its worker kept none (no --checkpoints): `queue:<job id>`. */
+export const QUEUE_RUN_PREFIX = 'queue:';
 
 /** A trained fold-run: where its run folder is and what it measured. */
 export interface TrainedFold {
@@ -97,7 +123,8 @@ export interface SuitePorts {
   trainFold(config: RunConfig, task: FoldTask): Promise<TrainedFold>;
   /** Reads a finished run folder. */
   collect(runDir: string): FoldOutcome;
-  modelStats(model: RunConfig['model'], numClasses: number, inputSize: number): Promise<ModelStats>;
+  /** The sizes of `model` as built, or with `plan` applied (a pruned run's). */
+  modelStats(model: RunConfig['model'], numClasses: number, inputSize: number, plan?: PrunePlan): Promise<ModelStats>;
   probe(request: ProbeRequest): Promise<ProbeResult>;
   log(line: string): void;
 }
@@ -141,9 +168,21 @@ export function resultHash(config: RunConfig): string {
   });
 }
 
-/** Where a fold-run's run folder lives: one folder per config hash, so a changed config never resumes a stale run. */
-export function foldRunsDir(config: RunConfig, suite: Suite, protocol: string, runId: string, slot: FoldSlot, runsRoot?: string): string {
-  return path.join(runsRoot ?? config.runtime.outDir, foldRunPath(suite.name, protocol, runId, slot, resultHash(config)));
+/**
+ * The hash a fold-run is keyed by: its config's resultHash, and for a pruned
+ * run also its parent fold-run's hash and the pruning, so a retrained parent
+ * retrains the pruned row.
+ */
+export function foldRunHash(suite: Suite, run: SuiteRunSpec, protocol: string, slot: FoldSlot): string {
+  const own = resultHash(resolveRunConfig(suite, run, protocol, slot));
+  if (run.prune === undefined) return own;
+  const { from, ratio, method } = run.prune;
+  return stableHash({ finetune: own, parent: foldRunHash(suite, getRun(suite, from), protocol, slot), prune: { ratio, method, checkpoint: PRUNED_CHECKPOINT } });
+}
+
+/** Where a fold-run's run folder lives: one folder per fold-run hash, so a changed config never resumes a stale run. */
+export function foldRunsDir(config: RunConfig, hash: string, suite: Suite, protocol: string, runId: string, slot: FoldSlot, runsRoot?: string): string {
+  return path.join(runsRoot ?? config.runtime.outDir, foldRunPath(suite.name, protocol, runId, slot, hash));
 }
 
 /** A fold-run's folder below the runs root. */
@@ -180,20 +219,49 @@ function sharedRunDir(foldDir: string, slot: FoldSlot, hash: string, collect: Su
   return undefined;
 }
 
-export async function computeSizes(suite: Suite, ports: Pick<SuitePorts, 'modelStats'>): Promise<SizeRow[]> {
+/**
+ * The deterministic columns of every run at the suite's sizing. A pruned run's
+ * plan depends on its parent's trained weights: its row is its first finished
+ * fold-run's plan (in protocol order) applied to the parent's model at the
+ * sizing, and is left out until one has finished.
+ */
+export async function computeSizes(suite: Suite, ports: Pick<SuitePorts, 'modelStats'>, state?: SuiteState): Promise<SizeRow[]> {
   const rows: SizeRow[] = [];
   for (const run of suite.runs) {
-    const stats = await ports.modelStats(sizingModelConfig(suite, run), suite.sizing.classes, suite.sizing.inputSize);
-    rows.push({ id: run.id, label: run.label, paper: run.paper, ...stats });
+    const row = await sizeRow(suite, run, ports, state);
+    if (row !== undefined) rows.push(row);
   }
   return rows;
 }
 
-function selectedRuns(suite: Suite, ids?: readonly string[]): SuiteRunSpec[] {
-  return ids === undefined ? suite.runs : suite.runs.filter((r) => ids.includes(r.id));
+async function sizeRow(suite: Suite, run: SuiteRunSpec, ports: Pick<SuitePorts, 'modelStats'>, state?: SuiteState): Promise<SizeRow | undefined> {
+  const plan = run.prune === undefined ? undefined : state && firstPlan(suite, run, state);
+  if (run.prune !== undefined && plan === undefined) return undefined;
+  const stats = await ports.modelStats(sizingModelConfig(suite, run), suite.sizing.classes, suite.sizing.inputSize, plan);
+  return { id: run.id, label: run.label, paper: run.paper, ...stats };
 }
 
-function foldRow(suite: Suite, protocol: string, run: SuiteRunSpec, slot: FoldSlot, config: RunConfig, runDir: string, o: FoldOutcome): Record<string, CsvValue> {
+/** The pruning plan of a pruned run's first finished fold-run, in protocol order (l1 keeps the same channel counts in every fold; slim's may differ). */
+function firstPlan(suite: Suite, run: SuiteRunSpec, state: SuiteState): PrunePlan | undefined {
+  const protocol = suite.protocols[state.protocol];
+  const entry = protocol && protocolSlots(protocol).map((slot) => state.folds[foldKey(run.id, slot)]).find((e) => e?.status === 'done');
+  return entry && readPruning(entry.runDir).plan;
+}
+
+/** The runs asked for, with the parents of pruned ones (they must be trained first), in suite order. */
+function selectedRuns(suite: Suite, ids?: readonly string[]): SuiteRunSpec[] {
+  if (ids === undefined) return suite.runs;
+  const wanted = new Set<string>();
+  const add = (id: string): void => {
+    wanted.add(id);
+    const from = getRun(suite, id).prune?.from;
+    if (from !== undefined) add(from);
+  };
+  ids.forEach(add);
+  return suite.runs.filter((r) => wanted.has(r.id));
+}
+
+function foldRow(suite: Suite, protocol: string, run: SuiteRunSpec, slot: FoldSlot, config: RunConfig, hash: string, runDir: string, o: FoldOutcome): Record<string, CsvValue> {
   const flat = Object.fromEntries(Object.entries(o.metrics).map(([k, v]) => [`metric_${k}`, v]));
   return {
     ...flat,
@@ -203,7 +271,7 @@ function foldRow(suite: Suite, protocol: string, run: SuiteRunSpec, slot: FoldSl
     label: run.label,
     repeat: slot.repeat,
     fold: slot.fold,
-    config_hash: resultHash(config),
+    config_hash: hash,
     model: config.model.name,
     width: config.model.width,
     input_size: config.data.inputSize,
@@ -250,6 +318,8 @@ async function forEachLimited<T>(items: readonly T[], limit: number, work: (item
 class SuiteRun {
   private readonly stateFile: string;
   private readonly state: SuiteState;
+  /** Every fold-run started, settled once it has finished or failed. */
+  private readonly started = new Map<string, Promise<void>>();
   private trainedRuns?: Map<string, string>;
   /** The last save in progress: overlapping fold-runs write the outputs one after another. */
   private saving: Promise<void> = Promise.resolve();
@@ -259,6 +329,8 @@ class SuiteRun {
     private readonly opts: SuiteRunOptions,
     private readonly ports: SuitePorts,
     private readonly summary: SuiteRunSummary,
+    /** sizes.csv's rows as written. */
+    private sizes: SizeRow[],
   ) {
     this.stateFile = path.join(opts.outDir, OUTPUT_FILES.state);
     this.state = readSuiteState(this.stateFile, suite.name, opts.protocol);
@@ -275,7 +347,7 @@ class SuiteRun {
       const slot = parseFoldKey(key);
       const run = slot && this.suite.runs.find((r) => r.id === slot.runId);
       if (!slot || !run) continue;
-      if (resultHash(resolveRunConfig(this.suite, run, this.opts.protocol, slot)) !== entry.configHash) delete this.state.folds[key];
+      if (foldRunHash(this.suite, run, this.opts.protocol, slot) !== entry.configHash) delete this.state.folds[key];
     }
   }
 
@@ -292,18 +364,21 @@ class SuiteRun {
 
   /** Trains (or reuses) one fold-run; a failure is logged and returned, so the other fold-runs go on. */
   async tryFold(run: SuiteRunSpec, slot: FoldSlot): Promise<{ task: FoldTask; message: string } | undefined> {
+    const done = this.fold(run, slot);
+    // Set before the first await: a pruned fold-run listed later finds its parent's here.
+    this.started.set(foldKey(run.id, slot), done.catch(() => {}));
     try {
-      await this.fold(run, slot);
+      await done;
       return undefined;
     } catch (err) {
-      const task = this.task(run, slot, resultHash(resolveRunConfig(this.suite, run, this.opts.protocol, slot)));
+      const task = this.task(run, slot, foldRunHash(this.suite, run, this.opts.protocol, slot));
       const message = err instanceof Error ? err.message : String(err);
       this.ports.log(`${this.suite.name}: ${describeTask(task)} failed: ${message}`);
       return { task, message };
     }
   }
 
-  private task(run: SuiteRunSpec, slot: FoldSlot, configHash: string): FoldTask {
+  private task(run: SuiteRunSpec, slot: FoldSlot, configHash: string, prune?: PruneTask): FoldTask {
     return {
       suite: this.suite.name,
       protocol: this.opts.protocol,
@@ -312,21 +387,24 @@ class SuiteRun {
       slot,
       configHash,
       foldPath: foldRunPath(this.suite.name, this.opts.protocol, run.id, slot, configHash),
+      prune,
     };
   }
 
   private async fold(run: SuiteRunSpec, slot: FoldSlot): Promise<void> {
     const key = foldKey(run.id, slot);
     const resolved = resolveRunConfig(this.suite, run, this.opts.protocol, slot);
-    const hash = resultHash(resolved);
+    const hash = foldRunHash(this.suite, run, this.opts.protocol, slot);
     const entry = this.state.folds[key];
     if (entry?.status === 'done' && entry.configHash === hash) {
       this.summary.reused.push(key);
       return;
     }
-    const foldDir = foldRunsDir(resolved, this.suite, this.opts.protocol, run.id, slot, this.opts.runsRoot);
+    const prune = run.prune === undefined ? undefined : await this.pruneTask(run, slot);
+    const foldDir = foldRunsDir(resolved, hash, this.suite, this.opts.protocol, run.id, slot, this.opts.runsRoot);
     const config: RunConfig = { ...resolved, runtime: { ...resolved.runtime, outDir: foldDir } };
-    const shared = entry?.configHash === hash ? undefined : sharedRunDir(foldDir, slot, hash, this.ports.collect) ?? this.adoptable(resolved, hash);
+    // A pruned fold-run's hash is no train run's resultHash: only another suite's same fold-run can stand for it.
+    const shared = entry?.configHash === hash ? undefined : sharedRunDir(foldDir, slot, hash, this.ports.collect) ?? (prune ? undefined : this.adoptable(resolved, hash));
     if (shared !== undefined) this.ports.log(`${this.suite.name}: ${key}: the same config and fold finished in ${shared}: reused`);
     else {
       this.state.folds[key] = { configHash: hash, runDir: foldDir, status: 'running' };
@@ -335,12 +413,36 @@ class SuiteRun {
     }
     const { runDir, outcome } = shared !== undefined
       ? { runDir: shared, outcome: this.ports.collect(shared) }
-      : await this.ports.trainFold(config, this.task(run, slot, hash));
-    const row = foldRow(this.suite, this.opts.protocol, run, slot, config, runDir, outcome);
+      : await this.ports.trainFold(config, this.task(run, slot, hash, prune));
+    const row = foldRow(this.suite, this.opts.protocol, run, slot, config, hash, runDir, outcome);
     Object.assign(row, this.state.probes[run.id]?.result ?? {});
     this.state.folds[key] = { configHash: hash, runDir, status: 'done', row, curve: outcome.curve };
     (shared === undefined ? this.summary.trained : this.summary.reused).push(key);
+    if (run.prune !== undefined) await this.resize(run);
     await this.save();
+  }
+
+  /** Waits for the parent's fold-run of the same slot; it must have finished under its current hash. */
+  private async pruneTask(run: SuiteRunSpec, slot: FoldSlot): Promise<PruneTask> {
+    const { from, ratio, method } = run.prune!;
+    const key = foldKey(from, slot);
+    await this.started.get(key);
+    const entry = this.state.folds[key];
+    if (entry?.status !== 'done' || entry.configHash !== foldRunHash(this.suite, getRun(this.suite, from), this.opts.protocol, slot)) {
+      throw new UserError(`its parent fold-run ${key} has not finished (it failed, or was not trained in this run of the suite)`);
+    }
+    if (entry.runDir.startsWith(QUEUE_RUN_PREFIX)) {
+      throw new UserError(`its parent fold-run ${key} trained on a queue worker that kept no run folder: pruning reads the parent's checkpoint, so start the workers with one shared --checkpoints folder`);
+    }
+    return { parentRunDir: path.resolve(entry.runDir), ratio, method, checkpoint: PRUNED_CHECKPOINT };
+  }
+
+  /** Rewrites sizes.csv once a pruned fold-run has finished: its run's row comes from a finished fold-run's plan. */
+  private async resize(run: SuiteRunSpec): Promise<void> {
+    const row = (await sizeRow(this.suite, run, this.ports, this.state))!;
+    const byId = new Map([...this.sizes.map((r) => [r.id, r] as const), [run.id, row]]);
+    this.sizes = this.suite.runs.flatMap((r) => byId.get(r.id) ?? []);
+    writeSizesCsv(this.opts.outDir, this.sizes);
   }
 
   /** A finished `dresnet train` run of the same config directly under the runs root, if any. */
@@ -363,13 +465,17 @@ class SuiteRun {
    */
   async measure(run: SuiteRunSpec, numClasses: number, probe: boolean): Promise<void> {
     const config = resolveRunConfig(this.suite, run, this.opts.protocol);
-    const request: ProbeRequest = { model: config.model, numClasses, inputSize: config.data.inputSize, train: config.train, runtime: config.runtime };
+    const plan = run.prune === undefined ? undefined : firstPlan(this.suite, run, this.state);
+    const request: ProbeRequest = { model: config.model, plan, numClasses, inputSize: config.data.inputSize, train: config.train, runtime: config.runtime };
     const { outDir, quiet, ...runtime } = request.runtime;
     const { fold, ...train } = request.train;
-    const hash = stableHash({ ...request, train, runtime, probe, definitions: MEASURE_DEFINITIONS });
+    const hashOf = (probed: boolean): string => stableHash({ ...request, train, runtime, probe: probed, definitions: MEASURE_DEFINITIONS });
+    const hash = hashOf(probe);
     const previous = this.state.probes[run.id];
-    if (previous?.hash !== hash) {
-      const stats = await this.ports.modelStats(config.model, numClasses, config.data.inputSize);
+    // A probe of this very model and setup outlives a run without one: long suites train with --no-probe and are probed once at the end.
+    const keepProbed = !probe && previous?.hash === hashOf(true);
+    if (previous?.hash !== hash && !keepProbed) {
+      const stats = await this.ports.modelStats(config.model, numClasses, config.data.inputSize, plan);
       const sizes = { params: stats.params, total_params: stats.totalParams, size_mb: stats.sizeMB, size_mib: stats.sizeMiB, macs: stats.macs };
       if (probe) this.ports.log(`${this.suite.name}: ${run.id}: measuring memory and latency in a fresh process`);
       this.state.probes[run.id] = { hash, result: { ...sizes, ...(probe ? await this.ports.probe(request) : {}) } };
@@ -377,7 +483,7 @@ class SuiteRun {
     const result = this.state.probes[run.id].result;
     for (const [key, entry] of Object.entries(this.state.folds)) {
       if (!key.startsWith(`${run.id}/`) || !entry.row) continue;
-      // A measurement taken under other definitions (or skipped now) must not linger in the rows.
+      // A measurement taken under other definitions or another setup must not linger in the rows.
       for (const field of Object.keys(previous?.result ?? {})) delete entry.row[field];
       Object.assign(entry.row, result);
     }
@@ -393,11 +499,14 @@ class SuiteRun {
 /** `dresnet compare` / `dresnet ablate`: train what is missing, then write every output file. */
 export async function runSuite(suite: Suite, opts: SuiteRunOptions, ports: SuitePorts): Promise<SuiteRunSummary> {
   const protocol = getProtocol(suite, opts.protocol);
-  writeSizesCsv(opts.outDir, await computeSizes(suite, ports));
+  // Pruned rows are sized from their finished fold-runs' plans.
+  const state = suite.runs.some((r) => r.prune) ? readSuiteState(path.join(opts.outDir, OUTPUT_FILES.state), suite.name, opts.protocol) : undefined;
+  const sizes = await computeSizes(suite, ports, state);
+  writeSizesCsv(opts.outDir, sizes);
   const summary: SuiteRunSummary = { trained: [], reused: [] };
   const release = lockSuiteDir(opts.outDir);
   try {
-    if (!opts.sizesOnly) await trainAndMeasure(suite, protocol, opts, ports, summary);
+    if (!opts.sizesOnly) await trainAndMeasure(suite, protocol, opts, ports, summary, sizes);
     await renderTables(suite, opts.outDir);
   } finally {
     release();
@@ -411,12 +520,14 @@ export async function runSuite(suite: Suite, opts: SuiteRunOptions, ports: Suite
  * training. A failed fold-run does not stop the others; they are reported
  * together at the end.
  */
-async function trainAndMeasure(suite: Suite, protocol: Protocol, opts: SuiteRunOptions, ports: SuitePorts, summary: SuiteRunSummary): Promise<void> {
-  const runner = new SuiteRun(suite, opts, ports, summary);
+async function trainAndMeasure(suite: Suite, protocol: Protocol, opts: SuiteRunOptions, ports: SuitePorts, summary: SuiteRunSummary, sizes: SizeRow[]): Promise<void> {
+  const runner = new SuiteRun(suite, opts, ports, summary, sizes);
   const slots = protocolSlots(protocol, opts.folds ?? protocolFolds(protocol));
   const runs = selectedRuns(suite, opts.runs);
   const tasks = runs.flatMap((run) => slots.map((slot) => ({ run, slot })));
   const outcomes: ({ task: FoldTask; message: string } | undefined)[] = [];
+  // Fold-runs start in list order, run by run, and a pruned run is listed after its parent: a pruned fold-run
+  // that waits holds its lane only while its parent's, started before it, trains (never a deadlock).
   await forEachLimited(tasks.map((t, i) => ({ ...t, i })), opts.concurrency ?? 1, async ({ run, slot, i }) => {
     outcomes[i] = await runner.tryFold(run, slot);
   });

@@ -49,11 +49,20 @@ export const protocolSchema = s.object({
 
 export const protocolsSchema = s.record(protocolSchema);
 
+/** A run that prunes another run's trained fold-runs and fine-tunes them (src/prune), instead of training from scratch. */
+export const suitePruneSchema = s.object({
+  from: s.string({ doc: 'run id of the parent, a run listed before this one: each fold-run prunes the parent\'s fold-run of the same repeat and fold' }),
+  ratio: s.number({ min: 0, doc: 'share of channels to remove, >= 0 and < 1' }),
+  method: s.oneOf(['l1', 'slim'] as const, { default: 'l1', doc: 'l1: per layer by filter L1 norm; slim: one global |gamma| threshold' }),
+  finetuneEpochs: s.optional(s.integer({ min: 1, doc: "fine-tuning epochs (default: the protocol's epochs)" })),
+});
+
 export const suiteRunSchema = s.object({
   id: s.string({ doc: 'short unique id: run folders, CSV rows and the state file use it' }),
   label: s.string({ doc: 'the row label in the tables' }),
   paper: s.optional(s.string({ doc: "the paper's row this run reproduces (a key of src/report/paper.ts)" })),
   config: s.optional(s.string({ doc: 'a run config file, relative to the suite file' })),
+  prune: s.optional(suitePruneSchema),
   set: overrides,
 });
 
@@ -87,6 +96,7 @@ export const suiteSchema = s.object({
 
 export type Protocol = s.Infer<typeof protocolSchema>;
 export type SuiteRunSpec = s.Infer<typeof suiteRunSchema>;
+export type SuitePrune = s.Infer<typeof suitePruneSchema>;
 export type SuiteSpec = s.Infer<typeof suiteSchema>;
 export type SuiteLayout = SuiteSpec['layout'];
 export type SuiteClaim = s.Infer<typeof suiteClaimSchema>;

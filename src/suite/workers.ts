@@ -44,7 +44,7 @@ export function trainInChild(config: RunConfig, task: FoldTask, board: FoldProgr
       if (settled && 'ok' in settled) resolve(settled.ok);
       else reject(new Error(settled?.error ?? `its worker process ended (exit ${code}, signal ${signal}): ${stderr.trim().split('\n').join(' | ') || 'no output'}`));
     });
-    child.send({ config } satisfies ToChild);
+    child.send({ config, prune: task.prune } satisfies ToChild);
   });
 }
 
