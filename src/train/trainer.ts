@@ -270,6 +270,9 @@ async function loadLastCheckpoint(lastDir: string, foldPath: string, expected: C
   }
 }
 
+/** Salt of the training steps' Math.random seeds (dropout masks): (seed, STEP_RANDOM, fold, step). */
+const STEP_RANDOM = 0x5e9d;
+
 /** The run's model with initial weights that are a pure function of (seed, fold). */
 export function buildModel(config: RunConfig, numClasses: number, fold: number): LayersModel {
   return withSeededMathRandom([config.seed, 0x1417, fold], () =>
@@ -422,7 +425,7 @@ class FoldLoop {
       this.optimizer.setLearningRate(lr);
       let result;
       try {
-        result = trainStep(this.model, this.optimizer, this.lossFn, batch);
+        result = trainStep(this.model, this.optimizer, this.lossFn, batch, [config.seed, STEP_RANDOM, this.fold, s.step]);
       } finally {
         tf.dispose([batch.x, batch.y]);
       }
