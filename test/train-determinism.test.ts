@@ -20,7 +20,9 @@ import { withSeededMathRandom } from '../src/util/rng';
  * Same seed, same backend: the same bits, whatever ran before in the process.
  * train.test.ts checks it on DResNet, which has no random op in its forward
  * pass; MobileNet v2's head has dropout, whose masks tfjs seeds from
- * Math.random (so two Herlev trainings differed from the first epoch on).
+ * Math.random (so two Herlev trainings differed from the first epoch on), and
+ * the torch backend's few-pixel convolutions once summed in an order that
+ * depended on whether their filter had been through oneDNN before.
  */
 
 const SKIP = process.env.DRESNET_SKIP_NATIVE === '1' ? 'DRESNET_SKIP_NATIVE=1: torch addon not built' : false;
@@ -73,4 +75,17 @@ test('torch: mobilenet_v2, shufflenet_v2 and dresnet, 3 steps on a fixed batch t
     assert.ok(b.weights.every((w, i) => Buffer.from(w.buffer).equals(Buffer.from(a.weights[i].buffer))), `${name}: weights`);
     tf.dispose([x, y]);
   }
+});
+
+test('torch: a few-pixel 3x3 convolution gives the same bits before and after its filter went through oneDNN', { skip: SKIP }, async () => {
+  await selectBackend({ backend: 'torch', device: 'cpu', threads: 1 });
+  const x = tf.randomNormal([4, 4, 4, 32], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const big = tf.randomNormal([8, 16, 16, 32], 0, 1, 'float32', 2) as tf.Tensor4D;
+  const f = tf.randomNormal([3, 3, 32, 16], 0, 1, 'float32', 3) as tf.Tensor4D;
+  // 64 output pixels: the product of patches; 2048: oneDNN, which re-lays the filter out.
+  const before = tf.conv2d(x, f, 1, 'same');
+  const viaOneDnn = tf.conv2d(big, f, 1, 'same');
+  const after = tf.conv2d(x, f, 1, 'same');
+  assert.ok(Buffer.from(after.dataSync().buffer).equals(Buffer.from(before.dataSync().buffer)));
+  tf.dispose([x, big, f, before, viaOneDnn, after]);
 });
