@@ -13,6 +13,9 @@ import { Batch, evaluateModel, Evaluation, trainStep } from './step';
 import { foldTiming, metricRow, readFinalMetrics, writeEpochOutputs, writeFoldResult } from './run-outputs';
 import type { FinalMetrics, FoldResult, RunContext } from './run-types';
 
+/** Salt of the training steps' Math.random seeds (dropout masks): (seed, STEP_RANDOM, fold, step). */
+const STEP_RANDOM = 0x5e9d;
+
 class TrainingDiverged extends UserError {}
 
 /** How a fold's training split is cut into batches. */
@@ -125,7 +128,7 @@ export class FoldLoop {
       }
       let result;
       try {
-        result = trainStep(this.setup.model, this.setup.optimizer, this.setup.lossFn, batch);
+        result = trainStep(this.setup.model, this.setup.optimizer, this.setup.lossFn, batch, [config.seed, STEP_RANDOM, this.setup.fold, s.step]);
       } finally {
         tf.dispose([batch.x, batch.y]);
       }

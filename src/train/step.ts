@@ -8,6 +8,7 @@ import type { Dataset } from '../data/types';
 import { bnScalePenalty, LossFn } from './losses';
 import type { ScheduledOptimizer } from './optimizer';
 import { evaluatePredictions, EvalMetrics } from './metrics';
+import { withSeededMathRandom } from '../util/rng';
 
 export interface Batch {
   x: tf.Tensor4D;
@@ -28,8 +29,19 @@ export interface StepResult {
  * weightDecay·w to the gradients instead of a penalty on the tape). Every
  * tensor made here is disposed before it returns (the tensor count stays flat
  * across steps).
+ *
+ * `randomSeed` seeds Math.random for the step: tfjs's random ops draw their
+ * seed from it when given none, and the dropout layers (MobileNet v2's head)
+ * give none, so without it each step's dropout mask, and with it the whole
+ * run, differed from one run to the next. The trainer passes (seed, fold,
+ * step), which a resumed run replays.
  */
-export function trainStep(model: LayersModel, optimizer: ScheduledOptimizer, lossFn: LossFn, batch: Batch): StepResult {
+export function trainStep(model: LayersModel, optimizer: ScheduledOptimizer, lossFn: LossFn, batch: Batch,
+  randomSeed?: readonly number[]): StepResult {
+  return randomSeed ? withSeededMathRandom(randomSeed, () => step(model, optimizer, lossFn, batch)) : step(model, optimizer, lossFn, batch);
+}
+
+function step(model: LayersModel, optimizer: ScheduledOptimizer, lossFn: LossFn, batch: Batch): StepResult {
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   let correct: tf.Scalar | undefined;
   let dataLoss: tf.Scalar | undefined;

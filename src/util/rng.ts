@@ -52,8 +52,11 @@ export function shuffleInPlace<T>(items: T[], rng: Rng): T[] {
  * given (tfjs-core rand_util), and the zoo's builders give none; seeding
  * Math.random while a model is built makes every initial weight a pure
  * function of the seed on every backend, while keeping each layer's own
- * initialiser. (The data layer's randomness is already a pure function of
- * (seed, epoch, sample), so the trainer keeps no other RNG state.)
+ * initialiser. The trainer also runs each training step under it, seeded
+ * from (seed, fold, step): tfjs's dropout draws its masks' seeds from
+ * Math.random too (see trainStep). (The data layer's randomness is already a
+ * pure function of (seed, epoch, sample), so the trainer keeps no other RNG
+ * state.)
  */
 export function withSeededMathRandom<T>(seedParts: readonly number[], fn: () => T): T {
   const original = Math.random;

@@ -128,9 +128,14 @@ bool convAsGemm(const at::Tensor& x, const at::Tensor& filter, const Window& w) 
   return w.groups == 1 && x.is_cpu() && outPixels(x, filter, w) <= kFewPixels;
 }
 
-// filter: tfjs's [kh, kw, in, out], contiguous, or with the storage
-// torchWeight re-lays out ([out, in, kh, kw]); the patches' columns follow
-// the filter's storage order so that it is read without a copy.
+// filter: tfjs's [kh, kw, in, out]. It is re-laid out first (torchWeight),
+// so the product always sums a pixel's terms in one order, (in, kh, kw) as the
+// re-laid storage holds them, read without a copy. (It followed the filter's
+// storage as it came: tfjs's (kh, kw, in) order until some other convolution
+// re-laid the filter out, then this one; so the same convolution of the same
+// values rounded differently depending on what ran before it, e.g. a batch's
+// deep layers at inference before and after a larger batch had gone through
+// oneDNN.) A training step's backward pass re-lays the filter out anyway.
 at::Tensor convGemm(const at::Tensor& x, const at::Tensor& filter, const at::Tensor& bias, const Window& w) {
   const int64_t kh = filter.size(0), kw = filter.size(1), in = filter.size(2), out = filter.size(3);
   const bool padded = std::any_of(w.pads.begin(), w.pads.end(), [](int64_t p) { return p != 0; });
@@ -143,10 +148,10 @@ at::Tensor convGemm(const at::Tensor& x, const at::Tensor& filter, const at::Ten
                          .slice(2, j * w.dilation[1], j * w.dilation[1] + w.stride[1] * (outW - 1) + 1, w.stride[1]));
     }
   }
-  const bool tfjsLayout = filter.is_contiguous();
-  at::Tensor patches = taps.size() == 1 ? taps[0] : at::stack(taps, tfjsLayout ? 3 : 4);
-  at::Tensor weight = tfjsLayout ? filter.reshape({kh * kw * in, out}) : filter.permute({2, 0, 1, 3}).reshape({in * kh * kw, out});
-  patches = patches.reshape({-1, kh * kw * in});
+  // [out, in, kh, kw], contiguous: as a [in*kh*kw, out] matrix, a transposed view.
+  const at::Tensor weight = torchWeight(filter).view({out, in * kh * kw}).t();
+  at::Tensor patches = taps.size() == 1 ? taps[0] : at::stack(taps, 4);  // [N, outH, outW, in, kh*kw]
+  patches = patches.reshape({-1, in * kh * kw});
   at::Tensor y = bias.defined() ? at::addmm(bias, patches, weight) : at::mm(patches, weight);
   return y.view({x.size(0), outH, outW, out});
 }
