@@ -17,6 +17,7 @@ import { Dataset, makeSplits, readSplitManifest, sampleGroupNames, testSplit } f
 import type { SplitConfig } from '../src/data/splits';
 import { checkRunConfig } from '../src/train/preflight';
 import { trainRun } from '../src/train/trainer';
+import { collectRun } from '../src/suite/ports';
 import { evaluateRun } from '../src/train/evaluate';
 import { tempDir, writePng } from './fixtures/data';
 
@@ -139,6 +140,24 @@ test('a grouped k-fold run with a test split: split.json records it, each fold s
     assert.ok(Math.abs(f.metrics.top1 - report.folds[k].test.top1) < 1e-12, `fold ${k}: eval ${f.metrics.top1} vs ${report.folds[k].test.top1}`);
     assert.ok(Math.abs(f.loss - report.folds[k].test.loss) < 1e-5, `fold ${k}: eval loss ${f.loss} vs ${report.folds[k].test.loss}`);
   });
+});
+
+test('a suite fold-run with a test split carries its test figures into runs.csv (collectRun)', async (t) => {
+  const root = tempDir(t);
+  await slideDataset(root);
+  const out = tempDir(t, 'dresnet-testsplit-');
+  const config = loadRunConfig(quickstart, [
+    'runtime.backend=cpu', 'model.width=0.125', 'data.inputSize=32', 'data.source=folder', `data.path=${root}`,
+    'data.roles={c0: normal, c1: abnormal, c2: abnormal}',
+    'data.split.type=kfold', 'data.split.folds=3', 'data.split.groupBy=prefix', 'data.split.test=0.25',
+    'train.batchSize=8', 'train.epochs=1', 'train.fold=0', `runtime.outDir=${out}`,
+  ]);
+  const run = await trainRun(config, { progress: 'silent', runDir: path.join(out, 'run') });
+  const report = JSON.parse(fs.readFileSync(path.join(run.runDir, 'report.json'), 'utf8'));
+  const { metrics } = collectRun(run.runDir);
+  assert.equal(metrics.test_n, 9);
+  assert.equal(metrics.test_top1, report.folds[0].test.top1);
+  assert.equal(metrics.test_auc, report.folds[0].test.clinical.auc);
 });
 
 test('the folds must fit the images the test split leaves: each class\'s remainder is checked before a run folder exists', async (t) => {

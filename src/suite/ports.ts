@@ -58,6 +58,7 @@ export function flattenMetrics(final: EvalMetrics & { loss: number }, fold: Fold
     specificity: final.clinical?.specificity,
     auc: final.clinical?.auc,
   };
+  if (fold.test) Object.assign(out, testFigures(fold.test));
   for (const c of final.perClass) {
     const key = c.name.replace(/[^A-Za-z0-9]+/g, '_');
     out[`precision_${key}`] = c.precision;
@@ -65,6 +66,19 @@ export function flattenMetrics(final: EvalMetrics & { loss: number }, fold: Fold
     out[`f1_${key}`] = c.f1;
   }
   return out;
+}
+
+/** The last checkpoint's figures on the run's held-out test split (data.split.test), as fractions like the validation ones. */
+function testFigures(test: EvalMetrics): Record<string, CsvValue> {
+  return {
+    test_n: test.n,
+    test_top1: test.top1,
+    test_top5: test.top5,
+    test_macro_f1: test.macroF1,
+    test_sensitivity: test.clinical?.sensitivity,
+    test_specificity: test.clinical?.specificity,
+    test_auc: test.clinical?.auc,
+  };
 }
 
 function readCurve(runDir: string): CurvePoint[] {
