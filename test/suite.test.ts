@@ -217,6 +217,19 @@ test('a fold finished under another suite with the same config is reused, not re
   assert.ok(rows.every((r) => r.run_dir.includes(`${path.sep}mini${path.sep}`)), 'the rows point at the run folders of the suite that trained them');
 });
 
+test('a fold finished under another protocol name with the same settings is reused too (the hash holds the config)', async () => {
+  const { file, out } = setup();
+  const ports = fakePorts();
+  await runSuite(loadSuite(file), { protocol: 'tiny', outDir: out }, ports);
+  const otherDir = path.join(path.dirname(file), 'renamed');
+  fs.mkdirSync(otherDir);
+  const renamed = writeSuite(otherDir, fs.readFileSync(file, 'utf8').replace('name: mini', 'name: renamed').replace(/^(\s*)tiny:/m, '$1same:'));
+  const summary = await runSuite(loadSuite(renamed), { protocol: 'same', outDir: path.join(otherDir, 'results') }, ports);
+  assert.deepEqual(summary.trained, []);
+  assert.equal(summary.reused.length, 6);
+  assert.equal(ports.calls.length, 6, 'nothing trained a second time');
+});
+
 test('a second runner on the same results folder is refused while the first runs; a dead runner\'s lock is taken over', async () => {
   const { file, out } = setup();
   fs.mkdirSync(out, { recursive: true });

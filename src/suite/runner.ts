@@ -195,17 +195,17 @@ const foldDirSuffix = (slot: FoldSlot, hash: string): string => `-${repeatPart(s
 
 /**
  * The run folder of a finished fold with the same config under another suite
- * (Table 3 and Table 4 both train DResNet under one protocol), so it is reused
- * rather than trained twice.
+ * or protocol (Table 3 and Table 4 both train DResNet under one protocol; the
+ * grouping suite's cv5 is quick's first repeat), so it is reused rather than
+ * trained twice. The hash in the folder name holds the whole config, so the
+ * protocol's name does not matter.
  */
 function sharedRunDir(foldDir: string, slot: FoldSlot, hash: string, collect: SuitePorts['collect']): string | undefined {
   const protocolDir = path.dirname(foldDir);
   const suitesDir = path.dirname(path.dirname(protocolDir));
-  if (!fs.existsSync(suitesDir)) return undefined;
   const suffix = foldDirSuffix(slot, hash);
-  for (const suite of fs.readdirSync(suitesDir).sort()) {
-    const dir = path.join(suitesDir, suite, path.basename(protocolDir));
-    if (dir === protocolDir || !fs.existsSync(dir)) continue;
+  for (const dir of subfolders(suitesDir).flatMap(subfolders)) {
+    if (dir === protocolDir) continue;
     for (const name of fs.readdirSync(dir).filter((n) => n.endsWith(suffix)).sort()) {
       const runDir = path.join(dir, name, 'run');
       try {
@@ -217,6 +217,12 @@ function sharedRunDir(foldDir: string, slot: FoldSlot, hash: string, collect: Su
     }
   }
   return undefined;
+}
+
+/** The folders directly inside dir, sorted; none when it does not exist. */
+function subfolders(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(dir, e.name)).sort();
 }
 
 /**
