@@ -104,16 +104,21 @@ test('data.split.test: a fraction outside (0, 1) or a missing CSV is one line na
   assert.equal(loadRunConfig(quickstart).data.split.test, undefined);
 });
 
+/** 1 epoch of a tiny DResNet on the slide dataset: 3 grouped folds, a quarter of the slides held out as the test split. */
+function groupedTestSplitRun(root: string, out: string, fold: string) {
+  return loadRunConfig(quickstart, [
+    'runtime.backend=cpu', 'model.width=0.125', 'data.inputSize=32', 'data.source=folder', `data.path=${root}`,
+    'data.roles={c0: normal, c1: abnormal, c2: abnormal}',
+    'data.split.type=kfold', 'data.split.folds=3', 'data.split.groupBy=prefix', 'data.split.test=0.25',
+    'train.batchSize=8', 'train.epochs=1', `train.fold=${fold}`, `runtime.outDir=${out}`,
+  ]);
+}
+
 test('a grouped k-fold run with a test split: split.json records it, each fold scores its last checkpoint on it into report.json and folds.csv, as eval does', async (t) => {
   const root = tempDir(t);
   await slideDataset(root);
   const out = tempDir(t, 'dresnet-testsplit-');
-  const config = loadRunConfig(quickstart, [
-    'runtime.backend=cpu', 'model.width=0.125', 'data.inputSize=32', 'data.source=folder', `data.path=${root}`,
-    'data.roles={c0: normal, c1: abnormal, c2: abnormal}',
-    'data.split.type=kfold', 'data.split.folds=3', 'data.split.groupBy=prefix', 'data.split.test=0.25',
-    'train.batchSize=8', 'train.epochs=1', 'train.fold=all', `runtime.outDir=${out}`,
-  ]);
+  const config = groupedTestSplitRun(root, out, 'all');
   const run = await trainRun(config, { progress: 'silent', runDir: path.join(out, 'run') });
   assert.equal(run.status, 'completed');
   const manifest = readSplitManifest(path.join(run.runDir, 'split.json'));
@@ -146,12 +151,7 @@ test('a suite fold-run with a test split carries its test figures into runs.csv 
   const root = tempDir(t);
   await slideDataset(root);
   const out = tempDir(t, 'dresnet-testsplit-');
-  const config = loadRunConfig(quickstart, [
-    'runtime.backend=cpu', 'model.width=0.125', 'data.inputSize=32', 'data.source=folder', `data.path=${root}`,
-    'data.roles={c0: normal, c1: abnormal, c2: abnormal}',
-    'data.split.type=kfold', 'data.split.folds=3', 'data.split.groupBy=prefix', 'data.split.test=0.25',
-    'train.batchSize=8', 'train.epochs=1', 'train.fold=0', `runtime.outDir=${out}`,
-  ]);
+  const config = groupedTestSplitRun(root, out, '0');
   const run = await trainRun(config, { progress: 'silent', runDir: path.join(out, 'run') });
   const report = JSON.parse(fs.readFileSync(path.join(run.runDir, 'report.json'), 'utf8'));
   const { metrics } = collectRun(run.runDir);

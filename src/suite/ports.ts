@@ -49,15 +49,8 @@ export async function trainSuiteFold(config: RunConfig, train: Omit<TrainRunOpti
 
 /** The trainer's final metrics flattened into runs.csv columns (the confusion matrix stays in the run folder). */
 export function flattenMetrics(final: EvalMetrics & { loss: number }, fold: FoldResult): Record<string, CsvValue> {
-  const out: Record<string, CsvValue> = {
-    n: final.n,
-    macro_f1: final.macroF1,
-    best_epoch: fold.bestEpoch,
-    best_top1: fold.bestTop1,
-    sensitivity: final.clinical?.sensitivity,
-    specificity: final.clinical?.specificity,
-    auc: final.clinical?.auc,
-  };
+  const { n, macro_f1, ...clinical } = splitFigures(final);
+  const out: Record<string, CsvValue> = { n, macro_f1, best_epoch: fold.bestEpoch, best_top1: fold.bestTop1, ...clinical };
   if (fold.test) Object.assign(out, testFigures(fold.test));
   for (const c of final.perClass) {
     const key = c.name.replace(/[^A-Za-z0-9]+/g, '_');
@@ -68,17 +61,15 @@ export function flattenMetrics(final: EvalMetrics & { loss: number }, fold: Fold
   return out;
 }
 
-/** The last checkpoint's figures on the run's held-out test split (data.split.test), as fractions like the validation ones. */
+/** A split's figures beside its top-1: its size, macro-F1 and the clinical ones (fractions). */
+function splitFigures(m: EvalMetrics): Record<string, CsvValue> {
+  return { n: m.n, macro_f1: m.macroF1, sensitivity: m.clinical?.sensitivity, specificity: m.clinical?.specificity, auc: m.clinical?.auc };
+}
+
+/** The last checkpoint's figures on the run's held-out test split (data.split.test). */
 function testFigures(test: EvalMetrics): Record<string, CsvValue> {
-  return {
-    test_n: test.n,
-    test_top1: test.top1,
-    test_top5: test.top5,
-    test_macro_f1: test.macroF1,
-    test_sensitivity: test.clinical?.sensitivity,
-    test_specificity: test.clinical?.specificity,
-    test_auc: test.clinical?.auc,
-  };
+  const figures = { top1: test.top1, top5: test.top5, ...splitFigures(test) };
+  return Object.fromEntries(Object.entries(figures).map(([k, v]) => [`test_${k}`, v]));
 }
 
 function readCurve(runDir: string): CurvePoint[] {
