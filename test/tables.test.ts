@@ -74,3 +74,19 @@ test('Table 4 claims: verdicts come from the paired CIs, never from a difference
   const md = tableMarkdown(spec, rows, runContext(runs, 30), [], checks);
   assert.match(md, /\| ResNet-18 is more accurate than DResNet[^|]*\| A − B > 0 \(95% CI above 0\) \| 75\.4 vs 71\.9 \| -4\.90 pp over 10 paired fold-runs \| \[-\d\.\d\d, -\d\.\d\d\] \(95%\) \| < 0\.001 \| contradicted \|/);
 });
+
+test('a custom table shows test-split columns only where a run has a test split, as mean ± std over its folds', () => {
+  const spec: TableSpec = { name: 'c', title: 'C', layout: 'custom', sizing: { classes: 3, inputSize: 32 } };
+  const held = folds('held', [80, 84]).map((r, i) => ({ ...r, metric_test_top1: String([0.75, 0.85][i]), metric_test_auc: String([0.9, 0.8][i]) }));
+  const rows = buildTableRows(spec, [size('cv', 'cv', 1), size('held', 'held', 1)], [...folds('cv', [70, 72]), ...held]);
+  assert.equal(rows[1].test_top1_pct, 80);
+  assert.equal(rows[1].test_top1_std, 7.07);
+  assert.equal(rows[1].test_auc, 0.85);
+  assert.equal(rows[0].test_top1_pct, undefined);
+  const md = tableMarkdown(spec, rows, runContext([...folds('cv', [70, 72]), ...held], 4));
+  assert.match(md, /\| Model \| Size\/MB \| Top-1\/% \| Test top-1\/% \| Test AUC \|/);
+  assert.match(md, /\| held \| 1\.00 \| 82 ± 2\.83 \| 80 ± 7\.07 \| 0\.85 ± 0\.0707 \|/);
+  assert.match(md, /\| cv \| 1\.00 \| 71 ± 1\.41 \| – \| – \|/);
+  const plain = tableMarkdown(spec, buildTableRows(spec, [size('cv', 'cv', 1)], folds('cv', [70, 72])), runContext(folds('cv', [70, 72]), 2));
+  assert.doesNotMatch(plain, /Test/);
+});

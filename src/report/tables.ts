@@ -84,7 +84,7 @@ export const TABLE_COLUMNS: Readonly<Record<TableLayout, readonly string[]>> = {
   ],
   custom: [
     ...SIZE_COLUMNS, 'top1_pct', 'top1_std', 'top5_pct', 'top5_std', 'sensitivity_pct', 'sensitivity_std', 'specificity_pct', 'specificity_std',
-    'auc', 'auc_std', 'folds', ...RUNTIME_COLUMNS,
+    'auc', 'auc_std', 'test_top1_pct', 'test_top1_std', 'test_auc', 'test_auc_std', 'folds', ...RUNTIME_COLUMNS,
   ],
 };
 
@@ -162,6 +162,9 @@ export function buildTableRows(spec: TableSpec, sizes: readonly SizeRow[], folds
       case 'custom': {
         const top5 = aggregate(folds, size.id, 'top5_pct');
         const auc = aggregate(folds, size.id, 'metric_auc');
+        // Each fold's last checkpoint on the held-out test split (data.split.test), where the run has one.
+        const testTop1 = aggregate(folds, size.id, 'metric_test_top1');
+        const testAuc = aggregate(folds, size.id, 'metric_test_auc');
         const clinical = Object.fromEntries(CLINICAL_COLUMNS.flatMap(([name, column]) => {
           const m = aggregate(folds, size.id, column);
           return [[`${name}_pct`, m && round(m.mean * 100, 2)], [`${name}_std`, m && round(m.std * 100, 2)]];
@@ -169,6 +172,8 @@ export function buildTableRows(spec: TableSpec, sizes: readonly SizeRow[], folds
         return {
           ...base, top1_pct: pct(top1), top1_std: pctStd(top1), top5_pct: pct(top5), top5_std: pctStd(top5), ...clinical,
           auc: auc && round(auc.mean, 4), auc_std: auc && round(auc.std, 4),
+          test_top1_pct: testTop1 && round(testTop1.mean * 100, 2), test_top1_std: testTop1 && round(testTop1.std * 100, 2),
+          test_auc: testAuc && round(testAuc.mean, 4), test_auc_std: testAuc && round(testAuc.std, 4),
         };
       }
     }
@@ -245,7 +250,7 @@ function mainTable(spec: TableSpec, rows: readonly CsvRow[]): string {
   }
 }
 
-/** A table for any dataset: no paper columns, and top-5 or the clinical columns only where some run has them. */
+/** A table for any dataset: no paper columns, and top-5, the clinical or the test-split columns only where some run has them. */
 function customTable(rows: readonly CsvRow[]): string {
   const columns: [string, (r: CsvRow) => string][] = [
     ['Model', (r) => cell(r.label)],
@@ -255,6 +260,8 @@ function customTable(rows: readonly CsvRow[]): string {
     ['Sensitivity/%', (r) => withStd(r.sensitivity_pct, r.sensitivity_std, r.folds)],
     ['Specificity/%', (r) => withStd(r.specificity_pct, r.specificity_std, r.folds)],
     ['AUC', (r) => withStd(r.auc, r.auc_std, r.folds)],
+    ['Test top-1/%', (r) => withStd(r.test_top1_pct, r.test_top1_std, r.folds)],
+    ['Test AUC', (r) => withStd(r.test_auc, r.test_auc_std, r.folds)],
   ];
   const shown = columns.filter(([, value], i) => i < 3 || rows.some((r) => value(r) !== '–'));
   return markdownTable(shown.map(([name]) => name), rows.map((r) => shown.map(([, value]) => value(r))));
