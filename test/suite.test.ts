@@ -153,6 +153,23 @@ test('a suite trains every run x fold, aggregates mean ± std, and a second run 
   assert.deepEqual(snapshot(out), before);
 });
 
+test('measureOnly probes the runs with finished fold-runs and trains nothing', async () => {
+  const { file, out } = setup();
+  const trained = fakePorts();
+  await runSuite(loadSuite(file), { protocol: 'tiny', outDir: out, runs: ['dresnet'], folds: [0], probe: false }, trained);
+  assert.equal(trained.calls.length, 1);
+  const probes: string[] = [];
+  const ports = fakePorts();
+  const counting: SuitePorts = { ...ports, probe: (request) => { probes.push(request.model.name); return ports.probe(request); } };
+  const summary = await runSuite(loadSuite(file), { protocol: 'tiny', outDir: out, measureOnly: true }, counting);
+  assert.equal(ports.calls.length, 0, 'nothing trained');
+  assert.deepEqual(summary.trained, []);
+  assert.deepEqual(probes, ['dresnet'], 'only the run that has a finished fold-run is measured');
+  const rows = readCsv(path.join(out, OUTPUT_FILES.runs));
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0].latency_ms, '5');
+});
+
 test('--no-probe keeps a probe of the same model and setup, and drops one taken under other definitions', async () => {
   const { file, out } = setup();
   const probes: string[] = [];
@@ -296,6 +313,9 @@ test('the suite commands answer bad input with one line and exit code 2', () => 
   const badProtocol = runCli(['compare', '--suite', suite, '--protocol', 'quik', '--sizes-only']);
   assert.equal(badProtocol.code, 2);
   assert.match(badProtocol.stderr, /no protocol "quik" \(did you mean "quick"\?\)/);
+  const nothingToMeasure = runCli(['compare', '--suite', suite, '--measure-only', '--no-probe']);
+  assert.equal(nothingToMeasure.code, 2);
+  assert.match(nothingToMeasure.stderr, /--measure-only measures memory and latency: it goes with neither --sizes-only nor --no-probe/);
   const badFold = runCli(['ablate', '--folds', '7']);
   assert.equal(badFold.code, 2);
   assert.match(badFold.stderr, /--folds 7: "7" is not a fold of protocol quick \(0\.\.4\)/);

@@ -19,6 +19,7 @@ export interface SuiteCommandOptions {
   runs?: string;
   folds?: string;
   sizesOnly?: boolean;
+  measureOnly?: boolean;
   probe: boolean;
   quiet?: boolean;
   workers?: string;
@@ -43,6 +44,7 @@ export function withSuiteOptions(cmd: Command): Command {
     .option('--runs <ids>', 'only these run ids, comma-separated')
     .option('--folds <list>', 'only these folds, comma-separated (default: all of the protocol)')
     .option('--sizes-only', 'write the deterministic columns and the tables, train nothing')
+    .option('--measure-only', 'measure memory and latency of the runs with finished fold-runs and write the tables, train nothing')
     .option('--no-probe', 'skip the memory/latency measurement')
     .option('--workers <n>', "fold-runs trained at once, each in its own process (default: the cores / the protocol's threads; with cuda, as many as fit on the card)")
     .option('--queue <url>', 'put the fold-runs on a Redis queue (redis://HOST:PORT[/db]) for `dresnet worker` processes on any machine, and collect their results')
@@ -74,7 +76,7 @@ async function trainingPorts(suite: Suite, opts: SuiteCommandOptions, base: Suit
   }
   const protocol = getProtocol(suite, opts.protocol);
   let workers = parseWorkers(opts.workers);
-  if (protocol.device === 'cuda' && !opts.sizesOnly) {
+  if (protocol.device === 'cuda' && !opts.sizesOnly && !opts.measureOnly) {
     const largest = await largestTrainingPeak(suite, opts.protocol, runs, base.probe);
     const share = cardWorkers(readCardMemory(), largest.peakTensorMB, largest.runId, { requested: workers, cores: os.availableParallelism() });
     board.log(share.line);
@@ -110,6 +112,7 @@ export async function runSuiteCommand(opts: SuiteCommandOptions): Promise<void> 
 }
 
 async function runOneSuite(file: string, opts: SuiteCommandOptions, board: FoldProgressBoard): Promise<void> {
+  if (opts.measureOnly && (opts.sizesOnly || !opts.probe)) throw new UserError('--measure-only measures memory and latency: it goes with neither --sizes-only nor --no-probe');
   const suite = withDevice(loadSuite(file), opts.protocol, opts.device);
   checkSuiteNames(suite, opts.protocol);
   const outDir = opts.out !== undefined ? path.resolve(opts.out) : insideRoot('results', path.join('results', suite.name), `${suite.file}: name`);
@@ -123,6 +126,7 @@ async function runOneSuite(file: string, opts: SuiteCommandOptions, board: FoldP
       runs,
       folds: parseFolds(opts.folds, suite, opts.protocol),
       sizesOnly: opts.sizesOnly,
+      measureOnly: opts.measureOnly,
       probe: opts.probe,
       concurrency: training.concurrency,
     }, training.ports);

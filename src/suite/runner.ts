@@ -140,6 +140,8 @@ export interface SuiteRunOptions {
   folds?: readonly number[];
   /** Write sizes and tables, train nothing. */
   sizesOnly?: boolean;
+  /** Measure (probe) the runs that have finished fold-runs and write the tables, train nothing: re-measuring needs no training. */
+  measureOnly?: boolean;
   /** false: skip the memory/latency probe (sizes are still computed). */
   probe?: boolean;
   /** Fold-runs trained at once (default 1): the ports must then train each call in its own process. */
@@ -530,7 +532,7 @@ async function trainAndMeasure(suite: Suite, protocol: Protocol, opts: SuiteRunO
   const runner = new SuiteRun(suite, opts, ports, summary, sizes);
   const slots = protocolSlots(protocol, opts.folds ?? protocolFolds(protocol));
   const runs = selectedRuns(suite, opts.runs);
-  const tasks = runs.flatMap((run) => slots.map((slot) => ({ run, slot })));
+  const tasks = opts.measureOnly ? [] : runs.flatMap((run) => slots.map((slot) => ({ run, slot })));
   const outcomes: ({ task: FoldTask; message: string } | undefined)[] = [];
   // Fold-runs start in list order, run by run, and a pruned run is listed after its parent: a pruned fold-run
   // that waits holds its lane only while its parent's, started before it, trains (never a deadlock).
