@@ -140,7 +140,7 @@ export interface SuiteRunOptions {
   folds?: readonly number[];
   /** Write sizes and tables, train nothing. */
   sizesOnly?: boolean;
-  /** Measure (probe) the runs that have finished fold-runs and write the tables, train nothing: re-measuring needs no training. */
+  /** Train nothing: collect the fold-runs finished here or elsewhere, measure (probe) their runs and write the tables (re-measuring needs no training). */
   measureOnly?: boolean;
   /** false: skip the memory/latency probe (sizes are still computed). */
   probe?: boolean;
@@ -408,11 +408,13 @@ class SuiteRun {
       this.summary.reused.push(key);
       return;
     }
-    const prune = run.prune === undefined ? undefined : await this.pruneTask(run, slot);
     const foldDir = foldRunsDir(resolved, hash, this.suite, this.opts.protocol, run.id, slot, this.opts.runsRoot);
     const config: RunConfig = { ...resolved, runtime: { ...resolved.runtime, outDir: foldDir } };
     // A pruned fold-run's hash is no train run's resultHash: only another suite's same fold-run can stand for it.
-    const shared = entry?.configHash === hash ? undefined : sharedRunDir(foldDir, slot, hash, this.ports.collect) ?? (prune ? undefined : this.adoptable(resolved, hash));
+    const shared = entry?.configHash === hash ? undefined : sharedRunDir(foldDir, slot, hash, this.ports.collect) ?? (run.prune ? undefined : this.adoptable(resolved, hash));
+    // --measure-only trains nothing, but a fold-run finished elsewhere (another suite, a train run) is still collected.
+    if (shared === undefined && this.opts.measureOnly) return;
+    const prune = run.prune === undefined || shared !== undefined ? undefined : await this.pruneTask(run, slot);
     if (shared !== undefined) this.ports.log(`${this.suite.name}: ${key}: the same config and fold finished in ${shared}: reused`);
     else {
       this.state.folds[key] = { configHash: hash, runDir: foldDir, status: 'running' };
@@ -532,7 +534,7 @@ async function trainAndMeasure(suite: Suite, protocol: Protocol, opts: SuiteRunO
   const runner = new SuiteRun(suite, opts, ports, summary, sizes);
   const slots = protocolSlots(protocol, opts.folds ?? protocolFolds(protocol));
   const runs = selectedRuns(suite, opts.runs);
-  const tasks = opts.measureOnly ? [] : runs.flatMap((run) => slots.map((slot) => ({ run, slot })));
+  const tasks = runs.flatMap((run) => slots.map((slot) => ({ run, slot })));
   const outcomes: ({ task: FoldTask; message: string } | undefined)[] = [];
   // Fold-runs start in list order, run by run, and a pruned run is listed after its parent: a pruned fold-run
   // that waits holds its lane only while its parent's, started before it, trains (never a deadlock).
