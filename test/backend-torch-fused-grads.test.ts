@@ -50,3 +50,45 @@ test('the Relu gradient, taken from its output, is tfjs-core\'s dy * step(x) on 
     tf.dispose([got, expected]);
   }
 });
+
+// An SE block's scale, x [N, H, W, C] * s [N, 1, 1, C] (src/ops/multiply_grad.ts):
+// both gradients from one DresnetChannelScaleGrad kernel on torch, equal to
+// tfjs-core's composed gradient on cpu within float32 rounding of the sums.
+function channelScaleGrads(): tf.Tensor[] {
+  const [n, h, w, c] = [3, 5, 7, 11];
+  const x = tf.randomNormal([n, h, w, c], 0, 1, 'float32', 1);
+  const s = tf.randomUniform([n, 1, 1, c], 0, 1, 'float32', 2);
+  const dyWeights = tf.randomNormal([n, h, w, c], 0, 1, 'float32', 3);
+  const loss = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.mul(a, b), dyWeights));
+  const [dx, ds] = tf.grads((a: tf.Tensor, b: tf.Tensor) => loss(a, b))([x, s]);
+  // The scale on the left: the same gradients, swapped.
+  const [ds2, dx2] = tf.grads((b: tf.Tensor, a: tf.Tensor) => loss(b, a))([s, x]);
+  return [dx, ds, dx2, ds2];
+}
+
+test('Multiply\'s gradient for an [N,1,1,C] scale is one DresnetChannelScaleGrad on torch, equal to tfjs-core\'s on cpu', { skip: SKIP }, async () => {
+  await selectBackend({ backend: 'cpu', device: 'cpu', threads: 1 });
+  const expected = tf.tidy(channelScaleGrads).map((t) => Array.from(t.dataSync()));
+  for (const threads of [1, 2]) {
+    await selectBackend({ backend: 'torch', device: 'cpu', threads });
+    const info = await tf.profile(() => tf.tidy(channelScaleGrads));
+    assert.ok(info.kernelNames.includes('DresnetChannelScaleGrad'), info.kernelNames.join(' '));
+    const got = tf.tidy(channelScaleGrads).map((t) => Array.from(t.dataSync()));
+    got.forEach((values, i) => {
+      assert.equal(values.length, expected[i].length);
+      values.forEach((v, j) => assert.ok(Math.abs(v - expected[i][j]) <= 1e-5 * (1 + Math.abs(expected[i][j])), `${threads} threads, gradient ${i}[${j}]: ${v} vs ${expected[i][j]}`));
+    });
+    // dx is dy * s exactly, as tfjs-core's.
+    assert.deepEqual(got[0], expected[0]);
+    assert.deepEqual(got[2], expected[2]);
+  }
+});
+
+test('Multiply\'s gradient keeps tfjs-core\'s for other broadcasts on torch', { skip: SKIP }, async () => {
+  await selectBackend({ backend: 'torch', device: 'cpu', threads: 1 });
+  const info = await tf.profile(() => tf.tidy(() => {
+    const x = tf.ones([2, 3, 3, 4]);
+    return tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(a, b)))([x, tf.ones([1, 1, 1, 4])]);
+  }));
+  assert.ok(!info.kernelNames.includes('DresnetChannelScaleGrad'), info.kernelNames.join(' '));
+});

@@ -215,6 +215,32 @@ test('DresnetBatchNormTrain on torch of x = 1000 + noise: mean, invStd and y mat
   }
 });
 
+// The native update is one parallel loop over all variables' elements laid
+// end to end (native/src/ops/optimizer.cc): variables above ATen's grain
+// (32768 elements) beside small ones, so that chunks start and end inside
+// variables and cross from one to the next, and filters re-laid out by a
+// convolution beside contiguous tensors.
+test('DresnetMomentumUpdate native = generic over variables split across threads and re-laid-out filters, the same on 1 and 2 threads', { skip: SKIP }, async () => {
+  const shapes = [[3, 3, 96, 96], [7], [50001], [1, 1, 24, 768], []];
+  const f = () => {
+    const [values, accumulations, gradients] = [0, 1, 2].map((k) => shapes.map((shape, i) => seeded(shape, 60 + 5 * k + i)));
+    // On torch a filter's first convolution (over more than 256 output
+    // pixels) re-lays out its storage as ATen's weight: the update then reads
+    // the value through its strides.
+    for (const v of values) if (v.rank === 4) tf.conv2d(tf.ones([1, 24, 24, v.shape[2] as number]) as tf.Tensor4D, v as tf.Tensor4D, 1, 'valid').dataSync();
+    const next = momentumUpdate(values, accumulations, gradients, { learningRate: 0.1, momentum: 0.9, useNesterov: true, weightDecay: 0.05, decayed: [0, 2, 4] });
+    return [...next.values, ...next.accumulations];
+  };
+  const { cpu, torch } = await onBoth(f);
+  assertClose(torch, cpu, 1e-6, 'momentum update');
+  for (const threads of [1, 2]) {
+    await selectBackend({ backend: 'torch', device: 'cpu', threads });
+    const again = tf.tidy(f);
+    again.forEach((t, k) => assert.deepEqual(Array.from(t.dataSync()), Array.from(torch[k]), `${threads} threads, output ${k}`));
+    tf.dispose(again);
+  }
+});
+
 for (const useNesterov of [false, true]) {
   test(`DresnetMomentumUpdate native = generic, weight decay on some variables${useNesterov ? ', Nesterov' : ''}`, { skip: SKIP }, async () => {
     const shapes = [[3, 3, 4, 8], [8], [5, 7], []];

@@ -14,6 +14,7 @@ import { groupedConv2dGradConfig } from './grouped_conv2d';
 import { batchNormTrainGradConfig } from './batch_norm_train';
 import { registerActivationGradients } from './activation_grad';
 import { registerReductionGradients } from './reduction_grad';
+import { registerMultiplyGradient } from './multiply_grad';
 
 export * from './kernel_names';
 export { applyConvActivation, groupedConv2d, groupedConv2dBackpropInput, groupedConv2dBackpropFilter, genericGroupedConv2d, blockDiagonal } from './grouped_conv2d';
@@ -34,3 +35,4 @@ for (const config of DRESNET_GRADIENTS) {
 // After tfjs-layers registered tfjs-core's gradients, which these wrap or replace.
 registerActivationGradients();
 registerReductionGradients();
+registerMultiplyGradient();

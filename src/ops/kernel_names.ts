@@ -70,6 +70,17 @@ export interface ActivationGradInputs { dy: TensorInfo; x: TensorInfo }
 /** ClipByValue's own attributes. */
 export type ClipByValueGradAttrs = { clipValueMin: number; clipValueMax: number } & NamedAttrMap;
 
+export const CHANNEL_SCALE_GRAD = 'DresnetChannelScaleGrad';
+
+/**
+ * The gradients of y = x * scale with x [N, ..., C] and scale [N, 1, ..., 1, C]
+ * (one weight per image and channel: an SE block's channel weighting): dy, x
+ * like x, float32 → [dx = dy * scale, dScale = dy * x summed over the middle
+ * axes, scale's shape]. Multiply's gradient (src/ops/multiply_grad.ts) runs it
+ * for that broadcast where the backend has it.
+ */
+export interface ChannelScaleGradInputs { dy: TensorInfo; x: TensorInfo; scale: TensorInfo }
+
 export const MOMENTUM_UPDATE = 'DresnetMomentumUpdate';
 
 /**

@@ -2,6 +2,7 @@
 #include "common.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <functional>
@@ -33,6 +34,55 @@ Tensors reduce(const std::string& kind, const Tensors& in, const Attrs& a) {
   if (kind == "All") return {reduceEach(x, axes, keep, [](const at::Tensor& t, int64_t d, bool k) { return at::all(t, d, k); })};
   if (kind == "Any") return {reduceEach(x, axes, keep, [](const at::Tensor& t, int64_t d, bool k) { return at::any(t, d, k); })};
   throw std::invalid_argument("internal: unknown reduction " + kind);
+}
+
+// The gradients of y = x * s, s one value per (image, channel): x [N, ..., C]
+// and s [N, 1, ..., 1, C] (an SE block's channel weighting). dx = dy * s and
+// ds = the sum of dy * x over the middle axes, in one pass over dy and x;
+// tfjs-core's Multiply gradient takes three kernels for the same (dy * s, a
+// dy * x as large as x, then its sum). Each image's sums run in row order
+// (float blocks of kRows rows folded into doubles), one image per task, so
+// the result depends on neither the thread count nor the scheduling.
+Tensors channelScaleGrad(const Tensors& in, const Attrs&) {
+  const at::Tensor &dy = in[0], &x = in[1], &s = in[2];
+  const int64_t n = x.size(0), c = x.size(-1);
+  if (!x.is_cpu() || x.scalar_type() != at::kFloat || dy.scalar_type() != at::kFloat || s.scalar_type() != at::kFloat ||
+      !dy.is_contiguous() || !x.is_contiguous() || !s.is_contiguous() || s.numel() != n * c || dy.sizes() != x.sizes()) {
+    std::vector<int64_t> middle;
+    for (int64_t d = 1; d + 1 < x.dim(); ++d) middle.push_back(d);
+    return {dy * s, (dy * x).sum(middle, true)};
+  }
+  constexpr int64_t kRows = 32;
+  const int64_t rows = n == 0 || c == 0 ? 0 : x.numel() / (n * c);
+  at::Tensor dx = at::empty_like(dy);
+  at::Tensor ds = at::empty_like(s);
+  const float *pdy = dy.data_ptr<float>(), *px = x.data_ptr<float>(), *ps = s.data_ptr<float>();
+  float *pdx = dx.data_ptr<float>(), *pds = ds.data_ptr<float>();
+  at::parallel_for(0, n, 1, [&](int64_t first, int64_t end) {
+    std::vector<double> total(static_cast<size_t>(c));
+    std::vector<float> block(static_cast<size_t>(c));
+    for (int64_t img = first; img < end; ++img) {
+      const float* scale = ps + img * c;
+      std::fill(total.begin(), total.end(), 0.0);
+      for (int64_t r0 = 0; r0 < rows; r0 += kRows) {
+        std::fill(block.begin(), block.end(), 0.0f);
+        for (int64_t r = r0; r < std::min(rows, r0 + kRows); ++r) {
+          const int64_t off = (img * rows + r) * c;
+          const float *g = pdy + off, *v = px + off;
+          float* out = pdx + off;
+          float* acc = block.data();
+#pragma omp simd
+          for (int64_t k = 0; k < c; ++k) {
+            out[k] = g[k] * scale[k];
+            acc[k] += g[k] * v[k];
+          }
+        }
+        for (int64_t k = 0; k < c; ++k) total[k] += block[k];
+      }
+      for (int64_t k = 0; k < c; ++k) pds[img * c + k] = static_cast<float>(total[k]);
+    }
+  });
+  return {dx, ds};
 }
 
 at::Tensor cumulative(const Tensors& in, const Attrs& a, bool product) {
@@ -82,6 +132,7 @@ void addReductionOps(OpTable& table) {
       {"ArgMax", [](const Tensors& in, const Attrs& a) { return single(argExtreme(in[0], a.i("axis"), true)); }},
       {"ArgMin", [](const Tensors& in, const Attrs& a) { return single(argExtreme(in[0], a.i("axis"), false)); }},
       {"TopK", [](const Tensors& in, const Attrs& a) { return topK(in[0], a); }},
+      {"ChannelScaleGrad", channelScaleGrad},
       {"Softmax", [](const Tensors& in, const Attrs& a) { return single(at::softmax(in[0], a.i("dim"))); }},
       {"SearchSorted",
        [](const Tensors& in, const Attrs& a) {

@@ -18,7 +18,7 @@ import {
   Unpack, ZerosLike, util,
 } from '@tensorflow/tfjs-core';
 import {
-  BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, CLIP_BY_VALUE_GRAD, MOMENTUM_UPDATE, RELU6_GRAD, RELU_GRAD,
+  BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, CHANNEL_SCALE_GRAD, CLIP_BY_VALUE_GRAD, MOMENTUM_UPDATE, RELU6_GRAD, RELU_GRAD,
 } from '../../ops/kernel_names';
 import type { NativeAttrs } from './binding';
 import { binaryKernel, cpuKernel, reductionKernel, torchKernel, unaryKernel } from './kernel_utils';
@@ -90,6 +90,8 @@ const FORWARDED: readonly Forwarded[] = [
   // dresnet's kernels (src/ops/kernel_names.ts), each one native pass.
   { kernel: RELU_GRAD, op: 'ReluGrad', inputs: ['dy', 'x'] },
   { kernel: RELU6_GRAD, op: 'Relu6Grad', inputs: ['dy', 'x'] },
+  // [dx, dScale] of a per-(image, channel) weighting in one pass (src/ops/multiply_grad.ts).
+  { kernel: CHANNEL_SCALE_GRAD, op: 'ChannelScaleGrad', inputs: ['dy', 'x', 'scale'], multiOutput: true },
   { kernel: CLIP_BY_VALUE_GRAD, op: 'ClipByValueGrad', inputs: ['dy', 'x'], attrs: { clipValueMin: 'value', clipValueMax: 'value' } },
   // ATen's native_batch_norm in training mode: [y, mean, invStd] in one pass,
   // with running statistics given their updates too (ATen updates copies).

@@ -9,7 +9,7 @@
 export const NATIVE_OPS = [
   'Abs', 'Acos', 'Acosh', 'Add', 'AddN', 'All', 'Any', 'ArgMax', 'ArgMin', 'Asin', 'Asinh', 'Atan', 'Atan2',
   'Atanh', 'AvgPool', 'AvgPool3D', 'AvgPool3DGrad', 'AvgPoolGrad', 'BatchMatMul', 'BatchNormTrain',
-  'BatchNormTrainGrad', 'BitwiseAnd', 'Cast', 'Ceil', 'ClipByValue', 'ClipByValueGrad', 'Concat', 'Conv2D',
+  'BatchNormTrainGrad', 'BitwiseAnd', 'Cast', 'Ceil', 'ChannelScaleGrad', 'ClipByValue', 'ClipByValueGrad', 'Concat', 'Conv2D',
   'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Conv3D', 'Conv3DBackpropFilterV2', 'Conv3DBackpropInputV2',
   'Cos', 'Cosh', 'Cumprod', 'Cumsum', 'DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropFilter',
   'DepthwiseConv2dNativeBackpropInput', 'Dilation2D', 'Dilation2DBackpropFilter', 'Dilation2DBackpropInput',
