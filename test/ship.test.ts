@@ -288,7 +288,10 @@ test('a pruned run predicts with its own smaller model, and its export holds tha
   const again = await predictFiles(exportedModel, files);
   exportedModel.dispose();
   const diff = maxAbsDiff(again.predictions.flatMap((p) => p.probs), predictions.flatMap((p) => p.probs));
-  assert.ok(diff <= 1e-4, `export vs predict --run on the pruned run: max |dp| ${diff}`);
+  // 1e-3, not the unpruned export's 1e-4: the pruned net, fine-tuned for one epoch, keeps batch norms far from
+  // converged, and folding gamma / sqrt(var + eps) into its filters amplifies float32 rounding (2.2e-4 seen on one
+  // build). A wrong or missing channel moves the probabilities by O(0.1).
+  assert.ok(diff <= 1e-3, `export vs predict --run on the pruned run: max |dp| ${diff}`);
 });
 
 test('bad input: one line naming the file or folder, non-zero exit; --skip-bad lists the file and goes on', (t) => {

@@ -62,6 +62,16 @@ test('a pruned row trains after its parent from the parent\'s last checkpoint, i
   assert.ok(Number(probed.latency_ms) > 0 && Number(probed.peak_tensor_infer_mb) > 0);
   assert.ok(Number(probed.peak_tensor_infer_mb) < Number(rowsOf(out, 'dresnet')[0].peak_tensor_infer_mb), 'the probe measured the pruned model');
 
+  // A fresh clone holds the results but no run folders: the pruned row keeps the sizes sizes.csv recorded.
+  const sizesFile = path.join(out, 'sizes.csv');
+  const sizesBefore = fs.readFileSync(sizesFile, 'utf8');
+  assert.match(sizesBefore, /^dresnet-p0\.5,/m);
+  const prunedDirs = rowsOf(out, 'dresnet-p0.5').map((r) => r.run_dir);
+  prunedDirs.forEach((d) => fs.renameSync(d, `${d}.away`));
+  await runSuite(loadSuite(file), { protocol: 'small', outDir: out, sizesOnly: true }, counting([]));
+  assert.equal(fs.readFileSync(sizesFile, 'utf8'), sizesBefore);
+  prunedDirs.forEach((d) => fs.renameSync(`${d}.away`, d));
+
   // The parent's config changes: both of its fold-runs and both pruned ones train again, on two local workers.
   fs.writeFileSync(file, suiteText(path.join(dir, 'runs'), ', train.optimizer.lr: 0.02'));
   const res = runCli(['compare', '--suite', file, '--protocol', 'small', '--out', out, '--workers', '2', '--no-probe', '--quiet'], { timeoutMs: 600_000 });

@@ -18,7 +18,7 @@ import { SizeRow } from '../report/tables';
 import { PruneMethod, PrunePlan, readPruning } from '../prune';
 import { trainedRunsByHash } from './adopt';
 import { FoldSlot, getProtocol, getRun, protocolFolds, protocolSlots, resolveRunConfig, sizingModelConfig, Suite } from './load';
-import { OUTPUT_FILES, renderTables, writeRunsCsv, writeSizesCsv } from './outputs';
+import { OUTPUT_FILES, readSizes, renderTables, writeRunsCsv, writeSizesCsv } from './outputs';
 import { Protocol, SuiteRunSpec } from './schema';
 import { CurvePoint, foldKey, lockSuiteDir, parseFoldKey, repeatPart, readSuiteState, stableHash, SuiteState, writeSuiteState } from './state';
 import { UserError } from '../util/errors';
@@ -233,18 +233,19 @@ function subfolders(dir: string): string[] {
  * fold-run's plan (in protocol order) applied to the parent's model at the
  * sizing, and is left out until one has finished.
  */
-export async function computeSizes(suite: Suite, ports: Pick<SuitePorts, 'modelStats'>, state?: SuiteState): Promise<SizeRow[]> {
+export async function computeSizes(suite: Suite, ports: Pick<SuitePorts, 'modelStats'>, state?: SuiteState, recorded: readonly SizeRow[] = []): Promise<SizeRow[]> {
   const rows: SizeRow[] = [];
   for (const run of suite.runs) {
-    const row = await sizeRow(suite, run, ports, state);
+    const row = await sizeRow(suite, run, ports, state, recorded);
     if (row !== undefined) rows.push(row);
   }
   return rows;
 }
 
-async function sizeRow(suite: Suite, run: SuiteRunSpec, ports: Pick<SuitePorts, 'modelStats'>, state?: SuiteState): Promise<SizeRow | undefined> {
+/** A pruned run without a readable plan keeps the row sizes.csv recorded for it (the state of a fresh clone has no run folders). */
+async function sizeRow(suite: Suite, run: SuiteRunSpec, ports: Pick<SuitePorts, 'modelStats'>, state?: SuiteState, recorded: readonly SizeRow[] = []): Promise<SizeRow | undefined> {
   const plan = run.prune === undefined ? undefined : state && firstPlan(suite, run, state);
-  if (run.prune !== undefined && plan === undefined) return undefined;
+  if (run.prune !== undefined && plan === undefined) return recorded.find((r) => r.id === run.id);
   const stats = await ports.modelStats(sizingModelConfig(suite, run), suite.sizing.classes, suite.sizing.inputSize, plan);
   return { id: run.id, label: run.label, paper: run.paper, ...stats };
 }
@@ -253,7 +254,17 @@ async function sizeRow(suite: Suite, run: SuiteRunSpec, ports: Pick<SuitePorts, 
 function firstPlan(suite: Suite, run: SuiteRunSpec, state: SuiteState): PrunePlan | undefined {
   const protocol = suite.protocols[state.protocol];
   const entry = protocol && protocolSlots(protocol).map((slot) => state.folds[foldKey(run.id, slot)]).find((e) => e?.status === 'done');
-  return entry && readPruning(entry.runDir).plan;
+  return entry && fs.existsSync(entry.runDir) ? readPruning(entry.runDir).plan : undefined;
+}
+
+/** The sizes a previous run of the suite wrote, if they still fit the suite (else they are rewritten anyway). */
+function recordedSizes(dir: string, suite: Suite): SizeRow[] {
+  if (!fs.existsSync(path.join(dir, OUTPUT_FILES.sizes))) return [];
+  try {
+    return readSizes(dir, suite);
+  } catch {
+    return [];
+  }
 }
 
 /** The runs asked for, with the parents of pruned ones (they must be trained first), in suite order. */
@@ -511,7 +522,7 @@ export async function runSuite(suite: Suite, opts: SuiteRunOptions, ports: Suite
   const protocol = getProtocol(suite, opts.protocol);
   // Pruned rows are sized from their finished fold-runs' plans.
   const state = suite.runs.some((r) => r.prune) ? readSuiteState(path.join(opts.outDir, OUTPUT_FILES.state), suite.name, opts.protocol) : undefined;
-  const sizes = await computeSizes(suite, ports, state);
+  const sizes = await computeSizes(suite, ports, state, state ? recordedSizes(opts.outDir, suite) : []);
   writeSizesCsv(opts.outDir, sizes);
   const summary: SuiteRunSummary = { trained: [], reused: [] };
   const release = lockSuiteDir(opts.outDir);
