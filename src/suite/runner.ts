@@ -21,7 +21,7 @@ import { FoldSlot, getProtocol, getRun, protocolFolds, protocolSlots, resolveRun
 import { OUTPUT_FILES, readSizes, renderTables, writeRunsCsv, writeSizesCsv } from './outputs';
 import { Protocol, SuiteRunSpec } from './schema';
 import { CurvePoint, foldKey, lockSuiteDir, parseFoldKey, repeatPart, readSuiteState, stableHash, SuiteState, writeSuiteState } from './state';
-import { UserError } from '../util/errors';
+import { isUserError, UserError } from '../util/errors';
 
 /** What a finished fold tells the suite. */
 export interface FoldOutcome {
@@ -262,7 +262,9 @@ function recordedSizes(dir: string, suite: Suite): SizeRow[] {
   if (!fs.existsSync(path.join(dir, OUTPUT_FILES.sizes))) return [];
   try {
     return readSizes(dir, suite);
-  } catch {
+  } catch (err) {
+    // readSizes names a run it has no row for; anything else (a damaged file, a bug) is not the suite having changed.
+    if (!isUserError(err)) throw err;
     return [];
   }
 }
