@@ -13,7 +13,7 @@
     {
       "target_name": "dresnet_torch",
       "sources": [
-        "src/addon.cc", "src/ops.cc",
+        "src/addon.cc", "src/ops.cc", "src/plan.cc",
         "src/ops/elementwise.cc", "src/ops/convolution.cc", "src/ops/pooling.cc", "src/ops/reduction.cc",
         "src/ops/normalization.cc", "src/ops/layout.cc", "src/ops/optimizer.cc",
         "src/batch_norm_rows.cc", "src/pool_rows.cc", "src/depthwise_rows.cc"

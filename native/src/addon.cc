@@ -24,6 +24,7 @@
 #endif
 
 #include "ops.h"
+#include "plan.h"
 
 namespace dresnet {
 
@@ -84,8 +85,25 @@ const at::Tensor& lookup(uint32_t id) {
 
 uint32_t store(at::Tensor t) {
   uint32_t id = g_next_id++;
-  g_tensors.emplace(id, toTfjsDtype(t).contiguous());
+  g_tensors.emplace(id, asStored(t));
   return id;
+}
+
+// The recording in progress (recordBegin .. recordEnd), and the finished plans.
+std::unique_ptr<Recorder> g_recorder;
+std::unordered_map<uint32_t, std::unique_ptr<Plan>> g_plans;
+uint32_t g_next_plan = 1;
+
+std::vector<uint32_t> toIds(const Napi::Array& arr) {
+  std::vector<uint32_t> ids(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); ++i) ids[i] = arr.Get(i).As<Napi::Number>().Uint32Value();
+  return ids;
+}
+
+const Plan& planOf(uint32_t id) {
+  auto it = g_plans.find(id);
+  if (it == g_plans.end()) throw std::runtime_error("torch backend: unknown plan " + std::to_string(id));
+  return *it->second;
 }
 
 std::vector<int64_t> toShape(const Napi::Array& arr) {
@@ -134,12 +152,15 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
   // from_blob borrows the JS buffer; clone()/to() copies it into ATen-owned memory.
   at::Tensor borrowed = at::from_blob(data, shape, at::TensorOptions().dtype(type));
   at::ScalarType target = type == at::kFloat ? floatType() : type;
-  return Napi::Number::New(info.Env(), store(g_device.is_cpu() ? toHost(borrowed, target) : toDevice(borrowed, target)));
+  uint32_t id = store(g_device.is_cpu() ? toHost(borrowed, target) : toDevice(borrowed, target));
+  if (g_recorder) g_recorder->created(id, g_tensors.at(id));
+  return Napi::Number::New(info.Env(), id);
 }
 
 // read(id) -> Float32Array | Int32Array | Uint8Array (a copy)
 Napi::Value Read(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  if (g_recorder) g_recorder->refuse("the pass reads a tensor back to the host while it runs (a kernel computed in JS, or a value the pass branches on)");
   at::Tensor t = lookup(info[0].As<Napi::Number>().Uint32Value()).to(at::kCPU).contiguous();
   if (t.scalar_type() == at::kDouble) t = t.to(at::kFloat);
   size_t n = static_cast<size_t>(t.numel());
@@ -158,23 +179,106 @@ Napi::Value Dispose(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Array describeAll(Napi::Env env, const std::vector<uint32_t>& ids) {
+  Napi::Array result = Napi::Array::New(env, ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) result.Set(static_cast<uint32_t>(i), describe(env, ids[i]));
+  return result;
+}
+
+std::vector<uint32_t> storeAll(const Tensors& outputs) {
+  std::vector<uint32_t> ids;
+  for (const at::Tensor& t : outputs) ids.push_back(store(t));
+  return ids;
+}
+
+// The attributes of an op while recording: copied, so the plan keeps them;
+// an object that cannot be copied refuses the recording (the op still runs).
+std::shared_ptr<const AttrMap> recordedAttrs(const Napi::Object& obj) {
+  try {
+    return Attrs::copy(obj);
+  } catch (const std::invalid_argument& e) {
+    g_recorder->refuse(std::string("an op's ") + e.what());
+    return nullptr;
+  }
+}
+
 // op(name, inputIds (0 = absent optional input), attrs) -> [{id, dtype, shape}]
 Napi::Value Op(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string name = info[0].As<Napi::String>().Utf8Value();
-  auto ids = info[1].As<Napi::Array>();
-  std::vector<at::Tensor> inputs(ids.Length());
-  for (uint32_t i = 0; i < ids.Length(); ++i) {
-    uint32_t id = ids.Get(i).As<Napi::Number>().Uint32Value();
-    if (id != 0) inputs[i] = lookup(id);
+  std::vector<uint32_t> ids = toIds(info[1].As<Napi::Array>());
+  Tensors inputs(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i] != 0) inputs[i] = lookup(ids[i]);
   }
-  Attrs attrs(info[2].As<Napi::Object>(), g_device);
-  std::vector<at::Tensor> outputs = runOp(name, inputs, attrs);
-  Napi::Array result = Napi::Array::New(env, outputs.size());
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    result.Set(static_cast<uint32_t>(i), describe(env, store(outputs[i])));
+  Napi::Object obj = info[2].As<Napi::Object>();
+  if (!g_recorder) return describeAll(env, storeAll(runOp(name, inputs, Attrs(obj, g_device))));
+  // While recording, the op runs on the copy the plan keeps, so both read the same attributes.
+  std::shared_ptr<const AttrMap> copied = recordedAttrs(obj);
+  std::vector<uint32_t> outIds =
+      storeAll(copied ? runOp(name, inputs, Attrs(copied, g_device)) : runOp(name, inputs, Attrs(obj, g_device)));
+  if (copied) g_recorder->op(name, copied, ids, inputs, outIds);
+  return describeAll(env, outIds);
+}
+
+// recordBegin(inputIds): records the ops from now on as a plan over these inputs.
+Napi::Value RecordBegin(const Napi::CallbackInfo& info) {
+  if (g_recorder) throw std::logic_error("torch backend: a recording is already in progress");
+  std::vector<uint32_t> ids = toIds(info[0].As<Napi::Array>());
+  Tensors tensors;
+  for (uint32_t id : ids) tensors.push_back(lookup(id));
+  g_recorder = std::make_unique<Recorder>(ids, tensors);
+  return info.Env().Undefined();
+}
+
+// recordEnd(outputIds) -> {plan} | {reason}: ends the recording (also when abandoned: outputIds empty).
+Napi::Value RecordEnd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!g_recorder) throw std::logic_error("torch backend: no recording in progress");
+  std::unique_ptr<Recorder> recorder = std::move(g_recorder);
+  std::vector<uint32_t> outputs = toIds(info[0].As<Napi::Array>());
+  std::string reason = "the recording was abandoned";
+  std::unique_ptr<Plan> plan = outputs.empty() ? nullptr : recorder->finish(outputs, reason);
+  Napi::Object o = Napi::Object::New(env);
+  if (!plan) {
+    o.Set("reason", reason);
+    return o;
   }
-  return result;
+  uint32_t id = g_next_plan++;
+  g_plans.emplace(id, std::move(plan));
+  o.Set("plan", id);
+  return o;
+}
+
+// replay(plan, inputIds) -> [{id, dtype, shape}]: the plan's outputs as new handles.
+Napi::Value Replay(const Napi::CallbackInfo& info) {
+  if (g_recorder) throw std::logic_error("torch backend: cannot replay a plan while recording");
+  const Plan& plan = planOf(info[0].As<Napi::Number>().Uint32Value());
+  std::vector<uint32_t> ids = toIds(info[1].As<Napi::Array>());
+  Tensors inputs;
+  for (uint32_t id : ids) inputs.push_back(lookup(id));
+  return describeAll(info.Env(), storeAll(plan.replay(inputs, g_device)));
+}
+
+Napi::Value PlanSame(const Napi::CallbackInfo& info) {
+  const Plan& a = planOf(info[0].As<Napi::Number>().Uint32Value());
+  const Plan& b = planOf(info[1].As<Napi::Number>().Uint32Value());
+  return Napi::Boolean::New(info.Env(), a.sameAs(b));
+}
+
+Napi::Value PlanInfo(const Napi::CallbackInfo& info) {
+  const Plan& plan = planOf(info[0].As<Napi::Number>().Uint32Value());
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("steps", static_cast<double>(plan.numSteps()));
+  o.Set("constants", static_cast<double>(plan.numConstants()));
+  o.Set("inputs", static_cast<double>(plan.numInputs()));
+  o.Set("outputs", static_cast<double>(plan.numOutputs()));
+  return o;
+}
+
+Napi::Value PlanDispose(const Napi::CallbackInfo& info) {
+  g_plans.erase(info[0].As<Napi::Number>().Uint32Value());
+  return info.Env().Undefined();
 }
 
 // Bytes held by ATen storages, each storage counted once (views share one).
@@ -313,6 +417,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("read", Napi::Function::New(env, guarded<Read>));
   exports.Set("dispose", Napi::Function::New(env, guarded<Dispose>));
   exports.Set("op", Napi::Function::New(env, guarded<Op>));
+  exports.Set("recordBegin", Napi::Function::New(env, guarded<RecordBegin>));
+  exports.Set("recordEnd", Napi::Function::New(env, guarded<RecordEnd>));
+  exports.Set("replay", Napi::Function::New(env, guarded<Replay>));
+  exports.Set("planSame", Napi::Function::New(env, guarded<PlanSame>));
+  exports.Set("planInfo", Napi::Function::New(env, guarded<PlanInfo>));
+  exports.Set("planDispose", Napi::Function::New(env, guarded<PlanDispose>));
   exports.Set("memoryBytes", Napi::Function::New(env, guarded<MemoryBytes>));
   exports.Set("numHandles", Napi::Function::New(env, guarded<NumHandles>));
   exports.Set("placement", Napi::Function::New(env, guarded<Placement>));
@@ -326,6 +436,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 }
 
 }  // namespace
+
+at::Tensor asStored(const at::Tensor& t) { return toTfjsDtype(t).contiguous(); }
+
 }  // namespace dresnet
 
 // NODE_API_MODULE needs an unqualified function name.

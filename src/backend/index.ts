@@ -8,6 +8,9 @@ import {
 } from './torch';
 import { registerFastCpuKernels } from './cpu';
 
+export { CompiledPass } from './compiled';
+export type { PassMode } from './compiled';
+
 /**
  * tfjs's cpu backend prints "install our node backend (tfjs-node)" on its
  * first tensor in Node; that package cannot be installed here and is not this

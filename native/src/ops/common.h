@@ -18,9 +18,6 @@
 
 namespace dresnet {
 
-using Tensors = std::vector<at::Tensor>;
-using OpFn = std::function<Tensors(const Tensors&, const Attrs&)>;
-
 // Name -> computation; every area file adds its ops (add*Ops below).
 class OpTable {
  public:

@@ -9,7 +9,7 @@ import {
   engine,
   util,
 } from '@tensorflow/tfjs-core';
-import { NATIVE_DTYPES, NativeAttrs, NativeDtype, NativeInfo, NativeTensor, TorchBinding } from './binding';
+import { NATIVE_DTYPES, NativeAttrs, NativeDtype, NativeInfo, NativePlanInfo, NativeTensor, TorchBinding } from './binding';
 import { hostBackend } from './host_backend';
 import type { NativeOp } from './native_ops';
 
@@ -209,6 +209,43 @@ export class TorchBackend extends KernelBackend {
   /** execute() for the common one-output case. */
   execute1(name: NativeOp, inputs: Array<TensorInfo | undefined>, attrs: NativeAttrs = {}): TensorInfo {
     return this.execute(name, inputs, attrs)[0];
+  }
+
+  // ------------------------------------------------------------- plans
+
+  /**
+   * Runs `pass` eagerly while the addon records its native ops as a plan
+   * over `inputs` (native/src/plan.h); returns the pass's outputs and the
+   * plan, or why there is none. The recording ends also when the pass throws.
+   */
+  record<T extends TensorInfo>(inputs: readonly TensorInfo[], pass: () => T[]): { outputs: T[]; plan?: number; reason?: string } {
+    this.binding.recordBegin(inputs.map((t) => this.handle(t)));
+    let outputs: T[];
+    try {
+      outputs = pass();
+    } catch (err) {
+      this.binding.recordEnd([]);
+      throw err;
+    }
+    // An output written from JS values (handle 0) is one the recording did not make: recordEnd says so.
+    return { outputs, ...this.binding.recordEnd(outputs.map((t) => this.data.get(t.dataId).handle)) };
+  }
+
+  /** Replays a plan on `inputs` (the recorded shapes and dtypes, in the recorded order); its outputs as new tensors. */
+  replay(plan: number, inputs: readonly TensorInfo[]): TensorInfo[] {
+    return this.binding.replay(plan, inputs.map((t) => this.handle(t))).map((out) => this.adopt(out));
+  }
+
+  samePlans(a: number, b: number): boolean {
+    return this.binding.planSame(a, b);
+  }
+
+  planInfo(plan: number): NativePlanInfo {
+    return this.binding.planInfo(plan);
+  }
+
+  disposePlan(plan: number): void {
+    this.binding.planDispose(plan);
   }
 
   private adopt(out: NativeTensor): TensorInfo {

@@ -33,6 +33,14 @@ export interface NativeInfo {
  */
 export type FloatType = 'float32' | 'float64';
 
+/** What a recorded plan holds (native/src/plan.h). */
+export interface NativePlanInfo {
+  steps: number;
+  constants: number;
+  inputs: number;
+  outputs: number;
+}
+
 /** The whole surface of native/src/addon.cc. */
 export interface TorchBinding {
   /** Copies `values` into a new ATen tensor on the current device; returns its handle. */
@@ -42,6 +50,16 @@ export interface TorchBinding {
   dispose(id: number): void;
   /** Runs a named op of native/src/ops.cc's table; input handle 0 = absent optional input. */
   op(name: NativeOp, inputs: number[], attrs: NativeAttrs): NativeTensor[];
+  /** Records the ops that follow as a plan over these input handles (native/src/plan.h). */
+  recordBegin(inputs: number[]): void;
+  /** Ends the recording: the plan, or why the pass cannot be one. Empty outputs abandon it. */
+  recordEnd(outputs: number[]): { plan?: number; reason?: string };
+  /** Runs a plan in one call on these input handles (the recorded shapes and dtypes); its outputs as new handles. */
+  replay(plan: number, inputs: number[]): NativeTensor[];
+  /** Whether two plans have the same steps, attributes, slots and constant values. */
+  planSame(a: number, b: number): boolean;
+  planInfo(plan: number): NativePlanInfo;
+  planDispose(plan: number): void;
   /** The op table's names, sorted (native_ops.ts lists them for the TypeScript side). */
   opNames(): string[];
   /** Bytes of ATen storage held by live handles (shared storages counted once). */

@@ -1,0 +1,186 @@
+// Recorded plans (native/src/plan.h, src/backend/compiled.ts): a folded
+// model's batch-1 inference recorded once and replayed in one native call
+// gives the eager logits bit for bit for every zoo model; a replay reads the
+// variables' current values; nothing leaks; passes that cannot be replayed
+// stay eager and say why.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-layers';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { CompiledPass, selectBackend } from '../src/backend';
+import { TorchBackend } from '../src/backend/torch';
+import { createModel, fuseBatchNorms, listModels, logitsModel } from '../src/models';
+
+const SKIP = process.env.DRESNET_SKIP_NATIVE === '1' ? 'DRESNET_SKIP_NATIVE=1: torch addon not built' : false;
+const SIZE = 64;
+
+async function useTorch(): Promise<TorchBackend> {
+  await selectBackend({ backend: 'torch', device: 'cpu', threads: 1 });
+  return tf.backend() as TorchBackend;
+}
+
+/**
+ * The folded model of a zoo network whose kernels are perturbed first: some
+ * families start with a zero classifier (uniform outputs, equal whatever ran),
+ * and this way every logit depends on every layer.
+ */
+function foldedModel(name: string): LayersModel {
+  const built = createModel(name, { numClasses: 7, inputSize: SIZE });
+  built.weights.forEach((w, i) => {
+    if (w.shape.length < 2) return;
+    const v = w.read() as tf.Variable;
+    const perturbed = tf.tidy(() => tf.add(v, tf.randomNormal(v.shape, 0, 0.05, 'float32', 100 + i)));
+    v.assign(perturbed);
+    perturbed.dispose();
+  });
+  const folded = fuseBatchNorms(built);
+  built.dispose();
+  return folded;
+}
+
+/** The logits: probabilities saturate and would hide small differences. */
+function predictPass(model: LayersModel): CompiledPass {
+  return new CompiledPass(([x]) => [logitsModel(model).predict(x) as tf.Tensor]);
+}
+
+function runOnce(pass: CompiledPass, x: tf.Tensor): Float32Array {
+  const [y] = pass.run([x]);
+  const values = y.dataSync() as Float32Array;
+  y.dispose();
+  return values;
+}
+
+function eager(model: LayersModel, x: tf.Tensor): Float32Array {
+  return tf.tidy(() => (logitsModel(model).predict(x) as tf.Tensor).dataSync() as Float32Array);
+}
+
+/** Bit for bit: the same float32 values, -0 and NaN included. */
+function assertBitwise(actual: Float32Array, expected: Float32Array, what: string): void {
+  assert.equal(actual.length, expected.length, what);
+  assert.deepEqual(new Uint32Array(actual.buffer, actual.byteOffset, actual.length),
+    new Uint32Array(expected.buffer, expected.byteOffset, expected.length), what);
+}
+
+/** Records twice (the first two calls), then replays. */
+function trusted(pass: CompiledPass, x: tf.Tensor): void {
+  runOnce(pass, x);
+  runOnce(pass, x);
+  assert.equal(pass.status([x]).mode, 'replaying', JSON.stringify(pass.status([x])));
+}
+
+test('every zoo model: the replayed folded inference gives the eager logits bit for bit, on a new input too', { skip: SKIP }, async () => {
+  await useTorch();
+  for (const name of listModels()) {
+    const model = foldedModel(name);
+    const pass = predictPass(model);
+    const [x1, x2] = [tf.randomNormal([1, SIZE, SIZE, 3], 0, 1, 'float32', 1), tf.randomNormal([1, SIZE, SIZE, 3], 0, 1, 'float32', 2)];
+    try {
+      trusted(pass, x1);
+      assertBitwise(runOnce(pass, x1), eager(model, x1), `${name}, the recorded input`);
+      assertBitwise(runOnce(pass, x2), eager(model, x2), `${name}, another input`);
+    } finally {
+      pass.dispose();
+      model.dispose();
+      tf.dispose([x1, x2]);
+    }
+  }
+});
+
+test('a replay reads the variables as they are now: an assign after recording is seen', { skip: SKIP }, async () => {
+  await useTorch();
+  const model = foldedModel('mobilenet_v2');
+  const pass = predictPass(model);
+  const x = tf.randomNormal([1, SIZE, SIZE, 3], 0, 1, 'float32', 3);
+  try {
+    trusted(pass, x);
+    const before = runOnce(pass, x);
+    const classifier = model.weights.filter((w) => w.shape.length === 2).pop()!.read() as tf.Variable;
+    const values = tf.randomNormal(classifier.shape, 0, 1, 'float32', 9);
+    classifier.assign(values);
+    values.dispose();
+    const after = runOnce(pass, x);
+    assert.equal(pass.status([x]).mode, 'replaying');
+    assertBitwise(after, eager(model, x), 'the replay after the assign against eager');
+    assert.notDeepEqual(Array.from(after), Array.from(before));
+  } finally {
+    pass.dispose();
+    model.dispose();
+    x.dispose();
+  }
+});
+
+test('50 replays leak no tensors, handles or bytes', { skip: SKIP }, async () => {
+  const backend = await useTorch();
+  const model = foldedModel('shufflenet_v2');
+  const pass = predictPass(model);
+  const x = tf.randomNormal([1, SIZE, SIZE, 3], 0, 1, 'float32', 4);
+  try {
+    trusted(pass, x);
+    runOnce(pass, x);
+    const start = { tensors: tf.memory().numTensors, ...backend.memory() };
+    for (let i = 0; i < 50; i++) runOnce(pass, x);
+    assert.deepEqual({ tensors: tf.memory().numTensors, ...backend.memory() }, start);
+  } finally {
+    pass.dispose();
+    model.dispose();
+    x.dispose();
+  }
+});
+
+test('a pass that reads a tensor back mid-pass, or draws JS values per call, stays eager and says why', { skip: SKIP }, async () => {
+  await useTorch();
+  const x = tf.randomNormal([2, 3], 0, 1, 'float32', 5);
+  const reads = new CompiledPass(([t]) => [tf.tidy(() => tf.mul(t, tf.sum(t).dataSync()[0]))]);
+  const draws = new CompiledPass(([t]) => [tf.tidy(() => tf.add(t, tf.randomUniform(t.shape)))]);
+  try {
+    for (let i = 0; i < 3; i++) {
+      const [r] = reads.run([x]);
+      assert.deepEqual(Array.from(r.dataSync()), Array.from(tf.tidy(() => tf.mul(x, tf.sum(x)).dataSync())));
+      r.dispose();
+      tf.dispose(draws.run([x]));
+    }
+    const readMode = reads.status([x]);
+    assert.equal(readMode.mode, 'eager');
+    assert.match((readMode as { reason: string }).reason, /reads a tensor back to the host/);
+    const drawMode = draws.status([x]);
+    assert.equal(drawMode.mode, 'eager');
+    assert.match((drawMode as { reason: string }).reason, /two recordings of the pass differ/);
+  } finally {
+    reads.dispose();
+    draws.dispose();
+    x.dispose();
+  }
+});
+
+test('an input of another shape gets its own plan; a plan replayed on the wrong shape is refused by name', { skip: SKIP }, async () => {
+  const backend = await useTorch();
+  const pass = new CompiledPass(([t]) => [tf.tidy(() => tf.relu(tf.mul(t, 2)))]);
+  const [a, b] = [tf.randomNormal([2, 3], 0, 1, 'float32', 6), tf.randomNormal([4, 3], 0, 1, 'float32', 7)];
+  try {
+    trusted(pass, a);
+    const [y] = pass.run([b]);
+    assert.deepEqual(Array.from(y.dataSync()), Array.from(tf.tidy(() => tf.relu(tf.mul(b, 2)).dataSync())));
+    y.dispose();
+    assert.equal(pass.status([b]).mode, 'recording');
+    assert.equal(pass.status([a]).mode, 'replaying');
+    const recorded = backend.record([a], () => [tf.tidy(() => tf.neg(a))]);
+    tf.dispose(recorded.outputs);
+    assert.ok(recorded.plan !== undefined);
+    assert.throws(() => backend.replay(recorded.plan!, [b]), /input 0 was recorded as \[2,3\] float32, replayed with \[4,3\] float32/);
+    backend.disposePlan(recorded.plan!);
+  } finally {
+    pass.dispose();
+    tf.dispose([a, b]);
+  }
+});
+
+test('on a backend without plans the pass runs eagerly and says so', async () => {
+  await selectBackend({ backend: 'cpu', device: 'cpu', threads: 0 });
+  const pass = new CompiledPass(([t]) => [tf.neg(t)]);
+  const x = tf.tensor1d([1, -2]);
+  const [y] = pass.run([x]);
+  assert.deepEqual(Array.from(y.dataSync()), [-1, 2]);
+  assert.deepEqual(pass.status([x]), { mode: 'eager', reason: 'the cpu backend records no plans' });
+  tf.dispose([x, y]);
+});
