@@ -12,7 +12,7 @@ import { measureRun } from '../src/cli/info';
 import { pruneFold } from '../src/prune';
 import { evaluateRun } from '../src/train/evaluate';
 import { makeLoss } from '../src/train/losses';
-import { evaluateModel } from '../src/train/step';
+import { evaluateModel, InferenceLogits } from '../src/train/step';
 import { trainRun } from '../src/train/trainer';
 import { packageRoot } from '../src/util/files';
 import { exportFolderClassifier, loadRunModel, openRun, runClassifier } from '../src/ship/classifier';
@@ -94,7 +94,7 @@ test('predict --run gives eval\'s probabilities (within 1e-5) and top-1 on the r
   const data = await loadImages(run.dataset, run.config.data);
   const { mean, std } = run.state.normalization;
   const model = await loadRunModel(run);
-  const ev = await evaluateModel(model, createBatchStream(data, run.val, {
+  const ev = await evaluateModel(new InferenceLogits(model, false), createBatchStream(data, run.val, {
     batchSize: 5, train: false, seed: run.config.seed, epoch: 0, workers: 0,
     normalization: { mean: [mean[0], mean[1], mean[2]], std: [std[0], std[1], std[2]] }, augment: run.config.data.augment,
   }), makeLoss(run.config.train.loss, CLASSES.length), run.dataset);

@@ -34,6 +34,8 @@ export interface BenchOptions extends ComparisonSetup {
   installBaseline: boolean;
   /** Also report the host time of the n slowest kernels of a training step (0: no). */
   kernels: number;
+  /** Also time batch-1 latency through a recorded plan (runtime.compile), beside eager's. */
+  compile: boolean;
   /** Each model measured this many times, ours and PyTorch's in turn; the report gives medians. */
   rounds: number;
   out?: string;
@@ -60,6 +62,7 @@ export function benchRequest(model: string, opts: BenchOptions): MeasureRequest 
     latency: { warmup: opts.latencyWarmup, runs: opts.latencyRuns },
     train: { batchSize: opts.batch, optimizer: BENCH_OPTIMIZER, loss: BENCH_LOSS, timing: { warmup: opts.warmup, runs: opts.steps } },
     kernels: opts.kernels,
+    compile: opts.compile,
   };
 }
 
@@ -70,7 +73,7 @@ function pytorchRun(models: string[], opts: BenchOptions, threads: number): Pyto
 
 const COLUMNS = [
   'model', 'backend', 'threads', 'train_img_s', 'pytorch_train_img_s', 'train_ratio',
-  'latency_ms', 'pytorch_latency_ms', 'latency_ratio', 'peak_tensor_mib', 'peak_rss_mib', 'pytorch_peak_rss_mib',
+  'latency_ms', 'pytorch_latency_ms', 'latency_ratio', 'plan_latency_ms', 'plan_latency_ratio', 'plan_mode', 'peak_tensor_mib', 'peak_rss_mib', 'pytorch_peak_rss_mib',
 ] as const;
 
 function fmt(n: number | undefined, digits: number): string {
@@ -92,6 +95,9 @@ export function benchRow(model: string, r: Measurement, engine: BackendDescripti
     latency_ms: r.latencyMs,
     pytorch_latency_ms: pt?.latency_ms,
     latency_ratio: pt?.latency_ms ? pt.latency_ms / r.latencyMs : undefined,
+    plan_latency_ms: r.planLatencyMs,
+    plan_latency_ratio: pt?.latency_ms && r.planLatencyMs ? pt.latency_ms / r.planLatencyMs : undefined,
+    plan_mode: r.planMode,
     peak_tensor_mib: r.trainPeakTensorBytes / MiB,
     peak_rss_mib: r.peakRssBytes / MiB,
     pytorch_peak_rss_mib: pt?.peak_rss_mib,
@@ -103,15 +109,22 @@ type BenchRow = ReturnType<typeof benchRow>;
 /** What counted the tensor bytes, for the header. */
 const COUNTER_NAME: Record<TensorCounter, string> = { aten: 'ATen', tfjs: 'tf.profile' };
 
-/** The header says what each figure is: latency of the folded model, whose tensor count, RSS as VmHWM. */
-function table(rows: BenchRow[], counter: TensorCounter): string {
-  const header = '| model | img/s (train) | PyTorch img/s | ratio | latency ms (b=1, BN folded) | PyTorch ms | ratio | ' +
-    `peak tensors MiB (${COUNTER_NAME[counter]}, train step) | peak RSS MiB (VmHWM) | PyTorch peak RSS MiB (VmHWM) |`;
+/**
+ * The header says what each figure is: latency of the folded model, whose
+ * tensor count, RSS as VmHWM. With --compile, the replayed plan's latency
+ * and its ratio follow eager's.
+ */
+function table(rows: BenchRow[], counter: TensorCounter, compile: boolean): string {
+  const planHeader = compile ? ' plan ms (b=1, replayed) | ratio |' : '';
+  const planCells = (r: BenchRow) => (compile ? ` ${fmt(r.plan_latency_ms, 1)} | ${fmt(r.plan_latency_ratio, 2)} |` : '');
+  const header = '| model | img/s (train) | PyTorch img/s | ratio | latency ms (b=1, BN folded) | PyTorch ms | ratio |' + planHeader +
+    ` peak tensors MiB (${COUNTER_NAME[counter]}, train step) | peak RSS MiB (VmHWM) | PyTorch peak RSS MiB (VmHWM) |`;
   const lines = rows.map((r) =>
     `| ${r.model} | ${fmt(r.train_img_s, 1)} | ${fmt(r.pytorch_train_img_s, 1)} | ${fmt(r.train_ratio, 2)} | ` +
-    `${fmt(r.latency_ms, 1)} | ${fmt(r.pytorch_latency_ms, 1)} | ${fmt(r.latency_ratio, 2)} | ` +
-    `${fmt(r.peak_tensor_mib, 0)} | ${fmt(r.peak_rss_mib, 0)} | ${fmt(r.pytorch_peak_rss_mib, 0)} |`);
-  return [header, '|' + ' --- |'.repeat(10), ...lines].join('\n') + '\n';
+    `${fmt(r.latency_ms, 1)} | ${fmt(r.pytorch_latency_ms, 1)} | ${fmt(r.latency_ratio, 2)} |` + planCells(r) +
+    ` ${fmt(r.peak_tensor_mib, 0)} | ${fmt(r.peak_rss_mib, 0)} | ${fmt(r.pytorch_peak_rss_mib, 0)} |`);
+  const eager = rows.filter((r) => r.plan_mode !== undefined && r.plan_mode !== 'replaying').map((r) => `${r.model}: the plan ran ${r.plan_mode}\n`);
+  return [header, '|' + ' --- |'.repeat(compile ? 12 : 10), ...lines].join('\n') + '\n' + eager.join('');
 }
 
 /** --kernels: where one model's training step spends its host time. */
@@ -136,8 +149,9 @@ function medianRow(rounds: BenchRow[]): BenchRow {
 
 /** With several rounds: each round's ratios, so that the spread is in the report. */
 function roundsLine(model: string, rounds: BenchRow[]): string {
-  const list = (key: 'train_ratio' | 'latency_ratio') => rounds.map((r) => fmt(r[key], 2)).join(', ');
-  return `${model}, each round: training ratio ${list('train_ratio')}; latency ratio ${list('latency_ratio')}\n`;
+  const list = (key: 'train_ratio' | 'latency_ratio' | 'plan_latency_ratio') => rounds.map((r) => fmt(r[key], 2)).join(', ');
+  const plan = rounds[0].plan_latency_ms !== undefined ? `; plan latency ratio ${list('plan_latency_ratio')}` : '';
+  return `${model}, each round: training ratio ${list('train_ratio')}; latency ratio ${list('latency_ratio')}${plan}\n`;
 }
 
 /** The line that says the baseline is missing, and why (undefined: it is there). */
@@ -162,7 +176,8 @@ export async function runBench(models: string[], opts: BenchOptions): Promise<st
     for (let round = 0; round < opts.rounds; round++) {
       const r = await measureInChild(benchRequest(m, opts));
       counter = r.tensorCounter;
-      process.stderr.write(`${engine.name} ${m}: ${r.trainImgPerS.toFixed(1)} img/s, batch-1 latency ${r.latencyMs.toFixed(2)} ms\n`);
+      const plan = r.planLatencyMs !== undefined ? ` (replayed plan ${r.planLatencyMs.toFixed(2)} ms)` : '';
+      process.stderr.write(`${engine.name} ${m}: ${r.trainImgPerS.toFixed(1)} img/s, batch-1 latency ${r.latencyMs.toFixed(2)} ms${plan}\n`);
       if (round === 0) kernelTables.push(kernelTable(m, r));
       let pt: PytorchModel | undefined;
       if (opts.pytorch && !note) {
@@ -182,7 +197,7 @@ export async function runBench(models: string[], opts: BenchOptions): Promise<st
   return `backend ${engine.name} (${engine.device}, ${engine.threads} threads${libtorch})${ptInfo}; ` +
     `${opts.size}x${opts.size}, training batch ${opts.batch}, ${opts.steps} timed steps after ${opts.warmup} warm-up; ` +
     `batch-1 latency: batch norms folded into the convolutions on both sides, median of ${opts.latencyRuns} passes after ${opts.latencyWarmup} untimed${roundsInfo}\n` +
-    note + table(rows, counter) + (spread ? `\n${spread}` : '') + kernelTables.join('');
+    note + table(rows, counter, opts.compile) + (spread ? `\n${spread}` : '') + kernelTables.join('');
 }
 
 export function registerBenchCommand(program: Command): void {
@@ -204,6 +219,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--install-baseline', `when Debian's PyTorch is missing, install it first (apt-get install -y ${DEBIAN_PACKAGES.join(' ')}, as root)`, false)
     .option('--channels-last', 'run PyTorch in channels_last memory format (default: its NCHW default)', false)
     .option('--kernels <n>', 'also time each kernel (host time) over as many training steps again and list the n slowest', positiveInt('--kernels'), 0)
+    .option('--compile', 'also time batch-1 latency through a recorded plan, replayed in one native call (torch backend)', false)
     .option('--rounds <n>', 'measure each model n times, ours and PyTorch in turn, and report medians', positiveInt('--rounds'), 1)
     .option('--out <file>', 'also write the rows as CSV')
     .action(async (args: string[], opts: BenchOptions) => {

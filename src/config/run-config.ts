@@ -149,6 +149,10 @@ export const runtimeSchema = s.object({
   threads: s.integer({ default: 0, min: 0, doc: '0: all cores' }),
   outDir: s.string({ default: 'runs' }),
   quiet: s.boolean({ default: false }),
+  compile: s.boolean({
+    default: false,
+    doc: 'torch: replay inference (validation, predict) from native plans recorded per batch shape; the same values bit for bit',
+  }),
 });
 
 export const runConfigSchema = s.object({

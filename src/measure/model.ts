@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { BackendRequest, selectBackend } from '../backend';
+import { BackendRequest, CompiledPass, selectBackend } from '../backend';
 import { KernelTime, timeKernels } from '../backend/kernel_times';
 import { createModel, fuseBatchNorms } from '../models';
 import { applyPlanTo, PrunePlan } from '../prune';
@@ -37,6 +37,8 @@ export interface MeasureRequest {
   };
   /** Also time each kernel over as many training steps again and keep the n slowest (0: no). */
   kernels?: number;
+  /** Also time batch-1 inference through a recorded plan (src/backend/compiled.ts), in the same process. */
+  compile?: boolean;
 }
 
 /** Where a training step's host time goes (per step). */
@@ -51,6 +53,12 @@ export interface KernelProfile {
 export interface Measurement {
   /** Median wall time of a batch-1 forward pass of the batch-norm-folded model, reading the result included. */
   latencyMs: number;
+  /**
+   * With `compile`: the same pass replayed from a recorded plan, and how it
+   * ran (replaying, or eager and why). The latency above stays eager's.
+   */
+  planLatencyMs?: number;
+  planMode?: string;
   /** Peak tensor bytes during one such pass (the folded weights included). */
   inferPeakTensorBytes: number;
   /** The process's VmHWM over batch-1 inference of the folded model (reset after folding), before any training. */
@@ -67,7 +75,7 @@ export interface Measurement {
   kernels?: KernelProfile;
 }
 
-type InferenceFigures = Pick<Measurement, 'latencyMs' | 'inferPeakTensorBytes' | 'inferPeakRssBytes'>;
+type InferenceFigures = Pick<Measurement, 'latencyMs' | 'inferPeakTensorBytes' | 'inferPeakRssBytes' | 'planLatencyMs' | 'planMode'>;
 type TrainingFigures = Pick<Measurement, 'trainStepMs' | 'trainImgPerS' | 'trainPeakTensorBytes' | 'kernels'>;
 
 function build(req: MeasureRequest): tfl.LayersModel {
@@ -102,10 +110,28 @@ async function measureInference(req: MeasureRequest): Promise<InferenceFigures> 
   try {
     const latencyMs = median(timeRuns(pass, req.latency));
     const inferPeakTensorBytes = await peakTensorBytes(pass);
-    return { latencyMs, inferPeakTensorBytes, inferPeakRssBytes: peakRssBytes() };
+    const plan = req.compile ? planLatency(folded, x, req.latency) : {};
+    return { latencyMs, inferPeakTensorBytes, inferPeakRssBytes: peakRssBytes(), ...plan };
   } finally {
     x.dispose();
     folded.dispose();
+  }
+}
+
+/** Batch-1 latency through a recorded plan: its first two (warm-up) passes record, the rest replay. */
+function planLatency(folded: tfl.LayersModel, x: tf.Tensor, timing: Timing): Pick<Measurement, 'planLatencyMs' | 'planMode'> {
+  const compiled = new CompiledPass(([input]) => [folded.predict(input) as tf.Tensor]);
+  const pass = () => {
+    const [y] = compiled.run([x]);
+    y.dataSync();
+    y.dispose();
+  };
+  try {
+    const planLatencyMs = median(timeRuns(pass, timing));
+    const mode = compiled.status([x]);
+    return { planLatencyMs, planMode: mode.mode === 'eager' ? `eager: ${mode.reason}` : mode.mode };
+  } finally {
+    compiled.dispose();
   }
 }
 

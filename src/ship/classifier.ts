@@ -14,7 +14,7 @@ import { loadRunConfig } from '../config/load';
 import { readSplitManifest } from '../data';
 import type { Dataset, Normalization } from '../data/types';
 import { selectBackend, SelectedBackend } from '../backend';
-import { logitsModel } from '../models';
+import { InferenceLogits } from '../train/step';
 import { checkCheckpointFits, findCheckpoint, loadModelWeights, readState, TrainState } from '../train/checkpoint';
 import { checkpointModel, foldDir, foldModel, isRunFolder } from '../train/run-folder';
 import { readJson } from '../util/json';
@@ -102,6 +102,7 @@ export async function loadRunModel(run: RunCheckpoint): Promise<tfl.LayersModel>
 export async function runClassifier(run: RunCheckpoint): Promise<Classifier & { backend: SelectedBackend }> {
   const backend = await selectBackend(run.config.runtime);
   const model = await loadRunModel(run);
+  const inference = new InferenceLogits(model, run.config.runtime.compile);
   const normalization = normalizationOf(run.state);
   const { inputSize: size, resize } = run.config.data;
   return {
@@ -112,8 +113,11 @@ export async function runClassifier(run: RunCheckpoint): Promise<Classifier & { 
     input: { size, resize, ...normalization },
     inputs: async (file, tta) => modelInputs(await runPixels(file, run.config.data), size, normalization, tta),
     // As evaluateModel scores a batch: the logits in inference mode, then softmax.
-    probabilities: (inputs) => batchProbabilities(size, inputs, (x) => tf.softmax(logitsModel(model).apply(x, { training: false }) as tf.Tensor2D)),
-    dispose: () => model.dispose(),
+    probabilities: (inputs) => batchProbabilities(size, inputs, (x) => tf.softmax(inference.of(x))),
+    dispose: () => {
+      inference.dispose();
+      model.dispose();
+    },
   };
 }
 

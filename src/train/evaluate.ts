@@ -15,7 +15,7 @@ import { makeLoss } from './losses';
 import { argmaxRows, EvalMetrics } from './metrics';
 import { meanStd } from '../stats/mean-std';
 import { createProgress, ProgressMode } from './progress';
-import { Evaluation, evaluateModel } from './step';
+import { Evaluation, evaluateModel, InferenceLogits } from './step';
 import { abnormalMask } from '../data/roles';
 import { confusionCsv, perClassRows, PER_CLASS_COLUMNS } from './tables';
 import { keepingProcessAlive } from './trainer';
@@ -149,7 +149,8 @@ async function evaluateFolds(runDir: string, opts: EvaluateRunOptions): Promise<
         normalization: { mean: [n.mean[0], n.mean[1], n.mean[2]], std: [n.std[0], n.std[1], n.std[2]] },
         augment: config.data.augment,
       });
-      const ev = await evaluateModel(model, batches, lossFn, data);
+      const inference = new InferenceLogits(model, config.runtime.compile);
+      const ev = await evaluateModel(inference, batches, lossFn, data).finally(() => inference.dispose());
       predictions.push(...predictionRows(data, indices, fold, ev));
       results.push({ fold, checkpoint: ckpt, epoch: state.epoch, loss: ev.loss, metrics: ev.metrics });
       writeCsv(path.join(outDir, `fold-${fold}-confusion.csv`), ['true', ...data.classes], confusionCsv(ev.metrics, data.classes));

@@ -9,7 +9,7 @@ import { saveCheckpoint, TrainState } from './checkpoint';
 import type { LossFn } from './losses';
 import type { ScheduledOptimizer } from './optimizer';
 import { formatDuration } from './progress';
-import { Batch, evaluateModel, Evaluation, trainStep } from './step';
+import { Batch, evaluateModel, Evaluation, InferenceLogits, trainStep } from './step';
 import { foldTiming, metricRow, readFinalMetrics, writeEpochOutputs, writeFoldResult } from './run-outputs';
 import type { FinalMetrics, FoldResult, RunContext } from './run-types';
 
@@ -63,10 +63,12 @@ export class FoldLoop {
   private lastVal?: FinalMetrics;
   /** Wall-clock seconds of each epoch this process ran (training and validation), for the ETA. */
   private readonly epochSeconds: number[] = [];
+  private readonly inference: InferenceLogits;
 
   constructor(private readonly ctx: RunContext, private readonly setup: FoldSetup) {
     this.state = setup.state;
     this.normalization = toNormalization(setup.state.normalization);
+    this.inference = new InferenceLogits(setup.model, ctx.config.runtime.compile);
   }
 
   private batches(indices: readonly number[], train: boolean, epoch: number): AsyncGenerator<Batch> {
@@ -83,13 +85,21 @@ export class FoldLoop {
   }
 
   async run(): Promise<FoldResult> {
+    try {
+      return await this.epochs();
+    } finally {
+      this.inference.dispose();
+    }
+  }
+
+  private async epochs(): Promise<FoldResult> {
     const { config, progress } = this.ctx;
     const epochs = config.train.epochs;
     while (this.state.epoch < epochs) {
       const started = process.hrtime.bigint();
       const finished = await this.trainEpoch();
       if (!finished) return this.interrupted();
-      const val = await evaluateModel(this.setup.model, this.batches(this.setup.valIdx, false, 0), this.setup.lossFn, this.ctx.data);
+      const val = await evaluateModel(this.inference, this.batches(this.setup.valIdx, false, 0), this.setup.lossFn, this.ctx.data);
       this.epochSeconds.push(Number(process.hrtime.bigint() - started) / 1e9);
       this.finishEpoch(val);
       await this.saveCheckpoints(val);
@@ -209,7 +219,7 @@ export class FoldLoop {
    */
   private async testMetrics(): Promise<FinalMetrics | undefined> {
     if (this.ctx.test.length === 0) return undefined;
-    const test = await evaluateModel(this.setup.model, this.batches(this.ctx.test, false, 0), this.setup.lossFn, this.ctx.data);
+    const test = await evaluateModel(this.inference, this.batches(this.ctx.test, false, 0), this.setup.lossFn, this.ctx.data);
     this.ctx.progress.log(`fold ${this.setup.fold}: test top-1 ${test.metrics.top1.toFixed(4)} macro-F1 ${test.metrics.macroF1.toFixed(4)} on ${this.ctx.test.length} held-out images`);
     return { ...test.metrics, loss: test.loss };
   }

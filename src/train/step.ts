@@ -9,6 +9,7 @@ import { bnScalePenalty, LossFn } from './losses';
 import type { ScheduledOptimizer } from './optimizer';
 import { evaluatePredictions, EvalMetrics } from './metrics';
 import { withSeededMathRandom } from '../util/rng';
+import { CompiledPass } from '../backend';
 
 export interface Batch {
   x: tf.Tensor4D;
@@ -72,9 +73,36 @@ export interface Evaluation {
   labels: Int32Array;
 }
 
+/**
+ * A model's logits in inference mode (BN on its moving statistics), eager or,
+ * with `compile` (runtime.compile), replayed from a plan recorded per batch
+ * shape (src/backend/compiled.ts; the same kernels in the same order, so the
+ * same values bit for bit). One per model, kept across epochs: a replay
+ * reads the weights as they are now.
+ */
+export class InferenceLogits {
+  private readonly pass?: CompiledPass;
+
+  constructor(private readonly model: LayersModel, compile: boolean) {
+    if (compile) this.pass = new CompiledPass(([x]) => [this.eager(x)]);
+  }
+
+  of(x: tf.Tensor4D): tf.Tensor2D {
+    return this.pass ? (this.pass.run([x])[0] as tf.Tensor2D) : this.eager(x);
+  }
+
+  dispose(): void {
+    this.pass?.dispose();
+  }
+
+  private eager(x: tf.Tensor): tf.Tensor2D {
+    return logitsModel(this.model).apply(x, { training: false }) as tf.Tensor2D;
+  }
+}
+
 /** Inference mode (BN uses its moving statistics) over every batch; the loss is the training loss. */
 export async function evaluateModel(
-  model: LayersModel,
+  inference: InferenceLogits,
   batches: AsyncIterable<Batch>,
   lossFn: LossFn,
   classes: Pick<Dataset, 'classes' | 'roles'>,
@@ -85,7 +113,7 @@ export async function evaluateModel(
   for await (const batch of batches) {
     try {
       const [probs, loss] = tf.tidy(() => {
-        const logits = logitsModel(model).apply(batch.x, { training: false }) as tf.Tensor2D;
+        const logits = inference.of(batch.x);
         return [tf.softmax(logits), lossFn(logits, batch.y)] as const;
       });
       probParts.push((await probs.data()) as Float32Array);
