@@ -20,13 +20,23 @@ import { TorchBackend } from './torch/backend';
 /** How a compiled pass runs for one input signature. */
 export type PassMode = { mode: 'recording' } | { mode: 'replaying'; steps: number } | { mode: 'eager'; reason: string };
 
+/** Recordings during which variables appear (an optimiser's slots on its first step) are retried this many times. */
+const MAX_UNSETTLED_RECORDINGS = 3;
+
+interface Recording {
+  plan: number;
+  /** The variables the plan reads, by name, after the pass's own inputs. */
+  variables: string[];
+  /** The variables the pass assigns (batch-norm statistics), by name: its outputs after the pass's own. */
+  assigned: string[];
+}
+
 interface Signature {
   /** The plan recorded first, waiting for a second recording to agree with it. */
-  candidate?: number;
-  plan?: number;
-  /** The variables the plan was recorded over, by name, after the pass's own inputs. */
-  variables: string[];
+  candidate?: Recording;
+  trusted?: Recording;
   reason?: string;
+  unsettled: number;
 }
 
 export class CompiledPass {
@@ -38,18 +48,8 @@ export class CompiledPass {
   run(inputs: tf.Tensor[]): tf.Tensor[] {
     const backend = tf.engine().backend;
     if (!(backend instanceof TorchBackend)) return this.fn(inputs);
-    const key = signatureOf(inputs);
-    let sig = this.signatures.get(key);
-    if (sig?.plan !== undefined && !sig.variables.every((name) => name in tf.engine().registeredVariables)) {
-      // A variable the plan reads is gone (its model was disposed): record anew.
-      this.forget(backend, sig);
-      sig = undefined;
-    }
-    if (sig === undefined) {
-      sig = { variables: [] };
-      this.signatures.set(key, sig);
-    }
-    if (sig.plan !== undefined) return this.replay(backend, sig, inputs);
+    const sig = this.signature(backend, signatureOf(inputs));
+    if (sig.trusted !== undefined) return this.replay(backend, sig.trusted, inputs);
     if (sig.reason !== undefined) return this.fn(inputs);
     return this.record(backend, sig, inputs);
   }
@@ -59,7 +59,7 @@ export class CompiledPass {
     const backend = tf.engine().backend;
     if (!(backend instanceof TorchBackend)) return { mode: 'eager', reason: `the ${tf.getBackend()} backend records no plans` };
     const sig = this.signatures.get(signatureOf(inputs));
-    if (sig?.plan !== undefined) return { mode: 'replaying', steps: backend.planInfo(sig.plan).steps };
+    if (sig?.trusted !== undefined) return { mode: 'replaying', steps: backend.planInfo(sig.trusted.plan).steps };
     if (sig?.reason !== undefined) return { mode: 'eager', reason: sig.reason };
     return { mode: 'recording' };
   }
@@ -67,48 +67,93 @@ export class CompiledPass {
   /** Frees the plans (the pass stays usable and records again). */
   dispose(): void {
     const backend = tf.engine().backend;
-    if (backend instanceof TorchBackend) for (const sig of this.signatures.values()) this.forget(backend, sig);
+    if (backend instanceof TorchBackend) for (const sig of this.signatures.values()) forget(backend, sig);
     this.signatures.clear();
   }
 
+  /** The signature's state; a trusted plan whose variables are gone (their model was disposed) is dropped, to record anew. */
+  private signature(backend: TorchBackend, key: string): Signature {
+    const sig = this.signatures.get(key);
+    const registered = tf.engine().registeredVariables;
+    if (sig !== undefined && !(sig.trusted && !sig.trusted.variables.every((name) => name in registered))) return sig;
+    if (sig !== undefined) forget(backend, sig);
+    const fresh: Signature = { unsettled: 0 };
+    this.signatures.set(key, fresh);
+    return fresh;
+  }
+
   private record(backend: TorchBackend, sig: Signature, inputs: tf.Tensor[]): tf.Tensor[] {
-    const names = Object.keys(tf.engine().registeredVariables);
-    const recorded = backend.record([...inputs, ...variableTensors(names)], () => this.fn(inputs));
+    const registered = tf.engine().registeredVariables;
+    const variables = Object.keys(registered);
+    const before = new Map(variables.map((name) => [name, registered[name].dataId]));
+    let assigned: string[] = [];
+    const recorded = backend.record([...inputs, ...variableTensors(variables)], () => {
+      const outputs = this.fn(inputs);
+      assigned = variables.filter((name) => name in registered && registered[name].dataId !== before.get(name));
+      return [...outputs, ...variableTensors(assigned)];
+    });
+    const outputs = recorded.outputs.slice(0, recorded.outputs.length - assigned.length);
     if (recorded.plan === undefined) {
-      this.forget(backend, sig);
+      forget(backend, sig);
       sig.reason = recorded.reason;
-    } else if (sig.candidate === undefined) {
-      sig.candidate = recorded.plan;
-      sig.variables = names;
+    } else if (!sameNames(Object.keys(registered), variables)) {
+      this.unsettled(backend, sig, recorded.plan);
+    } else if (sig.candidate !== undefined && sameNames(sig.candidate.variables, variables)) {
+      this.confirm(backend, sig, { plan: recorded.plan, variables, assigned });
     } else {
-      this.confirm(backend, sig, recorded.plan, names);
+      // The first recording, or the variables changed since the last one (an optimiser made its slots after it): start over.
+      if (sig.candidate !== undefined) this.unsettled(backend, sig, sig.candidate.plan);
+      if (sig.reason === undefined) sig.candidate = { plan: recorded.plan, variables, assigned };
+      else backend.disposePlan(recorded.plan);
     }
-    return recorded.outputs;
+    return outputs;
+  }
+
+  /**
+   * A recording whose variables did not last (some appeared or went during
+   * it or before the next call) is no candidate; after a few, the pass stays eager.
+   */
+  private unsettled(backend: TorchBackend, sig: Signature, plan: number): void {
+    backend.disposePlan(plan);
+    sig.candidate = undefined;
+    if (++sig.unsettled < MAX_UNSETTLED_RECORDINGS) return;
+    forget(backend, sig);
+    sig.reason = `the variables change on each of ${MAX_UNSETTLED_RECORDINGS} calls (a pass or its caller creates or disposes some)`;
   }
 
   /** Trusts the second recording when it agrees with the first; otherwise the pass stays eager. */
-  private confirm(backend: TorchBackend, sig: Signature, plan: number, names: string[]): void {
-    const agree = sameNames(names, sig.variables) && backend.samePlans(sig.candidate!, plan);
-    backend.disposePlan(sig.candidate!);
+  private confirm(backend: TorchBackend, sig: Signature, second: Recording): void {
+    const first = sig.candidate!;
+    const agree = sameNames(first.assigned, second.assigned) && backend.samePlans(first.plan, second.plan);
+    backend.disposePlan(first.plan);
     sig.candidate = undefined;
     if (agree) {
-      sig.plan = plan;
+      sig.trusted = second;
       return;
     }
-    backend.disposePlan(plan);
+    backend.disposePlan(second.plan);
     sig.reason = 'two recordings of the pass differ (it draws values in JS per call, e.g. a random mask, or the variables changed)';
   }
 
-  private replay(backend: TorchBackend, sig: Signature, inputs: tf.Tensor[]): tf.Tensor[] {
-    const outputs = backend.replay(sig.plan!, [...inputs, ...variableTensors(sig.variables)]);
-    return outputs.map((info) => tf.engine().makeTensorFromTensorInfo(info, backend));
+  /** The plan's outputs; the variables the pass assigns get their new values, as the eager pass assigned them. */
+  private replay(backend: TorchBackend, recording: Recording, inputs: tf.Tensor[]): tf.Tensor[] {
+    const infos = backend.replay(recording.plan, [...inputs, ...variableTensors(recording.variables)]);
+    const outputs = infos.map((info) => tf.engine().makeTensorFromTensorInfo(info, backend));
+    const own = outputs.slice(0, outputs.length - recording.assigned.length);
+    const registered = tf.engine().registeredVariables;
+    recording.assigned.forEach((name, i) => {
+      const value = outputs[own.length + i];
+      registered[name].assign(value);
+      value.dispose();
+    });
+    return own;
   }
+}
 
-  private forget(backend: TorchBackend, sig: Signature): void {
-    for (const plan of [sig.candidate, sig.plan]) if (plan !== undefined) backend.disposePlan(plan);
-    sig.candidate = undefined;
-    sig.plan = undefined;
-  }
+function forget(backend: TorchBackend, sig: Signature): void {
+  for (const r of [sig.candidate, sig.trusted]) if (r !== undefined) backend.disposePlan(r.plan);
+  sig.candidate = undefined;
+  sig.trusted = undefined;
 }
 
 function signatureOf(inputs: readonly tf.Tensor[]): string {

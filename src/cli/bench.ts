@@ -34,7 +34,7 @@ export interface BenchOptions extends ComparisonSetup {
   installBaseline: boolean;
   /** Also report the host time of the n slowest kernels of a training step (0: no). */
   kernels: number;
-  /** Also time batch-1 latency through a recorded plan (runtime.compile), beside eager's. */
+  /** Also time training and batch-1 latency through recorded plans (runtime.compile), beside eager's. */
   compile: boolean;
   /** Each model measured this many times, ours and PyTorch's in turn; the report gives medians. */
   rounds: number;
@@ -72,7 +72,7 @@ function pytorchRun(models: string[], opts: BenchOptions, threads: number): Pyto
 }
 
 const COLUMNS = [
-  'model', 'backend', 'threads', 'train_img_s', 'pytorch_train_img_s', 'train_ratio',
+  'model', 'backend', 'threads', 'train_img_s', 'pytorch_train_img_s', 'train_ratio', 'plan_train_img_s', 'plan_train_ratio', 'plan_train_mode',
   'latency_ms', 'pytorch_latency_ms', 'latency_ratio', 'plan_latency_ms', 'plan_latency_ratio', 'plan_mode', 'peak_tensor_mib', 'peak_rss_mib', 'pytorch_peak_rss_mib',
 ] as const;
 
@@ -92,6 +92,9 @@ export function benchRow(model: string, r: Measurement, engine: BackendDescripti
     train_img_s: r.trainImgPerS,
     pytorch_train_img_s: pt?.train_img_s,
     train_ratio: pt?.train_img_s ? r.trainImgPerS / pt.train_img_s : undefined,
+    plan_train_img_s: r.planTrainImgPerS,
+    plan_train_ratio: pt?.train_img_s && r.planTrainImgPerS ? r.planTrainImgPerS / pt.train_img_s : undefined,
+    plan_train_mode: r.planTrainMode,
     latency_ms: r.latencyMs,
     pytorch_latency_ms: pt?.latency_ms,
     latency_ratio: pt?.latency_ms ? pt.latency_ms / r.latencyMs : undefined,
@@ -111,20 +114,24 @@ const COUNTER_NAME: Record<TensorCounter, string> = { aten: 'ATen', tfjs: 'tf.pr
 
 /**
  * The header says what each figure is: latency of the folded model, whose
- * tensor count, RSS as VmHWM. With --compile, the replayed plan's latency
- * and its ratio follow eager's.
+ * tensor count, RSS as VmHWM. With --compile, the plans' training img/s and
+ * latency, each with its ratio to PyTorch, follow eager's.
  */
 function table(rows: BenchRow[], counter: TensorCounter, compile: boolean): string {
-  const planHeader = compile ? ' plan ms (b=1, replayed) | ratio |' : '';
-  const planCells = (r: BenchRow) => (compile ? ` ${fmt(r.plan_latency_ms, 1)} | ${fmt(r.plan_latency_ratio, 2)} |` : '');
-  const header = '| model | img/s (train) | PyTorch img/s | ratio | latency ms (b=1, BN folded) | PyTorch ms | ratio |' + planHeader +
+  const trainPlan = compile ? ' plan img/s | ratio |' : '';
+  const latencyPlan = compile ? ' plan ms (b=1, replayed) | ratio |' : '';
+  const header = `| model | img/s (train) | PyTorch img/s | ratio |${trainPlan} latency ms (b=1, BN folded) | PyTorch ms | ratio |${latencyPlan}` +
     ` peak tensors MiB (${COUNTER_NAME[counter]}, train step) | peak RSS MiB (VmHWM) | PyTorch peak RSS MiB (VmHWM) |`;
+  const cells = (r: BenchRow, value: number | undefined, ratio: number | undefined, digits: number) =>
+    (compile ? ` ${fmt(value, digits)} | ${fmt(ratio, 2)} |` : '');
   const lines = rows.map((r) =>
-    `| ${r.model} | ${fmt(r.train_img_s, 1)} | ${fmt(r.pytorch_train_img_s, 1)} | ${fmt(r.train_ratio, 2)} | ` +
-    `${fmt(r.latency_ms, 1)} | ${fmt(r.pytorch_latency_ms, 1)} | ${fmt(r.latency_ratio, 2)} |` + planCells(r) +
+    `| ${r.model} | ${fmt(r.train_img_s, 1)} | ${fmt(r.pytorch_train_img_s, 1)} | ${fmt(r.train_ratio, 2)} |` +
+    cells(r, r.plan_train_img_s, r.plan_train_ratio, 1) +
+    ` ${fmt(r.latency_ms, 1)} | ${fmt(r.pytorch_latency_ms, 1)} | ${fmt(r.latency_ratio, 2)} |` + cells(r, r.plan_latency_ms, r.plan_latency_ratio, 1) +
     ` ${fmt(r.peak_tensor_mib, 0)} | ${fmt(r.peak_rss_mib, 0)} | ${fmt(r.pytorch_peak_rss_mib, 0)} |`);
-  const eager = rows.filter((r) => r.plan_mode !== undefined && r.plan_mode !== 'replaying').map((r) => `${r.model}: the plan ran ${r.plan_mode}\n`);
-  return [header, '|' + ' --- |'.repeat(compile ? 12 : 10), ...lines].join('\n') + '\n' + eager.join('');
+  const eager = rows.flatMap((r) => [['training', r.plan_train_mode], ['inference', r.plan_mode]]
+    .filter(([, mode]) => mode !== undefined && mode !== 'replaying').map(([what, mode]) => `${r.model}: the ${what} plan ran ${mode}\n`));
+  return [header, '|' + ' --- |'.repeat(compile ? 14 : 10), ...lines].join('\n') + '\n' + eager.join('');
 }
 
 /** --kernels: where one model's training step spends its host time. */
@@ -149,8 +156,9 @@ function medianRow(rounds: BenchRow[]): BenchRow {
 
 /** With several rounds: each round's ratios, so that the spread is in the report. */
 function roundsLine(model: string, rounds: BenchRow[]): string {
-  const list = (key: 'train_ratio' | 'latency_ratio' | 'plan_latency_ratio') => rounds.map((r) => fmt(r[key], 2)).join(', ');
-  const plan = rounds[0].plan_latency_ms !== undefined ? `; plan latency ratio ${list('plan_latency_ratio')}` : '';
+  const list = (key: 'train_ratio' | 'latency_ratio' | 'plan_train_ratio' | 'plan_latency_ratio') => rounds.map((r) => fmt(r[key], 2)).join(', ');
+  const plan = rounds[0].plan_latency_ms !== undefined
+    ? `; plan training ratio ${list('plan_train_ratio')}; plan latency ratio ${list('plan_latency_ratio')}` : '';
   return `${model}, each round: training ratio ${list('train_ratio')}; latency ratio ${list('latency_ratio')}${plan}\n`;
 }
 
@@ -176,7 +184,8 @@ export async function runBench(models: string[], opts: BenchOptions): Promise<st
     for (let round = 0; round < opts.rounds; round++) {
       const r = await measureInChild(benchRequest(m, opts));
       counter = r.tensorCounter;
-      const plan = r.planLatencyMs !== undefined ? ` (replayed plan ${r.planLatencyMs.toFixed(2)} ms)` : '';
+      const plan = r.planLatencyMs !== undefined
+        ? ` (replayed plans: ${r.planTrainImgPerS?.toFixed(1)} img/s, ${r.planLatencyMs.toFixed(2)} ms)` : '';
       process.stderr.write(`${engine.name} ${m}: ${r.trainImgPerS.toFixed(1)} img/s, batch-1 latency ${r.latencyMs.toFixed(2)} ms${plan}\n`);
       if (round === 0) kernelTables.push(kernelTable(m, r));
       let pt: PytorchModel | undefined;
@@ -219,7 +228,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--install-baseline', `when Debian's PyTorch is missing, install it first (apt-get install -y ${DEBIAN_PACKAGES.join(' ')}, as root)`, false)
     .option('--channels-last', 'run PyTorch in channels_last memory format (default: its NCHW default)', false)
     .option('--kernels <n>', 'also time each kernel (host time) over as many training steps again and list the n slowest', positiveInt('--kernels'), 0)
-    .option('--compile', 'also time batch-1 latency through a recorded plan, replayed in one native call (torch backend)', false)
+    .option('--compile', 'also time training steps and batch-1 latency through recorded plans, replayed in one native call (torch backend)', false)
     .option('--rounds <n>', 'measure each model n times, ours and PyTorch in turn, and report medians', positiveInt('--rounds'), 1)
     .option('--out <file>', 'also write the rows as CSV')
     .action(async (args: string[], opts: BenchOptions) => {

@@ -13,7 +13,7 @@ import { createModel, fuseBatchNorms } from '../models';
 import { applyPlanTo, PrunePlan } from '../prune';
 import { LossConfig, makeLoss } from '../train/losses';
 import { decayedVariables, makeOptimizer, OptimizerConfig } from '../train/optimizer';
-import { Batch, trainStep } from '../train/step';
+import { Batch, trainStep, TrainStep } from '../train/step';
 import { peakRssBytes, peakTensorBytes, resetPeakRss, TensorCounter, tensorCounter } from './memory';
 import { median, Timing, timeRuns } from './timing';
 
@@ -37,7 +37,7 @@ export interface MeasureRequest {
   };
   /** Also time each kernel over as many training steps again and keep the n slowest (0: no). */
   kernels?: number;
-  /** Also time batch-1 inference through a recorded plan (src/backend/compiled.ts), in the same process. */
+  /** Also time batch-1 inference and training steps through recorded plans (src/backend/compiled.ts), in the same process. */
   compile?: boolean;
 }
 
@@ -67,6 +67,9 @@ export interface Measurement {
   trainStepMs: number;
   /** Images per second over the timed steps: batch × steps / their total time. */
   trainImgPerS: number;
+  /** With `compile`: training img/s with the gradient pass replayed from a plan, timed after the eager steps, and how it ran. */
+  planTrainImgPerS?: number;
+  planTrainMode?: string;
   /** Peak tensor bytes during one steady-state training step (weights, optimiser slots, activations, gradients). */
   trainPeakTensorBytes: number;
   /** The process's VmHWM at the end: inference and training (the fold before them aside). */
@@ -76,7 +79,7 @@ export interface Measurement {
 }
 
 type InferenceFigures = Pick<Measurement, 'latencyMs' | 'inferPeakTensorBytes' | 'inferPeakRssBytes' | 'planLatencyMs' | 'planMode'>;
-type TrainingFigures = Pick<Measurement, 'trainStepMs' | 'trainImgPerS' | 'trainPeakTensorBytes' | 'kernels'>;
+type TrainingFigures = Pick<Measurement, 'trainStepMs' | 'trainImgPerS' | 'trainPeakTensorBytes' | 'kernels' | 'planTrainImgPerS' | 'planTrainMode'>;
 
 function build(req: MeasureRequest): tfl.LayersModel {
   const model = createModel(req.model, { ...req.options, numClasses: req.numClasses, inputSize: req.inputSize });
@@ -135,6 +138,22 @@ function planLatency(folded: tfl.LayersModel, x: tf.Tensor, timing: Timing): Pic
   }
 }
 
+/** Training img/s with the gradient pass replayed from a plan: two recording steps and the warm-up, then the timed steps. */
+function planTraining(compiled: TrainStep, batch: Batch, timing: Timing): Pick<Measurement, 'planTrainImgPerS' | 'planTrainMode'> {
+  const step = () => { compiled.run(batch); };
+  try {
+    for (let i = 0; i < 2 + timing.warmup; i++) step();
+    const times = timeRuns(step, { ...timing, warmup: 0 });
+    const mode = compiled.mode(batch);
+    return {
+      planTrainImgPerS: (batch.y.shape[0] * times.length) / (times.reduce((a, b) => a + b, 0) / 1000),
+      planTrainMode: mode.mode === 'eager' ? `eager: ${mode.reason}` : mode.mode,
+    };
+  } finally {
+    compiled.dispose();
+  }
+}
+
 async function measureTraining(req: MeasureRequest): Promise<TrainingFigures> {
   const model = build(req);
   const { batchSize: n, timing } = req.train;
@@ -152,7 +171,8 @@ async function measureTraining(req: MeasureRequest): Promise<TrainingFigures> {
     const times = timeRuns(step, { ...timing, warmup: 0 });
     const total = times.reduce((a, b) => a + b, 0);
     const figures = { trainStepMs: median(times), trainImgPerS: (n * times.length) / (total / 1000), trainPeakTensorBytes };
-    return req.kernels ? { ...figures, kernels: kernelProfile(step, times.length, req.kernels) } : figures;
+    const plan = req.compile ? planTraining(new TrainStep(model, optimizer, lossFn, true), batch, timing) : {};
+    return req.kernels ? { ...figures, ...plan, kernels: kernelProfile(step, times.length, req.kernels) } : { ...figures, ...plan };
   } finally {
     tf.dispose([batch.x, batch.y]);
     optimizer.dispose();

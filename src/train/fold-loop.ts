@@ -9,7 +9,7 @@ import { saveCheckpoint, TrainState } from './checkpoint';
 import type { LossFn } from './losses';
 import type { ScheduledOptimizer } from './optimizer';
 import { formatDuration } from './progress';
-import { Batch, evaluateModel, Evaluation, InferenceLogits, trainStep } from './step';
+import { Batch, evaluateModel, Evaluation, InferenceLogits, TrainStep } from './step';
 import { foldTiming, metricRow, readFinalMetrics, writeEpochOutputs, writeFoldResult } from './run-outputs';
 import type { FinalMetrics, FoldResult, RunContext } from './run-types';
 
@@ -64,11 +64,14 @@ export class FoldLoop {
   /** Wall-clock seconds of each epoch this process ran (training and validation), for the ETA. */
   private readonly epochSeconds: number[] = [];
   private readonly inference: InferenceLogits;
+  private readonly step: TrainStep;
 
   constructor(private readonly ctx: RunContext, private readonly setup: FoldSetup) {
     this.state = setup.state;
     this.normalization = toNormalization(setup.state.normalization);
-    this.inference = new InferenceLogits(setup.model, ctx.config.runtime.compile);
+    const { compile } = ctx.config.runtime;
+    this.inference = new InferenceLogits(setup.model, compile);
+    this.step = new TrainStep(setup.model, setup.optimizer, setup.lossFn, compile);
   }
 
   private batches(indices: readonly number[], train: boolean, epoch: number): AsyncGenerator<Batch> {
@@ -89,6 +92,7 @@ export class FoldLoop {
       return await this.epochs();
     } finally {
       this.inference.dispose();
+      this.step.dispose();
     }
   }
 
@@ -138,7 +142,7 @@ export class FoldLoop {
       }
       let result;
       try {
-        result = trainStep(this.setup.model, this.setup.optimizer, this.setup.lossFn, batch, [config.seed, STEP_RANDOM, this.setup.fold, s.step]);
+        result = this.step.run(batch, [config.seed, STEP_RANDOM, this.setup.fold, s.step]);
       } finally {
         tf.dispose([batch.x, batch.y]);
       }

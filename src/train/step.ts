@@ -9,7 +9,7 @@ import { bnScalePenalty, LossFn } from './losses';
 import type { ScheduledOptimizer } from './optimizer';
 import { evaluatePredictions, EvalMetrics } from './metrics';
 import { withSeededMathRandom } from '../util/rng';
-import { CompiledPass } from '../backend';
+import { CompiledPass, PassMode } from '../backend';
 
 export interface Batch {
   x: tf.Tensor4D;
@@ -39,25 +39,84 @@ export interface StepResult {
  */
 export function trainStep(model: LayersModel, optimizer: ScheduledOptimizer, lossFn: LossFn, batch: Batch,
   randomSeed?: readonly number[]): StepResult {
-  return randomSeed ? withSeededMathRandom(randomSeed, () => step(model, optimizer, lossFn, batch)) : step(model, optimizer, lossFn, batch);
+  const pass = new GradientPass(model, lossFn);
+  return seeded(randomSeed, () => applyStep(optimizer, batch, pass.run([batch.x, batch.y]), pass.names));
 }
 
-function step(model: LayersModel, optimizer: ScheduledOptimizer, lossFn: LossFn, batch: Batch): StepResult {
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  let correct: tf.Scalar | undefined;
-  let dataLoss: tf.Scalar | undefined;
-  const { value, grads } = tf.variableGrads(() => {
-    const logits = trainingLogits(model, batch.x);
-    correct = tf.keep(correctCount(logits, batch.y));
-    dataLoss = tf.keep(lossFn(logits, batch.y));
-    return lossFn.bnL1 ? tf.add(dataLoss, bnScalePenalty(model, lossFn.bnL1)) as tf.Scalar : dataLoss;
-  }, variables);
+/**
+ * The trainer's step with its gradient pass (forward, loss, backward, the
+ * batch-norm statistics' updates) replayed from a plan recorded per batch
+ * shape when `compile` is set (src/backend/compiled.ts): one native call
+ * instead of one per kernel, the same kernels in the same order. The update
+ * stays the fused optimiser's one kernel call, after the loss is read (a
+ * non-finite loss skips it, as in trainStep). A pass that draws JS values per
+ * step (MobileNet v2's dropout masks) stays eager; `mode` says so.
+ */
+export class TrainStep {
+  private readonly pass: GradientPass;
+  private readonly compiled?: CompiledPass;
+
+  constructor(model: LayersModel, private readonly optimizer: ScheduledOptimizer, lossFn: LossFn, compile: boolean) {
+    this.pass = new GradientPass(model, lossFn);
+    if (compile) this.compiled = new CompiledPass((inputs) => this.pass.run(inputs));
+  }
+
+  run(batch: Batch, randomSeed?: readonly number[]): StepResult {
+    const inputs = [batch.x, batch.y];
+    // A replay's outputs are those of the recording, the last eager run, whose gradient names the pass kept.
+    return seeded(randomSeed, () => applyStep(this.optimizer, batch, this.compiled ? this.compiled.run(inputs) : this.pass.run(inputs), this.pass.names));
+  }
+
+  /** How the gradient pass runs for this batch's shapes. */
+  mode(batch: Batch): PassMode {
+    return this.compiled?.status([batch.x, batch.y]) ?? { mode: 'eager', reason: 'runtime.compile is off' };
+  }
+
+  dispose(): void {
+    this.compiled?.dispose();
+  }
+}
+
+function seeded<T>(randomSeed: readonly number[] | undefined, f: () => T): T {
+  return randomSeed ? withSeededMathRandom(randomSeed, f) : f();
+}
+
+/**
+ * The step's tensor work up to the update: [total loss, data loss (without
+ * the weight-decay and bnL1 terms), correct count, then the gradients of the
+ * variables in `names`] (the trainable variables that get one, in the
+ * model's order, as tfjs's variableGrads names them).
+ */
+class GradientPass {
+  names: string[] = [];
+
+  constructor(private readonly model: LayersModel, private readonly lossFn: LossFn) {}
+
+  run([x, y]: tf.Tensor[]): tf.Tensor[] {
+    const { model, lossFn } = this;
+    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    let correct: tf.Scalar | undefined;
+    let dataLoss: tf.Scalar | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = trainingLogits(model, x as tf.Tensor4D);
+      correct = tf.keep(correctCount(logits, y as tf.Tensor1D));
+      dataLoss = tf.keep(lossFn(logits, y as tf.Tensor1D));
+      return lossFn.bnL1 ? tf.add(dataLoss, bnScalePenalty(model, lossFn.bnL1)) as tf.Scalar : dataLoss;
+    }, variables);
+    this.names = Object.keys(grads);
+    return [value, dataLoss!, correct!, ...this.names.map((name) => grads[name])];
+  }
+}
+
+/** Reads the loss, applies the gradients when it is finite, and frees the pass's tensors. */
+function applyStep(optimizer: ScheduledOptimizer, batch: Batch, outputs: tf.Tensor[], names: readonly string[]): StepResult {
+  const [value, dataLoss, correct, ...gradients] = outputs;
   try {
-    const loss = dataLoss!.dataSync()[0];
-    if (Number.isFinite(value.dataSync()[0])) optimizer.applyGradients(grads);
-    return { loss, correct: correct!.dataSync()[0], size: batch.y.shape[0] };
+    const loss = dataLoss.dataSync()[0];
+    if (Number.isFinite(value.dataSync()[0])) optimizer.applyGradients(Object.fromEntries(names.map((name, i) => [name, gradients[i]])));
+    return { loss, correct: correct.dataSync()[0], size: batch.y.shape[0] };
   } finally {
-    tf.dispose([...new Set([value, dataLoss!, correct!]), ...Object.values(grads)]);
+    tf.dispose([...new Set(outputs)]);
   }
 }
 
