@@ -162,12 +162,38 @@ export interface SuiteRunSummary {
  */
 export function resultHash(config: RunConfig): string {
   const { name, runtime: { outDir, quiet, ...runtime }, model, ...rest } = config;
-  const defaults = defaultRunConfig([`model.name=${JSON.stringify(model.name)}`]);
-  const family = { ...defaults.model, ...getModelDefinition(model.name).defaults, name: undefined };
+  const defaults = hashDefaultsOf(model.name);
   return stableHash({
-    ...withoutDefaults({ ...rest, runtime }, defaults as unknown as Record<string, unknown>),
-    model: { name: model.name, ...withoutDefaults(model, family) },
+    ...withoutDefaults({ ...rest, runtime }, defaults.run),
+    model: { name: model.name, ...withoutDefaults(model, defaults.family) },
   });
+}
+
+interface HashDefaults {
+  /** The whole config's defaults for the model. */
+  run: Record<string, unknown>;
+  /** The model section's: the config's, then the family's own. */
+  family: Record<string, unknown>;
+}
+
+/**
+ * Per model name: building the defaults validates a whole config, and a suite
+ * hashes every fold-run several times. Models register once and for good, and
+ * withoutDefaults only reads them, so a name's defaults never go stale.
+ */
+const hashDefaults = new Map<string, HashDefaults>();
+
+function hashDefaultsOf(modelName: string): HashDefaults {
+  let defaults = hashDefaults.get(modelName);
+  if (defaults === undefined) {
+    const run = defaultRunConfig([`model.name=${JSON.stringify(modelName)}`]);
+    defaults = {
+      run: run as unknown as Record<string, unknown>,
+      family: { ...run.model, ...getModelDefinition(modelName).defaults, name: undefined },
+    };
+    hashDefaults.set(modelName, defaults);
+  }
+  return defaults;
 }
 
 /**
