@@ -13,7 +13,7 @@ import { evalFigures, FigureName, prefixed } from '../train/run-outputs';
 import { trainRun } from '../train/trainer';
 import { FoldResult, TrainRunOptions } from '../train/run-types';
 import { measureInChild } from './probe';
-import { FoldOutcome, ModelStats, PruneTask, SuitePorts, TrainedFold } from './runner';
+import { FoldOutcome, FoldRunInterrupted, ModelStats, PruneTask, SuitePorts, TrainedFold } from './runner';
 import { CurvePoint } from './state';
 
 /** The parts of a run folder's report.json the suite reads. */
@@ -44,7 +44,7 @@ export async function trainSuiteFold(config: RunConfig, train: Omit<TrainRunOpti
   const result = prune === undefined
     ? await trainRun(config, { ...train, runDir })
     : await pruneFoldAs(prune.parentRunDir, config, { ratio: prune.ratio, method: prune.method, checkpoint: prune.checkpoint, runDir, progress: train.progress, interrupt: train.interrupt, onEpoch: train.onEpoch });
-  if (result.status !== 'completed') throw new Error(`${runDir}: the run was interrupted; run the suite again to resume it`);
+  if (result.status !== 'completed') throw new FoldRunInterrupted(`${runDir}: the run was interrupted; run the suite again to resume it`);
   return { runDir: result.runDir, outcome: collectRun(result.runDir) };
 }
 
