@@ -107,7 +107,7 @@ test('groupBy csv reads the manifest\'s group column; the split manifest records
   assert.equal(new Set(names).size, 6);
   const folds = makeSplits(dataset, split, 5);
   assertGroupFolds(dataset, names, folds);
-  writeSplitManifest(path.join(dir, 'split.json'), dataset, folds, 5, split);
+  writeSplitManifest(path.join(dir, 'split.json'), dataset, folds, 5, { groupBy: split.groupBy, names });
   const back = readSplitManifest(path.join(dir, 'split.json'));
   assert.deepEqual(back.dataset.samples.map((s) => s.group), names);
   assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'split.json'), 'utf8')).groupBy, 'csv');

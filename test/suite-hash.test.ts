@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import '../src/models';
+import { defaultRunConfig } from '../src/config/load';
 import { getProtocol, loadSuite, protocolSlots, resolveRunConfig } from '../src/suite/load';
 import { foldRunHash, resultHash } from '../src/suite/runner';
 
@@ -66,4 +67,24 @@ test('resultHash of every quick-protocol config of table4, table3 and ablation i
   }
   assert.deepEqual(seen.sort(), Object.keys(PINNED).sort(), 'every pinned run is still in its suite');
   assert.deepEqual(seenPruned.sort(), Object.keys(PINNED_PRUNED).sort());
+});
+
+/**
+ * Configs with no suite behind them, pinned with the code at 87b1fb0 (before
+ * resultHash kept each model's defaults): listed so one model's hashes come
+ * after another's and twice over, which a stale or shared default would show.
+ */
+const PINNED_PLAIN: [string[], string][] = [
+  [['model.name=dresnet'], '3e6184ebd79ed3df'],
+  [['model.name=resnet50', 'model.width=0.5', 'train.epochs=3'], 'cbdddc2961c2abcf'],
+  [['model.name=dresnet', 'seed=7', 'data.inputSize=64', 'runtime.outDir="elsewhere"'], '302507b01b3621eb'],
+  [['model.name=mobilenet_v2', 'train.batchSize=8'], 'ab7fe3240578bb67'],
+  [['model.name=dresnet', 'model.se=true', 'model.groups=4'], '3e6184ebd79ed3df'],
+  [['model.name=dresnet', 'model.se=false'], '0f3f0e18cdf928e4'],
+];
+
+test('resultHash of configs built from the defaults is the one pinned at 87b1fb0, however often and in whatever order they are hashed', () => {
+  for (let round = 0; round < 2; round++) {
+    for (const [overrides, hash] of PINNED_PLAIN) assert.equal(resultHash(defaultRunConfig(overrides)), hash, `${overrides.join(' ')} (round ${round})`);
+  }
 });

@@ -8,7 +8,7 @@ import { RunConfig } from '../src/config/run-config';
 import { readCsv } from '../src/util/csv';
 import { loadSuite, resolveRunConfig } from '../src/suite/load';
 import { OUTPUT_FILES, renderTables } from '../src/suite/outputs';
-import { FoldOutcome, ProbeResult, runSuite, SuitePorts } from '../src/suite/runner';
+import { FoldOutcome, FoldRunInterrupted, FoldRunNotStarted, FoldRunsUnfinished, ProbeResult, runSuite, SuitePorts } from '../src/suite/runner';
 import { runCli } from './helpers/cli';
 
 const made: string[] = [];
@@ -291,6 +291,37 @@ test('a failed fold-run is reported with its run, repeat and fold while the othe
   }
   const withoutDir = (dir: string) => readCsv(path.join(dir, OUTPUT_FILES.runs)).map(({ run_dir, ...rest }) => rest);
   assert.deepEqual(withoutDir(out), withoutDir(straight.out));
+});
+
+test('after an interruption the error counts the finished and not-started fold-runs and lists the interrupted and failed ones', async () => {
+  const { file, out } = setup();
+  const logged: string[] = [];
+  const base = fakePorts();
+  let calls = 0;
+  // As the local workers do after Ctrl-C: the running fold-run stops at its checkpoint, no new one starts.
+  const interrupted: SuitePorts = {
+    ...base,
+    trainFold(config, task) {
+      calls++;
+      if (calls === 2) return Promise.reject(new FoldRunInterrupted(`${config.runtime.outDir}/run: the run was interrupted; run the suite again to resume it`));
+      if (calls === 3) return Promise.reject(new Error('disk full'));
+      if (calls > 3) return Promise.reject(new FoldRunNotStarted('not started (interrupted)'));
+      return base.trainFold.call(base, config, task);
+    },
+    log: (line: string) => { logged.push(line); },
+  };
+  await assert.rejects(runSuite(loadSuite(file), { protocol: 'tiny', outDir: out }, interrupted), (err: unknown) => {
+    assert.ok(err instanceof FoldRunsUnfinished);
+    assert.equal(err.message, [
+      'mini: interrupted: 1 of 6 fold-run(s) finished, 1 interrupted mid-training, 3 not started, 1 failed; run the command again to resume',
+      '  interrupted (resumes from its checkpoint): resnet18/fold1 (run resnet18, repeat 0, fold 1)',
+      '  failed: resnet18/fold2 (run resnet18, repeat 0, fold 2): disk full',
+    ].join('\n'));
+    return true;
+  });
+  assert.equal(calls, 6);
+  assert.ok(logged.some((l) => /resnet18\/fold1 \(run resnet18, repeat 0, fold 1\) interrupted: .*the run was interrupted/.test(l)), 'the interruption is logged when it happens');
+  assert.ok(!logged.some((l) => /not started/.test(l)), 'a not-started fold-run is counted, not logged');
 });
 
 test('a changed protocol is refused in a results folder of another protocol', async () => {

@@ -78,13 +78,13 @@ function registerInfo(data: Command): void {
     const data = await loadDataset(cfg.data, { seed: cfg.seed, log: err });
     // Reported, not thrown: info is for looking at a dataset; train refuses a split that does not fit.
     const problems = trainingProblems(classCounts(data), data.classes, cfg.data.split, data.root);
-    const folds = makeSplits(data, cfg.data.split, cfg.seed);
     const groups = sampleGroupNames(data, cfg.data.split);
+    const folds = makeSplits(data, cfg.data.split, cfg.seed, groups);
     const grouped = groups === undefined ? '' : ` by ${new Set(groups).size} groups (data.split.groupBy: ${cfg.data.split.groupBy}; no group in two folds)`;
     const split = `${cfg.data.split.type === 'kfold' ? `${folds.length}-fold stratified` : 'stratified holdout'}${grouped}`;
     print([
       ...summarizeDataset(data),
-      `${split} (seed ${cfg.seed}): validation sizes ${folds.map((f) => f.val.length).join(', ')}${heldOut(testSplit(data, cfg.data.split, cfg.seed))}`,
+      `${split} (seed ${cfg.seed}): validation sizes ${folds.map((f) => f.val.length).join(', ')}${heldOut(testSplit(data, cfg.data.split, cfg.seed, groups))}`,
       ...problems.map((p) => `problem (train refuses this): ${p}`),
     ]);
   });

@@ -122,18 +122,19 @@ export function groupIndices(names: readonly string[]): Groups {
 /**
  * The folds the config asks for: k stratified folds (of groups, when the
  * config groups images), or one holdout split; over the images outside the
- * held-out test split (testSplit) when data.split.test names one.
+ * held-out test split (testSplit) when data.split.test names one. `names`:
+ * as for testSplit.
  */
-export function makeSplits(dataset: Dataset, split: SplitConfig, seed: number): Fold[] {
-  const test = new Set(testSplit(dataset, split, seed));
-  if (test.size === 0) return foldsOf(dataset, split, seed);
+export function makeSplits(dataset: Dataset, split: SplitConfig, seed: number, names: readonly string[] | undefined = sampleGroupNames(dataset, split)): Fold[] {
+  const test = new Set(testSplit(dataset, split, seed, names));
+  if (test.size === 0) return foldsOf(dataset, split, seed, names);
   const rest = dataset.samples.map((_, i) => i).filter((i) => !test.has(i));
-  const folds = foldsOf({ ...dataset, samples: rest.map((i) => dataset.samples[i]) }, split, seed);
+  const folds = foldsOf({ ...dataset, samples: rest.map((i) => dataset.samples[i]) }, split, seed, names && rest.map((i) => names[i]));
   return folds.map((f) => ({ train: f.train.map((i) => rest[i]), val: f.val.map((i) => rest[i]) }));
 }
 
-function foldsOf(dataset: Dataset, split: SplitConfig, seed: number): Fold[] {
-  const names = sampleGroupNames(dataset, split);
+/** `names`: each sample's group (sampleGroupNames), none when the split does not group. */
+function foldsOf(dataset: Dataset, split: SplitConfig, seed: number, names: readonly string[] | undefined): Fold[] {
   const groups = names === undefined ? undefined : groupIndices(names);
   if (split.type === 'holdout') {
     if (groups === undefined) return [stratifiedHoldout(dataset, split.valFraction, seed)];
@@ -154,11 +155,12 @@ function foldsOf(dataset: Dataset, split: SplitConfig, seed: number): Fold[] {
 /**
  * The held-out test images data.split.test names (sorted indices; none
  * without the key): a fraction of each class (of whole groups, when the config
- * groups images) drawn from the seed, or the images a CSV file lists.
+ * groups images) drawn from the seed, or the images a CSV file lists. A caller
+ * that has the groups already (`names`) passes them rather than have every file
+ * name matched again.
  */
-export function testSplit(dataset: Dataset, split: SplitConfig, seed: number): number[] {
+export function testSplit(dataset: Dataset, split: SplitConfig, seed: number, names: readonly string[] | undefined = sampleGroupNames(dataset, split)): number[] {
   if (split.test === undefined) return [];
-  const names = sampleGroupNames(dataset, split);
   if (typeof split.test === 'string') return listedTest(dataset, split.test, names);
   if (names === undefined) return stratifiedHoldout(dataset, split.test, seed).val;
   return groupHoldout(dataset, groupIndices(names), split.test, seed);
@@ -235,8 +237,14 @@ export interface SplitManifest {
   test?: number[];
 }
 
-export function writeSplitManifest(file: string, dataset: Dataset, folds: Fold[], seed: number, split?: SplitConfig, test: readonly number[] = []): void {
-  const groups = split === undefined ? undefined : sampleGroupNames(dataset, split);
+/** How the samples of a split were grouped: data.split.groupBy and each sample's group (sampleGroupNames). */
+export interface SampleGrouping {
+  groupBy: DataConfig['split']['groupBy'];
+  names: readonly string[];
+}
+
+export function writeSplitManifest(file: string, dataset: Dataset, folds: Fold[], seed: number, grouping?: SampleGrouping, test: readonly number[] = []): void {
+  const groups = grouping?.names;
   const manifest: SplitManifest = {
     version: 1,
     root: dataset.root,
@@ -251,7 +259,7 @@ export function writeSplitManifest(file: string, dataset: Dataset, folds: Fold[]
       ...(s.maskPath ? { mask: path.relative(dataset.root, s.maskPath) } : {}),
       ...(groups ? { group: groups[i] } : {}),
     })),
-    ...(groups ? { groupBy: split!.groupBy } : {}),
+    ...(grouping ? { groupBy: grouping.groupBy } : {}),
     folds,
     ...(test.length > 0 ? { test: [...test] } : {}),
   };

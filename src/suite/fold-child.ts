@@ -7,13 +7,15 @@ import '../models';
 import { RunConfig } from '../config/run-config';
 import { EpochReport } from '../train/run-types';
 import { trainSuiteFold } from './ports';
-import { PruneTask, TrainedFold } from './runner';
+import { FoldRunInterrupted, PruneTask, TrainedFold } from './runner';
 
 export type ToChild = { config: RunConfig; prune?: PruneTask };
 export type FromChild =
   | { type: 'epoch'; report: EpochReport }
   | { type: 'done'; trained: TrainedFold }
-  | { type: 'failed'; message: string };
+  | { type: 'failed'; message: string }
+  /** Stopped by Ctrl-C after saving a checkpoint. */
+  | { type: 'interrupted'; message: string };
 
 function send(message: FromChild): Promise<void> {
   return new Promise((resolve) => process.send!(message, () => resolve()));
@@ -28,7 +30,7 @@ process.on('disconnect', () => process.exit(1));
 process.once('message', (msg: ToChild) => {
   trainSuiteFold(msg.config, { progress: 'silent', interrupt, onEpoch: (report) => { void send({ type: 'epoch', report }); } }, msg.prune)
     .then((trained) => send({ type: 'done', trained }))
-    .catch((err: unknown) => send({ type: 'failed', message: err instanceof Error ? err.message : String(err) }))
+    .catch((err: unknown) => send({ type: err instanceof FoldRunInterrupted ? 'interrupted' : 'failed', message: err instanceof Error ? err.message : String(err) }))
     // The result is sent (send waits for it): exit rather than wait for the data layer's idle workers.
     .finally(() => process.exit(0));
 });

@@ -9,10 +9,11 @@ import { applyPlanTo, PrunePlan, pruneFoldAs } from '../prune';
 import { CsvValue, readCsv } from '../util/csv';
 import { readJson } from '../util/json';
 import { EvalMetrics } from '../train/metrics';
+import { evalFigures, FigureName, prefixed } from '../train/run-outputs';
 import { trainRun } from '../train/trainer';
 import { FoldResult, TrainRunOptions } from '../train/run-types';
 import { measureInChild } from './probe';
-import { FoldOutcome, ModelStats, PruneTask, SuitePorts, TrainedFold } from './runner';
+import { FoldOutcome, FoldRunInterrupted, ModelStats, PruneTask, SuitePorts, TrainedFold } from './runner';
 import { CurvePoint } from './state';
 
 /** The parts of a run folder's report.json the suite reads. */
@@ -43,15 +44,15 @@ export async function trainSuiteFold(config: RunConfig, train: Omit<TrainRunOpti
   const result = prune === undefined
     ? await trainRun(config, { ...train, runDir })
     : await pruneFoldAs(prune.parentRunDir, config, { ratio: prune.ratio, method: prune.method, checkpoint: prune.checkpoint, runDir, progress: train.progress, interrupt: train.interrupt, onEpoch: train.onEpoch });
-  if (result.status !== 'completed') throw new Error(`${runDir}: the run was interrupted; run the suite again to resume it`);
+  if (result.status !== 'completed') throw new FoldRunInterrupted(`${runDir}: the run was interrupted; run the suite again to resume it`);
   return { runDir: result.runDir, outcome: collectRun(result.runDir) };
 }
 
 /** The trainer's final metrics flattened into runs.csv columns (the confusion matrix stays in the run folder). */
 export function flattenMetrics(final: EvalMetrics & { loss: number }, fold: FoldResult): Record<string, CsvValue> {
-  const { n, macro_f1, ...clinical } = splitFigures(final);
+  const { n, macro_f1, ...clinical } = evalFigures(final, VAL_FIGURES);
   const out: Record<string, CsvValue> = { n, macro_f1, best_epoch: fold.bestEpoch, best_top1: fold.bestTop1, ...clinical };
-  if (fold.test) Object.assign(out, testFigures(fold.test));
+  if (fold.test) Object.assign(out, prefixed(evalFigures(fold.test, TEST_FIGURES), (k) => `test_${k}`));
   for (const c of final.perClass) {
     const key = c.name.replace(/[^A-Za-z0-9]+/g, '_');
     out[`precision_${key}`] = c.precision;
@@ -61,16 +62,10 @@ export function flattenMetrics(final: EvalMetrics & { loss: number }, fold: Fold
   return out;
 }
 
-/** A split's figures beside its top-1: its size, macro-F1 and the clinical ones (fractions). */
-function splitFigures(m: EvalMetrics): Record<string, CsvValue> {
-  return { n: m.n, macro_f1: m.macroF1, sensitivity: m.clinical?.sensitivity, specificity: m.clinical?.specificity, auc: m.clinical?.auc };
-}
-
-/** The last checkpoint's figures on the run's held-out test split (data.split.test). */
-function testFigures(test: EvalMetrics): Record<string, CsvValue> {
-  const figures = { top1: test.top1, top5: test.top5, ...splitFigures(test) };
-  return Object.fromEntries(Object.entries(figures).map(([k, v]) => [`test_${k}`, v]));
-}
+/** runs.csv's figures of the validation split beside its top-1 and top-5 (which have columns of their own). */
+const VAL_FIGURES: readonly FigureName[] = ['n', 'macro_f1', 'sensitivity', 'specificity', 'auc'];
+/** runs.csv's figures of the held-out test split (data.split.test), as test_ columns; it has never had the test loss. */
+const TEST_FIGURES: readonly FigureName[] = ['top1', 'top5', 'n', 'macro_f1', 'sensitivity', 'specificity', 'auc'];
 
 function readCurve(runDir: string): CurvePoint[] {
   const file = path.join(runDir, 'metrics.csv');

@@ -162,12 +162,38 @@ export interface SuiteRunSummary {
  */
 export function resultHash(config: RunConfig): string {
   const { name, runtime: { outDir, quiet, ...runtime }, model, ...rest } = config;
-  const defaults = defaultRunConfig([`model.name=${JSON.stringify(model.name)}`]);
-  const family = { ...defaults.model, ...getModelDefinition(model.name).defaults, name: undefined };
+  const defaults = hashDefaultsOf(model.name);
   return stableHash({
-    ...withoutDefaults({ ...rest, runtime }, defaults as unknown as Record<string, unknown>),
-    model: { name: model.name, ...withoutDefaults(model, family) },
+    ...withoutDefaults({ ...rest, runtime }, defaults.run),
+    model: { name: model.name, ...withoutDefaults(model, defaults.family) },
   });
+}
+
+interface HashDefaults {
+  /** The whole config's defaults for the model. */
+  run: Record<string, unknown>;
+  /** The model section's: the config's, then the family's own. */
+  family: Record<string, unknown>;
+}
+
+/**
+ * Per model name: building the defaults validates a whole config, and a suite
+ * hashes every fold-run several times. Models register once and for good, and
+ * withoutDefaults only reads them, so a name's defaults never go stale.
+ */
+const hashDefaults = new Map<string, HashDefaults>();
+
+function hashDefaultsOf(modelName: string): HashDefaults {
+  let defaults = hashDefaults.get(modelName);
+  if (defaults === undefined) {
+    const run = defaultRunConfig([`model.name=${JSON.stringify(modelName)}`]);
+    defaults = {
+      run: run as unknown as Record<string, unknown>,
+      family: { ...run.model, ...getModelDefinition(modelName).defaults, name: undefined },
+    };
+    hashDefaults.set(modelName, defaults);
+  }
+  return defaults;
 }
 
 /**
@@ -317,12 +343,52 @@ function foldRow(suite: Suite, protocol: string, run: SuiteRunSpec, slot: FoldSl
 
 const pct = (fraction: number): number => Math.round(fraction * 1e4) / 100;
 
-/** The fold-runs that failed while the others went on: one clear line each, so the suite can be run again to retry them. */
-export class FoldRunsFailed extends UserError {
-  constructor(suite: string, total: number, readonly failures: readonly { task: FoldTask; message: string }[]) {
-    super(`${suite}: ${failures.length} of ${total} fold-run(s) failed (the others finished; run the command again to retry the failed ones): `
-      + failures.map((f) => `${describeTask(f.task)}: ${f.message}`).join('; '));
+/** A fold-run stopped mid-training by an interruption (Ctrl-C): its checkpoint stays, and the next run of the suite resumes it. */
+export class FoldRunInterrupted extends Error {}
+
+/** A fold-run that an interruption kept from starting. */
+export class FoldRunNotStarted extends Error {}
+
+/** How a fold-run that did not finish ended: an interruption is no failure to retry, only work to resume. */
+export type FoldStopKind = 'failed' | 'interrupted' | 'not started';
+
+export interface FoldStop {
+  task: FoldTask;
+  kind: FoldStopKind;
+  message: string;
+}
+
+function stopKindOf(err: unknown): FoldStopKind {
+  if (err instanceof FoldRunInterrupted) return 'interrupted';
+  return err instanceof FoldRunNotStarted ? 'not started' : 'failed';
+}
+
+/**
+ * The fold-runs that did not finish while the others went on. Failures get one
+ * clear line each, so the suite can be run again to retry them; after an
+ * interruption, the not-started fold-runs (most of a long suite) are a count,
+ * not a list.
+ */
+export class FoldRunsUnfinished extends UserError {
+  constructor(suite: string, total: number, readonly stops: readonly FoldStop[]) {
+    super(stops.some((s) => s.kind !== 'failed') ? interruptedSummary(suite, total, stops) : failedSummary(suite, total, stops));
   }
+}
+
+function failedSummary(suite: string, total: number, failures: readonly FoldStop[]): string {
+  return `${suite}: ${failures.length} of ${total} fold-run(s) failed (the others finished; run the command again to retry the failed ones): `
+    + failures.map((f) => `${describeTask(f.task)}: ${f.message}`).join('; ');
+}
+
+function interruptedSummary(suite: string, total: number, stops: readonly FoldStop[]): string {
+  const of = (kind: FoldStopKind): FoldStop[] => stops.filter((s) => s.kind === kind);
+  const [interrupted, notStarted, failed] = [of('interrupted'), of('not started'), of('failed')];
+  return [
+    `${suite}: interrupted: ${total - stops.length} of ${total} fold-run(s) finished, ${interrupted.length} interrupted mid-training, `
+      + `${notStarted.length} not started${failed.length > 0 ? `, ${failed.length} failed` : ''}; run the command again to resume`,
+    ...interrupted.map((s) => `  interrupted (resumes from its checkpoint): ${describeTask(s.task)}`),
+    ...failed.map((s) => `  failed: ${describeTask(s.task)}: ${s.message}`),
+  ].join('\n');
 }
 
 const describeTask = (t: FoldTask): string => `${t.key} (run ${t.runId}, repeat ${t.slot.repeat}, fold ${t.slot.fold})`;
@@ -383,8 +449,8 @@ class SuiteRun {
     return next;
   }
 
-  /** Trains (or reuses) one fold-run; a failure is logged and returned, so the other fold-runs go on. */
-  async tryFold(run: SuiteRunSpec, slot: FoldSlot): Promise<{ task: FoldTask; message: string } | undefined> {
+  /** Trains (or reuses) one fold-run; one that does not finish is logged and returned, so the other fold-runs go on. */
+  async tryFold(run: SuiteRunSpec, slot: FoldSlot): Promise<FoldStop | undefined> {
     const done = this.fold(run, slot);
     // Set before the first await: a pruned fold-run listed later finds its parent's here.
     this.started.set(foldKey(run.id, slot), done.catch(() => {}));
@@ -394,8 +460,10 @@ class SuiteRun {
     } catch (err) {
       const task = this.task(run, slot, foldRunHash(this.suite, run, this.opts.protocol, slot));
       const message = err instanceof Error ? err.message : String(err);
-      this.ports.log(`${this.suite.name}: ${describeTask(task)} failed: ${message}`);
-      return { task, message };
+      const kind = stopKindOf(err);
+      // Not-started fold-runs are counted in the summary: a line each would bury the interrupted ones.
+      if (kind !== 'not started') this.ports.log(`${this.suite.name}: ${describeTask(task)} ${kind}: ${message}`);
+      return { task, kind, message };
     }
   }
 
@@ -540,24 +608,24 @@ export async function runSuite(suite: Suite, opts: SuiteRunOptions, ports: Suite
 /**
  * Trains the fold-runs (up to opts.concurrency at once), then measures each
  * run's model one after another, so no measurement shares the machine with
- * training. A failed fold-run does not stop the others; they are reported
- * together at the end.
+ * training. A failed fold-run does not stop the others; the ones that did
+ * not finish (failed, interrupted, not started) are reported together at the end.
  */
 async function trainAndMeasure(suite: Suite, protocol: Protocol, opts: SuiteRunOptions, ports: SuitePorts, summary: SuiteRunSummary, sizes: SizeRow[]): Promise<void> {
   const runner = new SuiteRun(suite, opts, ports, summary, sizes);
   const slots = protocolSlots(protocol, opts.folds ?? protocolFolds(protocol));
   const runs = selectedRuns(suite, opts.runs);
   const tasks = runs.flatMap((run) => slots.map((slot) => ({ run, slot })));
-  const outcomes: ({ task: FoldTask; message: string } | undefined)[] = [];
+  const outcomes: (FoldStop | undefined)[] = [];
   // Fold-runs start in list order, run by run, and a pruned run is listed after its parent: a pruned fold-run
   // that waits holds its lane only while its parent's, started before it, trains (never a deadlock).
   await forEachLimited(tasks.map((t, i) => ({ ...t, i })), opts.concurrency ?? 1, async ({ run, slot, i }) => {
     outcomes[i] = await runner.tryFold(run, slot);
   });
-  const failures = outcomes.filter((f) => f !== undefined);
+  const stops = outcomes.filter((f) => f !== undefined);
   for (const run of runs) {
     const classes = runner.classesOf(run);
     if (classes !== undefined) await runner.measure(run, classes, opts.probe !== false);
   }
-  if (failures.length > 0) throw new FoldRunsFailed(suite.name, tasks.length, failures);
+  if (stops.length > 0) throw new FoldRunsUnfinished(suite.name, tasks.length, stops);
 }

@@ -11,7 +11,7 @@ import { RunConfig } from '../config/run-config';
 import { FoldProgressBoard } from './fold-progress';
 import type { FromChild, ToChild } from './fold-child';
 import { Protocol } from './schema';
-import { FoldTask, SuitePorts, TrainedFold } from './runner';
+import { FoldRunInterrupted, FoldRunNotStarted, FoldTask, SuitePorts, TrainedFold } from './runner';
 
 /** The lines of a child's stderr kept for the error message when it dies without a word. */
 const STDERR_TAIL_LINES = 5;
@@ -32,17 +32,17 @@ export function trainInChild(config: RunConfig, task: FoldTask, board: FoldProgr
   child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).split('\n').slice(-STDERR_TAIL_LINES - 1).join('\n'); });
   board.start(label, config.train.epochs);
   return new Promise<TrainedFold>((resolve, reject) => {
-    let settled: { ok: TrainedFold } | { error: string } | undefined;
+    let settled: { ok: TrainedFold } | { error: Error } | undefined;
     child.on('message', (msg: FromChild) => {
       if (msg.type === 'epoch') board.epoch(label, msg.report);
       else if (msg.type === 'done') settled = { ok: msg.trained };
-      else settled = { error: msg.message };
+      else settled = { error: msg.type === 'interrupted' ? new FoldRunInterrupted(msg.message) : new Error(msg.message) };
     });
-    child.on('error', (err) => { settled ??= { error: err.message }; });
+    child.on('error', (err) => { settled ??= { error: err }; });
     child.on('exit', (code, signal) => {
       board.end(label);
       if (settled && 'ok' in settled) resolve(settled.ok);
-      else reject(new Error(settled?.error ?? `its worker process ended (exit ${code}, signal ${signal}): ${stderr.trim().split('\n').join(' | ') || 'no output'}`));
+      else reject(settled?.error ?? new Error(`its worker process ended (exit ${code}, signal ${signal}): ${stderr.trim().split('\n').join(' | ') || 'no output'}`));
     });
     child.send({ config, prune: task.prune } satisfies ToChild);
   });
@@ -62,7 +62,7 @@ export function localWorkerPorts(base: SuitePorts, board: FoldProgressBoard): Su
   process.on('SIGINT', onSigint);
   return {
     ...base,
-    trainFold: (config, task) => (interrupted ? Promise.reject(new Error('not started (interrupted)')) : trainInChild(config, task, board)),
+    trainFold: (config, task) => (interrupted ? Promise.reject(new FoldRunNotStarted('not started (interrupted)')) : trainInChild(config, task, board)),
     dispose: () => { process.off('SIGINT', onSigint); },
   };
 }

@@ -71,23 +71,26 @@ export async function freshContext(config: RunConfig, opts: TrainRunOptions): Pr
   const progress = createProgress(opts.progress ?? 'lines');
   const backend = await selectBackend(resolved.runtime);
   const data = await loadDataset(resolved.data, { seed: resolved.seed, log: progress.log });
-  const test = testSplit(data, resolved.data.split, resolved.seed);
+  const split = resolved.data.split;
+  // Matched once: the test split, the folds, the manifest and the start line all group by these.
+  const groups = sampleGroupNames(data, split);
+  const test = testSplit(data, split, resolved.seed, groups);
   // The folds are made from the images the test split leaves.
   const held = new Set(test);
-  checkTrainable(classCounts({ ...data, samples: data.samples.filter((_, i) => !held.has(i)) }), data.classes, resolved.data.split, data.root);
-  const splits = makeSplits(data, resolved.data.split, resolved.seed);
+  checkTrainable(classCounts({ ...data, samples: data.samples.filter((_, i) => !held.has(i)) }), data.classes, split, data.root);
+  const splits = makeSplits(data, split, resolved.seed, groups);
   const folds = foldPlan(resolved.train.fold, splits, 'config');
   const runDir = opts.runDir ? path.resolve(opts.runDir) : newRunDir(resolved);
   const release = takeRunFolder(runDir);
   try {
     atomicWriteFile(path.join(runDir, 'config.yaml'), toYaml(resolved));
-    writeSplitManifest(path.join(runDir, 'split.json'), data, splits, resolved.seed, resolved.data.split, test);
+    writeSplitManifest(path.join(runDir, 'split.json'), data, splits, resolved.seed, groups && { groupBy: split.groupBy, names: groups }, test);
   } catch (err) {
     release();
     throw err;
   }
   progress.log(`run folder: ${runDir}`);
-  progress.log(runStartLine(backend, data, resolved.data.split, splits, test));
+  progress.log(runStartLine(backend, data, split, splits, test, groups));
   return { config: resolved, runDir, data, splits, test, folds, backend, progress, opts, release };
 }
 
@@ -109,7 +112,7 @@ export async function resumeContext(runDir: string, opts: TrainRunOptions): Prom
     }
     const folds = foldPlan(config.train.fold, splits, configFile);
     progress.log(`resuming ${dir}`);
-    progress.log(runStartLine(backend, data, config.data.split, splits, test));
+    progress.log(runStartLine(backend, data, config.data.split, splits, test, sampleGroupNames(data, config.data.split)));
     return { config, runDir: dir, data, splits, test, folds, backend, progress, opts, release };
   } catch (err) {
     release();
@@ -118,18 +121,17 @@ export async function resumeContext(runDir: string, opts: TrainRunOptions): Prom
 }
 
 /** How the images are split, for the run's start line: k folds or one holdout, with their groups, and the held-out test images. */
-function describeSplit(data: Dataset, split: RunConfig['data']['split'], splits: readonly Fold[], test: readonly number[]): string {
-  const names = sampleGroupNames(data, split);
+function describeSplit(split: RunConfig['data']['split'], splits: readonly Fold[], test: readonly number[], names: readonly string[] | undefined): string {
   const groups = names ? ` by ${split.groupBy} groups (${new Set(names).size})` : '';
   const folds = split.type === 'holdout' ? `holdout of ${splits[0].val.length} validation images${groups}` : `${splits.length} folds${groups}`;
   return test.length > 0 ? `${folds}, held-out test of ${test.length} images` : folds;
 }
 
-/** The line every run starts with: what computes (backend, device, threads in effect) and what it trains on. */
-function runStartLine(backend: SelectedBackend, data: Dataset, split: RunConfig['data']['split'], splits: readonly Fold[], test: readonly number[]): string {
+/** The line every run starts with: what computes (backend, device, threads in effect) and what it trains on; `groups` as sampleGroupNames gives them. */
+function runStartLine(backend: SelectedBackend, data: Dataset, split: RunConfig['data']['split'], splits: readonly Fold[], test: readonly number[], groups: readonly string[] | undefined): string {
   const threads = `${backend.threads} thread${backend.threads === 1 ? '' : 's'}`;
   return `start: backend ${backend.name}, device ${backend.device}, ${threads}; ` +
-    `data: ${data.samples.length} images, ${data.classes.length} classes, split: ${describeSplit(data, split, splits, test)}`;
+    `data: ${data.samples.length} images, ${data.classes.length} classes, split: ${describeSplit(split, splits, test, groups)}`;
 }
 
 /** What the run's config builds, as a checkpoint records it (see checkCheckpointFits). */

@@ -6,6 +6,7 @@ import { readJson, writeJson } from '../util/json';
 import { provenance } from '../report/run-report';
 import { meanStd } from '../stats/mean-std';
 import type { TrainState } from './checkpoint';
+import type { EvalMetrics } from './metrics';
 import type { Evaluation } from './step';
 import { confusionCsv, perClassRows, PER_CLASS_COLUMNS } from './tables';
 import type { FinalMetrics, FoldResult, RunContext, RunResult } from './run-types';
@@ -71,34 +72,46 @@ export function readFoldResult(dir: string): FoldResult | undefined {
   return fs.existsSync(file) ? readJson<FoldResult>(file) : undefined;
 }
 
-/** One evaluation's figures under folds.csv's names (before any prefix). */
-function metricFigures(m: FinalMetrics | undefined): Record<string, number | undefined> {
-  return {
+/** The figures of one evaluation that the CSVs carry, by their column names (before any prefix). */
+export type FigureName = 'top1' | 'top5' | 'loss' | 'n' | 'macro_f1' | 'sensitivity' | 'specificity' | 'auc';
+
+/**
+ * The named figures of one evaluation, in the order asked: the one place an
+ * evaluation's figures get their column names, for folds.csv here and the
+ * suites' runs.csv; each file picks the figures it has always had.
+ */
+export function evalFigures(m: (EvalMetrics & { loss?: number }) | undefined, names: readonly FigureName[]): Record<string, number | undefined> {
+  const all: Record<FigureName, number | undefined> = {
     top1: m?.top1,
     top5: m?.top5,
     loss: m?.loss,
+    n: m?.n,
     macro_f1: m?.macroF1,
     sensitivity: m?.clinical?.sensitivity,
     specificity: m?.clinical?.specificity,
     auc: m?.clinical?.auc,
   };
+  return Object.fromEntries(names.map((k) => [k, all[k]]));
 }
+
+/** folds.csv's figures of an evaluation: it has never had the split's size. */
+const FOLD_FIGURES: readonly FigureName[] = ['top1', 'top5', 'loss', 'macro_f1', 'sensitivity', 'specificity', 'auc'];
 
 /** Validation's top-1, top-5 and loss carry a val_ prefix; its other figures have always been unprefixed. */
 const VAL_PREFIXED = new Set(['top1', 'top5', 'loss']);
 
-function prefixed(figures: Record<string, number | undefined>, prefix: (key: string) => string): Record<string, number | undefined> {
+export function prefixed(figures: Record<string, number | undefined>, prefix: (key: string) => string): Record<string, number | undefined> {
   return Object.fromEntries(Object.entries(figures).map(([k, v]) => [prefix(k), v]));
 }
 
 /** The per-fold figures that folds.csv and the summary carry; test_ ones when the run holds out a test split. */
 export function foldSummaryRow(r: FoldResult): Record<string, number | undefined> {
   return {
-    ...prefixed(metricFigures(r.final), (k) => (VAL_PREFIXED.has(k) ? `val_${k}` : k)),
+    ...prefixed(evalFigures(r.final, FOLD_FIGURES), (k) => (VAL_PREFIXED.has(k) ? `val_${k}` : k)),
     best_top1: r.bestTop1,
     best_epoch: r.bestEpoch,
     train_img_per_s: r.trainImgPerSec,
-    ...(r.test ? prefixed(metricFigures(r.test), (k) => `test_${k}`) : {}),
+    ...(r.test ? prefixed(evalFigures(r.test, FOLD_FIGURES), (k) => `test_${k}`) : {}),
   };
 }
 
