@@ -150,8 +150,8 @@ export const runtimeSchema = s.object({
   outDir: s.string({ default: 'runs' }),
   quiet: s.boolean({ default: false }),
   compile: s.boolean({
-    default: false,
-    doc: 'torch: replay inference (validation, predict) from native plans recorded per batch shape; the same values bit for bit',
+    default: true,
+    doc: 'torch: replay training steps and inference from native plans recorded per batch shape (the same values bit for bit); false: eager',
   }),
 });
 

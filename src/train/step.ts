@@ -134,7 +134,7 @@ export interface Evaluation {
 
 /**
  * A model's logits in inference mode (BN on its moving statistics), eager or,
- * with `compile` (runtime.compile), replayed from a plan recorded per batch
+ * with `compile` (runtime.compile, the default), replayed from a plan recorded per batch
  * shape (src/backend/compiled.ts; the same kernels in the same order, so the
  * same values bit for bit). One per model, kept across epochs: a replay
  * reads the weights as they are now.
