@@ -72,6 +72,27 @@ test('a pruned row trains after its parent from the parent\'s last checkpoint, i
   assert.equal(fs.readFileSync(sizesFile, 'utf8'), sizesBefore);
   prunedDirs.forEach((d) => fs.renameSync(`${d}.away`, d));
 
+  // A clone without runs/: with every pruned fold-run done, the parents' missing folders matter to nobody; a
+  // pruned fold-run still to train (fold 0's, dropped from the state) makes its parent train again for its checkpoint.
+  const parentDirs = rowsOf(out, 'dresnet').map((r) => r.run_dir);
+  parentDirs.forEach((d) => fs.renameSync(d, `${d}.gone`));
+  const untouched: string[] = [];
+  await runSuite(loadSuite(file), { protocol: 'small', outDir: out, probe: false }, counting(untouched));
+  assert.deepEqual(untouched, []);
+  const stateFile = path.join(out, OUTPUT_FILES.state);
+  const state = readJson<{ folds: Record<string, unknown> }>(stateFile);
+  const childKey = Object.keys(state.folds).find((k) => k.startsWith('dresnet-p0.5/') && k.endsWith('fold0'))!;
+  delete state.folds[childKey];
+  fs.writeFileSync(stateFile, JSON.stringify(state));
+  const refilled: string[] = [];
+  const logged: string[] = [];
+  const ports = counting(refilled);
+  await runSuite(loadSuite(file), { protocol: 'small', outDir: out, probe: false }, { ...ports, log: (line) => logged.push(line) });
+  assert.deepEqual(refilled, ['dresnet/0', 'dresnet-p0.5/0 pruned']);
+  assert.ok(logged.some((l) => /dresnet\/fold0: finished, but its run folder .* is gone .* need its last\/ checkpoint: training it again/.test(l)), logged.join('\n'));
+  assert.equal(rowsOf(out, 'dresnet-p0.5').length, 2);
+  fs.renameSync(`${parentDirs[1]}.gone`, parentDirs[1]);
+
   // The parent's config changes: both of its fold-runs and both pruned ones train again, on two local workers.
   fs.writeFileSync(file, suiteText(path.join(dir, 'runs'), ', train.optimizer.lr: 0.02'));
   const res = runCli(['compare', '--suite', file, '--protocol', 'small', '--out', out, '--workers', '2', '--no-probe', '--quiet'], { timeoutMs: 600_000 });

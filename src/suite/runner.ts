@@ -484,11 +484,17 @@ class SuiteRun {
     const key = foldKey(run.id, slot);
     const resolved = resolveRunConfig(this.suite, run, this.opts.protocol, slot);
     const hash = foldRunHash(this.suite, run, this.opts.protocol, slot);
-    const entry = this.state.folds[key];
-    if (entry?.status === 'done' && entry.configHash === hash) {
+    const finished = this.state.folds[key];
+    const reusable = finished?.status === 'done' && finished.configHash === hash;
+    if (reusable && !this.checkpointMissing(run, slot, finished.runDir)) {
       this.summary.reused.push(key);
       return;
     }
+    if (reusable) {
+      this.ports.log(`${this.suite.name}: ${key}: finished, but its run folder ${finished.runDir} is gone (results/ came without runs/) ` +
+        `and the pruned run(s) that prune it need its ${PRUNED_CHECKPOINT}/ checkpoint: training it again`);
+    }
+    const entry = reusable ? undefined : finished;
     const foldDir = foldRunsDir(resolved, hash, this.suite, this.opts.protocol, run.id, slot, this.opts.runsRoot);
     const config: RunConfig = { ...resolved, runtime: { ...resolved.runtime, outDir: foldDir } };
     // A pruned fold-run's hash is no train run's resultHash: only another suite's same fold-run can stand for it.
@@ -511,6 +517,21 @@ class SuiteRun {
     (shared === undefined ? this.summary.trained : this.summary.reused).push(key);
     if (run.prune !== undefined) await this.resize(run);
     await this.save();
+  }
+
+  /**
+   * Whether a finished fold-run must train again because pruned runs still to
+   * train on its slot prune its checkpoint, and its run folder (a clone has
+   * results/ and state.json, not runs/) no longer holds one. --measure-only
+   * trains nothing, so never there.
+   */
+  private checkpointMissing(run: SuiteRunSpec, slot: FoldSlot, runDir: string): boolean {
+    if (this.opts.measureOnly || runDir.startsWith(QUEUE_RUN_PREFIX) || fs.existsSync(path.join(runDir, PRUNED_CHECKPOINT))) return false;
+    return selectedRuns(this.suite, this.opts.runs).some((child) => {
+      if (child.prune?.from !== run.id) return false;
+      const done = this.state.folds[foldKey(child.id, slot)];
+      return !(done?.status === 'done' && done.configHash === foldRunHash(this.suite, child, this.opts.protocol, slot));
+    });
   }
 
   /** Waits for the parent's fold-run of the same slot; it must have finished under its current hash. */
