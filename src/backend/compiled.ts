@@ -64,6 +64,11 @@ export class CompiledPass {
     return { mode: 'recording' };
   }
 
+  /** Why the pass runs eagerly, for every input signature that does (each reason once). */
+  eagerReasons(): string[] {
+    return [...new Set([...this.signatures.values()].flatMap((sig) => (sig.reason === undefined ? [] : [sig.reason])))];
+  }
+
   /** Frees the plans (the pass stays usable and records again). */
   dispose(): void {
     const backend = tf.engine().backend;

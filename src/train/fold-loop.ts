@@ -104,6 +104,7 @@ export class FoldLoop {
       const finished = await this.trainEpoch();
       if (!finished) return this.interrupted();
       const val = await evaluateModel(this.inference, this.batches(this.setup.valIdx, false, 0), this.setup.lossFn, this.ctx.data);
+      if (this.epochSeconds.length === 0) this.logEagerSteps();
       this.epochSeconds.push(Number(process.hrtime.bigint() - started) / 1e9);
       this.finishEpoch(val);
       await this.saveCheckpoints(val);
@@ -114,6 +115,13 @@ export class FoldLoop {
       }
     }
     return this.complete();
+  }
+
+  /** After this process's first epoch: says once why training steps could not be replayed from a plan (runtime.compile). */
+  private logEagerSteps(): void {
+    for (const reason of this.step.eagerReasons()) {
+      this.ctx.progress.log(`fold ${this.setup.fold}: training steps run eagerly, not from a recorded plan: ${reason}`);
+    }
   }
 
   /** Runs the rest of the current epoch; false when interrupted (after saving last/). */

@@ -67,6 +67,11 @@ export class TrainStep {
     return seeded(randomSeed, () => applyStep(this.optimizer, batch, this.compiled ? this.compiled.run(inputs) : this.pass.run(inputs), this.pass.names));
   }
 
+  /** Why the gradient pass runs eagerly for some batch shape with compile set (none: it replays, or compile is off). */
+  eagerReasons(): string[] {
+    return this.compiled?.eagerReasons() ?? [];
+  }
+
   /** How the gradient pass runs for this batch's shapes. */
   mode(batch: Batch): PassMode {
     return this.compiled?.status([batch.x, batch.y]) ?? { mode: 'eager', reason: 'runtime.compile is off' };
