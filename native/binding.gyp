@@ -7,13 +7,15 @@
     "torch_lib%": "/usr/lib/x86_64-linux-gnu",
     "torch_link%": "-ltorch -ltorch_cpu -lc10",
     "cxx11_abi%": "1",
-    "cxx_std%": "c++17"
+    "cxx_std%": "c++17",
+    "cuda%": "0",
+    "cuda_include%": ""
   },
   "targets": [
     {
       "target_name": "dresnet_torch",
       "sources": [
-        "src/addon.cc", "src/ops.cc", "src/plan.cc",
+        "src/addon.cc", "src/ops.cc", "src/plan.cc", "src/graph.cc",
         "src/ops/elementwise.cc", "src/ops/convolution.cc", "src/ops/pooling.cc", "src/ops/reduction.cc",
         "src/ops/normalization.cc", "src/ops/layout.cc", "src/ops/optimizer.cc",
         "src/batch_norm_rows.cc", "src/pool_rows.cc", "src/depthwise_rows.cc"
@@ -31,6 +33,10 @@
       # -fno-trapping-math (as PyTorch builds): lets GCC turn a float compare
       # into a vector select instead of a branch; nothing here enables FP traps.
       "cflags_cc": ["-std=<(cxx_std)", "-O2", "-fopenmp", "-fno-trapping-math", "-fexceptions", "-frtti", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
+      # A CUDA libtorch: plans replay as captured CUDA graphs (src/graph.h), which needs CUDA's runtime headers.
+      "conditions": [
+        ["cuda=='1' and cuda_include!=''", {"defines": ["DRESNET_CUDA_GRAPHS"], "include_dirs": ["<(cuda_include)"]}]
+      ],
       "libraries": ["-fopenmp", "-L<(torch_lib)", "-Wl,-rpath,<(torch_lib)", "-Wl,--no-as-needed", "<(torch_link)"]
     }
   ]

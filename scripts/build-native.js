@@ -71,6 +71,23 @@ function findLibtorch() {
   return fromSystem();
 }
 
+/**
+ * CUDA's runtime headers, which CUDA graph capture (native/src/graph.h)
+ * includes: $CUDA_HOME, the toolkit's usual place, or the NVIDIA wheels
+ * beside a PyTorch install's torch/ folder (nvidia/cu13/include,
+ * nvidia/cuda_runtime/include). Without them the addon replays plans op by op.
+ */
+function cudaInclude(torch) {
+  const sitePackages = path.resolve(torch.lib, '..', '..');
+  const candidates = [
+    process.env.CUDA_HOME && path.join(process.env.CUDA_HOME, 'include'),
+    '/usr/local/cuda/include',
+    path.join(sitePackages, 'nvidia', 'cu13', 'include'),
+    path.join(sitePackages, 'nvidia', 'cuda_runtime', 'include'),
+  ].filter(Boolean);
+  return candidates.find((dir) => fs.existsSync(path.join(dir, 'cuda_runtime_api.h'))) ?? '';
+}
+
 function gypVariables(torch) {
   const cuda = hasLib(torch.lib, 'torch_cuda');
   const libs = ['torch', 'torch_cpu', 'c10'].concat(cuda ? ['torch_cuda', 'c10_cuda'] : []);
@@ -85,6 +102,7 @@ function gypVariables(torch) {
     cxx11_abi: torch.abi,
     cxx_std: cxxStandard(torch.include),
     cuda: cuda ? '1' : '0',
+    cuda_include: cuda ? cudaInclude(torch) : '',
   };
 }
 
@@ -121,7 +139,8 @@ function main() {
   // npm runs this on every `npm install`; only reconfigure when libtorch changed,
   // and let make rebuild just what changed.
   const configured = fs.existsSync(STAMP) && fs.readFileSync(STAMP, 'utf8') === stamp;
-  console.log(`dresnet: building the torch backend addon against ${torch.source}${vars.cuda === '1' ? ' (CUDA)' : ''}`);
+  const cudaNote = vars.cuda !== '1' ? '' : vars.cuda_include ? ' (CUDA, with CUDA graphs)' : ' (CUDA; no cuda_runtime_api.h found, so no CUDA graphs: set CUDA_HOME)';
+  console.log(`dresnet: building the torch backend addon against ${torch.source}${cudaNote}`);
   if (!configured) {
     const defines = Object.entries(vars).map(([k, v]) => `-D${k}=${v}`);
     if (!runNodeGyp(['configure', '--', ...defines])) return fail('configure');

@@ -1,8 +1,10 @@
 // Recorded plans (native/src/plan.h, src/backend/compiled.ts): a folded
 // model's batch-1 inference recorded once and replayed in one native call
 // gives the eager logits bit for bit for every zoo model; a replay reads the
-// variables' current values; nothing leaks; passes that cannot be replayed
-// stay eager and say why.
+// variables' current values; nothing leaks; a value drawn per call through
+// drawPerCall is an input drawn anew per replay; passes that cannot be
+// replayed stay eager and say why; the buffered replay that CUDA graphs
+// capture on a GPU gives the same bits on the CPU.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
@@ -11,6 +13,8 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { CompiledPass, selectBackend } from '../src/backend';
 import { TorchBackend } from '../src/backend/torch';
 import { createModel, fuseBatchNorms, listModels, logitsModel } from '../src/models';
+import { drawPerCall } from '../src/ops';
+import { withSeededMathRandom } from '../src/util/rng';
 
 const SKIP = process.env.DRESNET_SKIP_NATIVE === '1' ? 'DRESNET_SKIP_NATIVE=1: torch addon not built' : false;
 const SIZE = 64;
@@ -62,6 +66,21 @@ function assertBitwise(actual: Float32Array, expected: Float32Array, what: strin
     new Uint32Array(expected.buffer, expected.byteOffset, expected.length), what);
 }
 
+/** A folded zoo model's trusted inference pass and an input, freed after `body`. */
+async function withTrustedPass(name: string, seed: number, body: (model: LayersModel, pass: CompiledPass, x: tf.Tensor) => void): Promise<void> {
+  const model = foldedModel(name);
+  const pass = predictPass(model);
+  const x = tf.randomNormal([1, SIZE, SIZE, 3], 0, 1, 'float32', seed);
+  try {
+    trusted(pass, x);
+    body(model, pass, x);
+  } finally {
+    pass.dispose();
+    model.dispose();
+    x.dispose();
+  }
+}
+
 /** Records twice (the first two calls), then replays. */
 function trusted(pass: CompiledPass, x: tf.Tensor): void {
   runOnce(pass, x);
@@ -89,11 +108,7 @@ test('every zoo model: the replayed folded inference gives the eager logits bit 
 
 test('a replay reads the variables as they are now: an assign after recording is seen', { skip: SKIP }, async () => {
   await useTorch();
-  const model = foldedModel('mobilenet_v2');
-  const pass = predictPass(model);
-  const x = tf.randomNormal([1, SIZE, SIZE, 3], 0, 1, 'float32', 3);
-  try {
-    trusted(pass, x);
+  await withTrustedPass('mobilenet_v2', 3, (model, pass, x) => {
     const before = runOnce(pass, x);
     const classifier = model.weights.filter((w) => w.shape.length === 2).pop()!.read() as tf.Variable;
     const values = tf.randomNormal(classifier.shape, 0, 1, 'float32', 9);
@@ -103,32 +118,61 @@ test('a replay reads the variables as they are now: an assign after recording is
     assert.equal(pass.status([x]).mode, 'replaying');
     assertBitwise(after, eager(model, x), 'the replay after the assign against eager');
     assert.notDeepEqual(Array.from(after), Array.from(before));
-  } finally {
-    pass.dispose();
-    model.dispose();
-    x.dispose();
-  }
+  });
 });
 
 test('50 replays leak no tensors, handles or bytes', { skip: SKIP }, async () => {
   const backend = await useTorch();
-  const model = foldedModel('shufflenet_v2');
-  const pass = predictPass(model);
-  const x = tf.randomNormal([1, SIZE, SIZE, 3], 0, 1, 'float32', 4);
-  try {
-    trusted(pass, x);
+  await withTrustedPass('shufflenet_v2', 4, (_model, pass, x) => {
     runOnce(pass, x);
     const start = { tensors: tf.memory().numTensors, ...backend.memory() };
     for (let i = 0; i < 50; i++) runOnce(pass, x);
     assert.deepEqual({ tensors: tf.memory().numTensors, ...backend.memory() }, start);
+  });
+});
+
+test('replayed through its own buffers (runtime.cudaGraphs; on the CPU without a capture): the same bits, new inputs read, nothing leaks', { skip: SKIP }, async () => {
+  const backend = await useTorch();
+  backend.cudaGraphs = true;
+  try {
+    await withTrustedPass('dresnet', 11, (model, pass, x) => {
+      assertBitwise(runOnce(pass, x), eager(model, x), 'the recorded input');
+      const other = tf.randomNormal(x.shape, 0, 1, 'float32', 12);
+      assertBitwise(runOnce(pass, other), eager(model, other), 'another input');
+      other.dispose();
+      runOnce(pass, x);
+      const start = { tensors: tf.memory().numTensors, ...backend.memory() };
+      for (let i = 0; i < 50; i++) runOnce(pass, x);
+      assert.deepEqual({ tensors: tf.memory().numTensors, ...backend.memory() }, start);
+    });
+    const recorded = backend.record([], () => [tf.tidy(() => tf.neg(tf.scalar(2)))]);
+    tf.dispose(recorded.outputs);
+    tf.dispose(backend.replay(recorded.plan!, []).map((info) => tf.engine().makeTensorFromTensorInfo(info, backend)));
+    assert.equal(backend.planInfo(recorded.plan!).graph, 'steps');
+    backend.disposePlan(recorded.plan!);
+  } finally {
+    backend.cudaGraphs = false;
+  }
+});
+
+test('a value drawn per call through drawPerCall is an input of the plan, drawn anew for each replay as eager would draw it', { skip: SKIP }, async () => {
+  await useTorch();
+  const x = tf.randomNormal([2, 3], 0, 1, 'float32', 8);
+  const noisy = (t: tf.Tensor) => tf.tidy(() => tf.add(t, drawPerCall(() => tf.randomUniform(t.shape))));
+  const pass = new CompiledPass(([t]) => [noisy(t)]);
+  try {
+    const outputs = [1, 2, 3, 4].map((seed) => withSeededMathRandom([seed], () => runOnce(pass, x)));
+    assert.equal(pass.status([x]).mode, 'replaying', JSON.stringify(pass.status([x])));
+    [1, 2, 3, 4].forEach((seed, i) =>
+      assertBitwise(outputs[i], withSeededMathRandom([seed], () => tf.tidy(() => noisy(x).dataSync() as Float32Array)), `seed ${seed}`));
+    assert.notDeepEqual(Array.from(outputs[2]), Array.from(outputs[3]));
   } finally {
     pass.dispose();
-    model.dispose();
     x.dispose();
   }
 });
 
-test('a pass that reads a tensor back mid-pass, or draws JS values per call, stays eager and says why', { skip: SKIP }, async () => {
+test('a pass that reads a tensor back mid-pass, or makes JS values per call other than through drawPerCall, stays eager and says why', { skip: SKIP }, async () => {
   await useTorch();
   const x = tf.randomNormal([2, 3], 0, 1, 'float32', 5);
   const reads = new CompiledPass(([t]) => [tf.tidy(() => tf.mul(t, tf.sum(t).dataSync()[0]))]);

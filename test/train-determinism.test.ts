@@ -107,9 +107,9 @@ test('torch: runtime.compile replays validation from plans and changes no figure
   const binding = loadBinding();
   const replay = binding.replay;
   let replays = 0;
-  binding.replay = (plan, inputs) => {
+  binding.replay = (plan, inputs, graph) => {
     replays++;
-    return replay.call(binding, plan, inputs);
+    return replay.call(binding, plan, inputs, graph);
   };
   const compiled = await run(true, 'compiled-validation').finally(() => {
     binding.replay = replay;

@@ -24,6 +24,7 @@
 #endif
 
 #include "ops.h"
+#include "graph.h"
 #include "plan.h"
 
 namespace dresnet {
@@ -92,6 +93,8 @@ uint32_t store(at::Tensor t) {
 // The recording in progress (recordBegin .. recordEnd), and the finished plans.
 std::unique_ptr<Recorder> g_recorder;
 std::unordered_map<uint32_t, std::unique_ptr<Plan>> g_plans;
+// The plans replayed through their own buffers (and on CUDA, a captured graph), by plan id.
+std::unordered_map<uint32_t, std::unique_ptr<GraphReplay>> g_graphs;
 uint32_t g_next_plan = 1;
 
 std::vector<uint32_t> toIds(const Napi::Array& arr) {
@@ -231,6 +234,14 @@ Napi::Value RecordBegin(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// recordDrawn(id): the tensor was drawn in JS for this call (a dropout mask): the plan's next input.
+Napi::Value RecordDrawn(const Napi::CallbackInfo& info) {
+  if (!g_recorder) throw std::logic_error("torch backend: no recording in progress");
+  uint32_t id = info[0].As<Napi::Number>().Uint32Value();
+  g_recorder->drawn(id, lookup(id));
+  return info.Env().Undefined();
+}
+
 // recordEnd(outputIds) -> {plan} | {reason}: ends the recording (also when abandoned: outputIds empty).
 Napi::Value RecordEnd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -250,14 +261,20 @@ Napi::Value RecordEnd(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// replay(plan, inputIds) -> [{id, dtype, shape}]: the plan's outputs as new handles.
+// replay(plan, inputIds, graph) -> [{id, dtype, shape}]: the plan's outputs as
+// new handles; with graph, through the plan's own buffers (graph.h), captured
+// as a CUDA graph on a CUDA device.
 Napi::Value Replay(const Napi::CallbackInfo& info) {
   if (g_recorder) throw std::logic_error("torch backend: cannot replay a plan while recording");
-  const Plan& plan = planOf(info[0].As<Napi::Number>().Uint32Value());
+  uint32_t id = info[0].As<Napi::Number>().Uint32Value();
+  const Plan& plan = planOf(id);
   std::vector<uint32_t> ids = toIds(info[1].As<Napi::Array>());
   Tensors inputs;
-  for (uint32_t id : ids) inputs.push_back(lookup(id));
-  return describeAll(info.Env(), storeAll(plan.replay(inputs, g_device)));
+  for (uint32_t handle : ids) inputs.push_back(lookup(handle));
+  if (!info[2].ToBoolean().Value()) return describeAll(info.Env(), storeAll(plan.replay(inputs, g_device)));
+  auto it = g_graphs.find(id);
+  if (it == g_graphs.end()) it = g_graphs.emplace(id, std::make_unique<GraphReplay>(plan, g_device)).first;
+  return describeAll(info.Env(), storeAll(it->second->replay(inputs)));
 }
 
 Napi::Value PlanSame(const Napi::CallbackInfo& info) {
@@ -273,11 +290,15 @@ Napi::Value PlanInfo(const Napi::CallbackInfo& info) {
   o.Set("constants", static_cast<double>(plan.numConstants()));
   o.Set("inputs", static_cast<double>(plan.numInputs()));
   o.Set("outputs", static_cast<double>(plan.numOutputs()));
+  auto graph = g_graphs.find(info[0].As<Napi::Number>().Uint32Value());
+  if (graph != g_graphs.end()) o.Set("graph", graph->second->status());
   return o;
 }
 
 Napi::Value PlanDispose(const Napi::CallbackInfo& info) {
-  g_plans.erase(info[0].As<Napi::Number>().Uint32Value());
+  uint32_t id = info[0].As<Napi::Number>().Uint32Value();
+  g_graphs.erase(id);  // it refers to the plan
+  g_plans.erase(id);
   return info.Env().Undefined();
 }
 
@@ -418,6 +439,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("dispose", Napi::Function::New(env, guarded<Dispose>));
   exports.Set("op", Napi::Function::New(env, guarded<Op>));
   exports.Set("recordBegin", Napi::Function::New(env, guarded<RecordBegin>));
+  exports.Set("recordDrawn", Napi::Function::New(env, guarded<RecordDrawn>));
   exports.Set("recordEnd", Napi::Function::New(env, guarded<RecordEnd>));
   exports.Set("replay", Napi::Function::New(env, guarded<Replay>));
   exports.Set("planSame", Napi::Function::New(env, guarded<PlanSame>));

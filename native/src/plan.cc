@@ -57,18 +57,22 @@ Plan::Plan(std::vector<SlotSpec> inputs, std::vector<at::Tensor> constants, std:
   placeFrees(steps_, numValues_, outputs_);
 }
 
-Tensors Plan::replay(const Tensors& inputs, at::Device device) const {
+void Plan::checkInputs(const Tensors& inputs) const {
   if (inputs.size() != inputs_.size()) {
     throw std::invalid_argument("plan: recorded with " + std::to_string(inputs_.size()) + " inputs, replayed with " +
                                 std::to_string(inputs.size()));
   }
   for (size_t i = 0; i < inputs.size(); ++i) {
-    if (inputs[i].sizes().vec() != inputs_[i].shape || inputs[i].scalar_type() != inputs_[i].dtype) {
+    if (inputs[i].sizes() != at::IntArrayRef(inputs_[i].shape) || inputs[i].scalar_type() != inputs_[i].dtype) {
       throw std::invalid_argument("plan: input " + std::to_string(i) + " was recorded as " + shapeText(inputs_[i].shape) + " " +
                                   dtypeName(inputs_[i].dtype) + ", replayed with " + shapeText(inputs[i].sizes().vec()) + " " +
                                   dtypeName(inputs[i].scalar_type()));
     }
   }
+}
+
+Tensors Plan::replay(const Tensors& inputs, at::Device device) const {
+  checkInputs(inputs);
   Tensors values(numValues_);
   auto resolve = [&](const SlotRef& r) -> at::Tensor {
     switch (r.kind) {
@@ -129,6 +133,20 @@ SlotRef Recorder::constant(uint32_t id, const at::Tensor& t) {
 }
 
 void Recorder::created(uint32_t id, const at::Tensor& t) { constant(id, t); }
+
+void Recorder::drawn(uint32_t id, const at::Tensor& t) {
+  auto it = slots_.find(id);
+  bool justCreated = it != slots_.end() && it->second.kind == SlotRef::Kind::Constant &&
+                     it->second.index == static_cast<int32_t>(constants_.size()) - 1;
+  if (it != slots_.end() && !justCreated) {
+    refuse("a tensor drawn per call was read by the pass before it was marked as drawn");
+    return;
+  }
+  // Made from JS values a moment ago (its upload is the last constant), and read by no op yet.
+  if (justCreated) constants_.pop_back();
+  slots_[id] = SlotRef{SlotRef::Kind::Input, static_cast<int32_t>(inputs_.size())};
+  inputs_.push_back(specOf(t));
+}
 
 void Recorder::op(const std::string& name, std::shared_ptr<const AttrMap> attrs, const std::vector<uint32_t>& inputIds,
                   const Tensors& inputs, const std::vector<uint32_t>& outputIds) {

@@ -6,7 +6,9 @@
 // caller passes: the batch, and every variable, so a replay reads their
 // current values), constants (tensors the pass used that are no input: made
 // in JS during the pass, or immutable tfjs tensors made before it) and
-// values (the ops' outputs, freed after their last use). A pass the recorder
+// values (the ops' outputs, freed after their last use). Tensors the pass
+// draws in JS per call (dropout masks) are inputs too, drawn again by the
+// caller before each replay. A pass the recorder
 // cannot replay (one that reads a tensor back to the host while it runs, or
 // whose attributes cannot be copied) yields no plan and says why.
 #pragma once
@@ -57,6 +59,8 @@ class Plan {
   // Runs the steps on `inputs` (one per recorded input, of its shape and
   // dtype); returns the outputs. Throws naming the input that does not match.
   Tensors replay(const Tensors& inputs, at::Device device) const;
+  // Throws naming the first input whose shape or dtype is not the recorded one.
+  void checkInputs(const Tensors& inputs) const;
 
   // Same steps, attributes, slots and constant values: two recordings of the
   // same pass agree, which a pass drawing JS values per call (a random mask,
@@ -67,6 +71,7 @@ class Plan {
   size_t numConstants() const { return constants_.size(); }
   size_t numInputs() const { return inputs_.size(); }
   size_t numOutputs() const { return outputs_.size(); }
+  const std::vector<SlotSpec>& inputSpecs() const { return inputs_; }
 
  private:
   std::vector<SlotSpec> inputs_;
@@ -89,6 +94,11 @@ class Recorder {
           const Tensors& inputs, const std::vector<uint32_t>& outputIds);
   // A tensor was made from JS values during the pass: a constant of the plan.
   void created(uint32_t id, const at::Tensor& t);
+  // A tensor the pass draws from JS values on every call (a dropout mask):
+  // an input of the plan, after those given to the constructor, in the order
+  // drawn; the caller draws it anew for each replay. It must not have been
+  // read by a recorded op yet.
+  void drawn(uint32_t id, const at::Tensor& t);
   // The pass cannot become a plan; the first reason is kept.
   void refuse(const std::string& reason);
 

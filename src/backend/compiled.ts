@@ -8,13 +8,16 @@
  *
  * A plan is trusted only after two recordings of the pass (its first two
  * calls with that input signature) agree in every op, attribute and constant:
- * a pass that draws JS values per call (a random mask, a scalar that changes)
- * makes two plans that differ, and stays eager. A pass that reads a tensor
+ * a pass that makes JS values per call (a scalar that changes) makes two plans
+ * that differ, and stays eager. Values it draws through drawPerCall (src/ops/
+ * drawn.ts: a dropout mask) are inputs of the plan instead, drawn again before
+ * each replay, as the eager pass would draw them. A pass that reads a tensor
  * back to the host while it runs, or runs on another backend, stays eager too;
  * `status` says why. A replay binds the plan to every variable's current
  * tensor, so an assign (a checkpoint restore, an optimiser step) is seen.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { Draw, withDrawHook } from '../ops';
 import { TorchBackend } from './torch/backend';
 
 /** How a compiled pass runs for one input signature. */
@@ -29,6 +32,8 @@ interface Recording {
   variables: string[];
   /** The variables the pass assigns (batch-norm statistics), by name: its outputs after the pass's own. */
   assigned: string[];
+  /** The pass's per-call draws (dropout masks), in order: the plan's last inputs. */
+  draws: Draw[];
 }
 
 interface Signature {
@@ -76,11 +81,10 @@ export class CompiledPass {
     this.signatures.clear();
   }
 
-  /** The signature's state; a trusted plan whose variables are gone (their model was disposed) is dropped, to record anew. */
+  /** The signature's state; a stale plan (see stale) is dropped, to record anew. */
   private signature(backend: TorchBackend, key: string): Signature {
     const sig = this.signatures.get(key);
-    const registered = tf.engine().registeredVariables;
-    if (sig !== undefined && !(sig.trusted && !sig.trusted.variables.every((name) => name in registered))) return sig;
+    if (sig !== undefined && !stale(sig)) return sig;
     if (sig !== undefined) forget(backend, sig);
     const fresh: Signature = { unsettled: 0 };
     this.signatures.set(key, fresh);
@@ -92,8 +96,15 @@ export class CompiledPass {
     const variables = Object.keys(registered);
     const before = new Map(variables.map((name) => [name, registered[name].dataId]));
     let assigned: string[] = [];
+    const draws: Draw[] = [];
+    const drawAsInput = (draw: Draw): tf.Tensor => {
+      const t = draw();
+      backend.markDrawn(t);
+      draws.push(draw);
+      return t;
+    };
     const recorded = backend.record([...inputs, ...variableTensors(variables)], () => {
-      const outputs = this.fn(inputs);
+      const outputs = withDrawHook(drawAsInput, () => this.fn(inputs));
       assigned = variables.filter((name) => name in registered && registered[name].dataId !== before.get(name));
       return [...outputs, ...variableTensors(assigned)];
     });
@@ -104,11 +115,11 @@ export class CompiledPass {
     } else if (!sameNames(Object.keys(registered), variables)) {
       this.unsettled(backend, sig, recorded.plan);
     } else if (sig.candidate !== undefined && sameNames(sig.candidate.variables, variables)) {
-      this.confirm(backend, sig, { plan: recorded.plan, variables, assigned });
+      this.confirm(backend, sig, { plan: recorded.plan, variables, assigned, draws });
     } else {
       // The first recording, or the variables changed since the last one (an optimiser made its slots after it): start over.
       if (sig.candidate !== undefined) this.unsettled(backend, sig, sig.candidate.plan);
-      if (sig.reason === undefined) sig.candidate = { plan: recorded.plan, variables, assigned };
+      if (sig.reason === undefined) sig.candidate = { plan: recorded.plan, variables, assigned, draws };
       else backend.disposePlan(recorded.plan);
     }
     return outputs;
@@ -137,12 +148,18 @@ export class CompiledPass {
       return;
     }
     backend.disposePlan(second.plan);
-    sig.reason = 'two recordings of the pass differ (it draws values in JS per call, e.g. a random mask, or the variables changed)';
+    sig.reason = 'two recordings of the pass differ (it makes values in JS per call other than through drawPerCall, or the variables changed)';
   }
 
   /** The plan's outputs; the variables the pass assigns get their new values, as the eager pass assigned them. */
   private replay(backend: TorchBackend, recording: Recording, inputs: tf.Tensor[]): tf.Tensor[] {
-    const infos = backend.replay(recording.plan, [...inputs, ...variableTensors(recording.variables)]);
+    const drawn = recording.draws.map((draw) => draw());
+    let infos: tf.TensorInfo[];
+    try {
+      infos = backend.replay(recording.plan, [...inputs, ...variableTensors(recording.variables), ...drawn]);
+    } finally {
+      tf.dispose(drawn);
+    }
     const outputs = infos.map((info) => tf.engine().makeTensorFromTensorInfo(info, backend));
     const own = outputs.slice(0, outputs.length - recording.assigned.length);
     const registered = tf.engine().registeredVariables;
@@ -153,6 +170,12 @@ export class CompiledPass {
     });
     return own;
   }
+}
+
+/** A trusted plan some of whose variables are gone (their model was disposed). */
+function stale(sig: Signature): boolean {
+  const registered = tf.engine().registeredVariables;
+  return sig.trusted !== undefined && !sig.trusted.variables.every((name) => name in registered);
 }
 
 function forget(backend: TorchBackend, sig: Signature): void {

@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { installFreeingBackprop } from '../engine';
 import { UserError } from '../util/errors';
 import {
-  FloatType, HOW_TO_GET_LIBTORCH, HOW_TO_GET_OPENBLAS, TorchBinding, isReferenceBlas, loadBinding, loadedBlas, registerTorchBackend,
+  FloatType, HOW_TO_GET_LIBTORCH, HOW_TO_GET_OPENBLAS, TorchBackend, TorchBinding, isReferenceBlas, loadBinding, loadedBlas, registerTorchBackend,
 } from './torch';
 import { registerFastCpuKernels } from './cpu';
 
@@ -45,6 +45,8 @@ export interface BackendRequest {
    * numerical checks (default: float32, or float64 under DRESNET_TORCH_FLOAT64=1).
    */
   torchFloat64?: boolean;
+  /** torch only: replay recorded plans through their own buffers, captured as CUDA graphs on cuda (see native/src/graph.h). */
+  cudaGraphs?: boolean;
 }
 
 export interface SelectedBackend {
@@ -106,7 +108,7 @@ function torchFloatType(float64: boolean | undefined): FloatType {
   throw new UserError(`DRESNET_TORCH_FLOAT64 must be 0 or 1, got '${env}'`);
 }
 
-async function selectTorch(device: Device, threads: number, float64?: boolean): Promise<BackendDescription> {
+async function selectTorch(device: Device, threads: number, float64: boolean | undefined, cudaGraphs: boolean): Promise<BackendDescription> {
   let binding: TorchBinding;
   try {
     binding = loadBinding();
@@ -122,6 +124,7 @@ async function selectTorch(device: Device, threads: number, float64?: boolean): 
   const inEffect = binding.setThreads(threads > 0 ? threads : allCores());
   registerTorchBackend();
   await activate('torch');
+  (tf.backend() as TorchBackend).cudaGraphs = cudaGraphs;
   const version = binding.info().libtorchVersion;
   return { name: 'torch', device, threads: inEffect, engineVersion: version, libtorchVersion: version, blas: torchBlas() };
 }
@@ -187,7 +190,7 @@ export async function selectBackend(req: BackendRequest): Promise<SelectedBacken
   // Training steps free each gradient and saved activation as soon as backprop is past it.
   installFreeingBackprop();
   const name = req.backend === 'auto' ? autoChoice(req.device) : req.backend;
-  if (name === 'torch') current = await selectTorch(req.device, req.threads, req.torchFloat64);
+  if (name === 'torch') current = await selectTorch(req.device, req.threads, req.torchFloat64, req.cudaGraphs ?? false);
   else if (name === 'tensorflow') current = await selectTensorflow(req.device, req.threads);
   else current = await selectCpu(req.device);
   return { name: current.name, device: current.device, threads: current.threads };

@@ -153,6 +153,10 @@ export const runtimeSchema = s.object({
     default: true,
     doc: 'torch: replay training steps and inference from native plans recorded per batch shape (the same values bit for bit); false: eager',
   }),
+  cudaGraphs: s.boolean({
+    default: false,
+    doc: 'torch with compile: replay each plan as a CUDA graph captured once (cuda; not yet run on a GPU) or, on the CPU, through the same buffers without a capture',
+  }),
 });
 
 export const runConfigSchema = s.object({

@@ -24,6 +24,8 @@ export type { BatchNormTrainResult, BatchNormTrainGradResult, RunningStats } fro
 export { momentumUpdate, genericMomentumUpdate, decayedGradient } from './momentum_update';
 export type { MomentumUpdateResult } from './momentum_update';
 export { hasBackendKernel } from './dispatch';
+export { drawPerCall, withDrawHook } from './drawn';
+export type { Draw } from './drawn';
 
 /** The gradient configs of the forward kernels, for backends that want to list them. */
 export const DRESNET_GRADIENTS: readonly tf.GradConfig[] = [groupedConv2dGradConfig, batchNormTrainGradConfig];

@@ -231,9 +231,17 @@ export class TorchBackend extends KernelBackend {
     return { outputs, ...this.binding.recordEnd(outputs.map((t) => this.data.get(t.dataId).handle)) };
   }
 
+  /** While recording: `t`, drawn in JS for this call (a dropout mask), is the plan's next input, not a constant. */
+  markDrawn(t: TensorInfo): void {
+    this.binding.recordDrawn(this.handle(t));
+  }
+
+  /** Whether replay() goes through each plan's own buffers, captured as a CUDA graph on cuda (runtime.cudaGraphs). */
+  cudaGraphs = false;
+
   /** Replays a plan on `inputs` (the recorded shapes and dtypes, in the recorded order); its outputs as new tensors. */
   replay(plan: number, inputs: readonly TensorInfo[]): TensorInfo[] {
-    return this.binding.replay(plan, inputs.map((t) => this.handle(t))).map((out) => this.adopt(out));
+    return this.binding.replay(plan, inputs.map((t) => this.handle(t)), this.cudaGraphs).map((out) => this.adopt(out));
   }
 
   samePlans(a: number, b: number): boolean {

@@ -39,6 +39,8 @@ export interface NativePlanInfo {
   constants: number;
   inputs: number;
   outputs: number;
+  /** Replayed through its own buffers: 'captured' (a CUDA graph), 'steps' (op by op), or 'not captured: <why>'. */
+  graph?: string;
 }
 
 /** The whole surface of native/src/addon.cc. */
@@ -52,10 +54,12 @@ export interface TorchBinding {
   op(name: NativeOp, inputs: number[], attrs: NativeAttrs): NativeTensor[];
   /** Records the ops that follow as a plan over these input handles (native/src/plan.h). */
   recordBegin(inputs: number[]): void;
+  /** Makes a tensor the pass drew in JS for this call (a dropout mask) the plan's next input, drawn anew per replay. */
+  recordDrawn(id: number): void;
   /** Ends the recording: the plan, or why the pass cannot be one. Empty outputs abandon it. */
   recordEnd(outputs: number[]): { plan?: number; reason?: string };
   /** Runs a plan in one call on these input handles (the recorded shapes and dtypes); its outputs as new handles. */
-  replay(plan: number, inputs: number[]): NativeTensor[];
+  replay(plan: number, inputs: number[], graph: boolean): NativeTensor[];
   /** Whether two plans have the same steps, attributes, slots and constant values. */
   planSame(a: number, b: number): boolean;
   planInfo(plan: number): NativePlanInfo;
