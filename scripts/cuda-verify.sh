@@ -7,7 +7,10 @@
 #   3. dresnet bench --device cuda: training img/s and batch-1 latency beside
 #      PyTorch eager on the same GPU (torchvision models), at the issue's
 #      128 px / batch 32 and at the paper's 224 px / batch 64;
-#   4. tfjs-core's jasmine suite on the torch backend with device cuda.
+#   4. tfjs-core's jasmine suite on the torch backend with device cuda;
+#   5. scripts/cuda-graph-check.js: every zoo model's training steps replayed
+#      as captured CUDA graphs (native/src/graph.h) against eager steps on the
+#      same GPU, and the 128 px bench again with --compile --cuda-graphs.
 # Each step's log goes to OUT_DIR (default results/cuda); a failed step (or
 # one past STEP_TIMEOUT seconds) does not stop the later ones, and the script
 # exits non-zero if any failed. SKIP names steps not to run (a lease's minutes
@@ -61,9 +64,12 @@ step addon-info node -e "
   if (!b.placement().cuda) process.exit(1);"
 step cuda-check node scripts/cuda-check.js --json "$OUT_DIR/cuda-check.json"
 step bench node bin/dresnet.js bench --device cuda --threads "$(nproc)" --python "$PYTHON" --size 128 --batch 32 \
-  --warmup 5 --steps 20 --latency-runs 50 --kernels 10 --out "$OUT_DIR/bench-128.csv"
+  --warmup 5 --steps 20 --latency-runs 50 --kernels 10 --compile --out "$OUT_DIR/bench-128.csv"
 step bench-224 node bin/dresnet.js bench --device cuda --threads "$(nproc)" --python "$PYTHON" --size 224 --batch 64 \
   --warmup 5 --steps 10 --latency-runs 30 --out "$OUT_DIR/bench-224.csv"
+step cuda-graph-check node scripts/cuda-graph-check.js --device cuda --json "$OUT_DIR/cuda-graph-check.json"
+step bench-graphs node bin/dresnet.js bench --device cuda --threads "$(nproc)" --python "$PYTHON" --size 128 --batch 32 \
+  --warmup 5 --steps 20 --latency-runs 50 --compile --cuda-graphs --out "$OUT_DIR/bench-128-graphs.csv"
 step tfjs-core-suite node dist/test/tfjs-core/run.js --backend torch --device cuda --json "$OUT_DIR/tfjs-core-cuda.json"
 for log in "$OUT_DIR"/*.log; do echo "== tail of $log"; tail -n 12 "$log"; done
 exit $status

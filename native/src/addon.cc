@@ -394,6 +394,11 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("libtorchVersion", TORCH_VERSION);
   o.Set("cudaAvailable", at::hasCUDA());
+#ifdef DRESNET_CUDA_GRAPHS
+  o.Set("cudaGraphs", true);
+#else
+  o.Set("cudaGraphs", false);
+#endif
   o.Set("mkldnn", at::hasMKLDNN());
   o.Set("threads", at::get_num_threads());
   o.Set("device", g_device.str());

@@ -21,7 +21,11 @@ import { Draw, withDrawHook } from '../ops';
 import { TorchBackend } from './torch/backend';
 
 /** How a compiled pass runs for one input signature. */
-export type PassMode = { mode: 'recording' } | { mode: 'replaying'; steps: number } | { mode: 'eager'; reason: string };
+export type PassMode =
+  | { mode: 'recording' }
+  /** graph: how a buffered replay (runtime.cudaGraphs) runs, once one has: 'captured', 'steps' or 'not captured: <why>'. */
+  | { mode: 'replaying'; steps: number; graph?: string }
+  | { mode: 'eager'; reason: string };
 
 /** Recordings during which variables appear (an optimiser's slots on its first step) are retried this many times. */
 const MAX_UNSETTLED_RECORDINGS = 3;
@@ -64,7 +68,10 @@ export class CompiledPass {
     const backend = tf.engine().backend;
     if (!(backend instanceof TorchBackend)) return { mode: 'eager', reason: `the ${tf.getBackend()} backend records no plans` };
     const sig = this.signatures.get(signatureOf(inputs));
-    if (sig?.trusted !== undefined) return { mode: 'replaying', steps: backend.planInfo(sig.trusted.plan).steps };
+    if (sig?.trusted !== undefined) {
+      const { steps, graph } = backend.planInfo(sig.trusted.plan);
+      return graph === undefined ? { mode: 'replaying', steps } : { mode: 'replaying', steps, graph };
+    }
     if (sig?.reason !== undefined) return { mode: 'eager', reason: sig.reason };
     return { mode: 'recording' };
   }

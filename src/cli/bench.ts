@@ -36,6 +36,8 @@ export interface BenchOptions extends ComparisonSetup {
   kernels: number;
   /** Also time training and batch-1 latency through recorded plans (runtime.compile), beside eager's. */
   compile: boolean;
+  /** With compile: replay the plans through their own buffers, captured as CUDA graphs on cuda (runtime.cudaGraphs). */
+  cudaGraphs: boolean;
   /** Each model measured this many times, ours and PyTorch's in turn; the report gives medians. */
   rounds: number;
   out?: string;
@@ -58,7 +60,7 @@ export function benchRequest(model: string, opts: BenchOptions): MeasureRequest 
     options: {},
     numClasses: opts.classes,
     inputSize: opts.size,
-    runtime: { backend: opts.backend, device: opts.device, threads: opts.threads },
+    runtime: { backend: opts.backend, device: opts.device, threads: opts.threads, cudaGraphs: opts.cudaGraphs },
     latency: { warmup: opts.latencyWarmup, runs: opts.latencyRuns },
     train: { batchSize: opts.batch, optimizer: BENCH_OPTIMIZER, loss: BENCH_LOSS, timing: { warmup: opts.warmup, runs: opts.steps } },
     kernels: opts.kernels,
@@ -169,7 +171,7 @@ function baselineNote(why: string | undefined): string {
 
 export async function runBench(models: string[], opts: BenchOptions): Promise<string> {
   for (const m of models) getModelDefinition(m);
-  await selectBackend({ backend: opts.backend, device: opts.device, threads: opts.threads });
+  await selectBackend({ backend: opts.backend, device: opts.device, threads: opts.threads, cudaGraphs: opts.cudaGraphs });
   const engine = describeBackend();
   const rows: BenchRow[] = [];
   const kernelTables: string[] = [];
@@ -202,10 +204,11 @@ export async function runBench(models: string[], opts: BenchOptions): Promise<st
   if (opts.out) atomicWriteFile(opts.out, toCsv(COLUMNS, rows));
   const libtorch = engine.libtorchVersion ? `, libtorch ${engine.libtorchVersion}${engine.blas ? `, BLAS ${engine.blas}` : ''}` : '';
   const ptInfo = pytorch ? `; PyTorch ${pytorch.torch_version} eager (${opts.device}), ${pytorch.threads} threads${opts.channelsLast ? ', channels_last' : ', NCHW'}` : '';
+  const graphsInfo = opts.compile && opts.cudaGraphs ? `; plans replayed through their own buffers${opts.device === 'cuda' ? ' as CUDA graphs' : ''} (--cuda-graphs)` : '';
   const roundsInfo = opts.rounds > 1 ? `; medians of ${opts.rounds} rounds, ours and PyTorch's in turn (a ratio: the median of the rounds' ratios)` : '';
   return `backend ${engine.name} (${engine.device}, ${engine.threads} threads${libtorch})${ptInfo}; ` +
     `${opts.size}x${opts.size}, training batch ${opts.batch}, ${opts.steps} timed steps after ${opts.warmup} warm-up; ` +
-    `batch-1 latency: batch norms folded into the convolutions on both sides, median of ${opts.latencyRuns} passes after ${opts.latencyWarmup} untimed${roundsInfo}\n` +
+    `batch-1 latency: batch norms folded into the convolutions on both sides, median of ${opts.latencyRuns} passes after ${opts.latencyWarmup} untimed${graphsInfo}${roundsInfo}\n` +
     note + table(rows, counter, opts.compile) + (spread ? `\n${spread}` : '') + kernelTables.join('');
 }
 
@@ -229,6 +232,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--channels-last', 'run PyTorch in channels_last memory format (default: its NCHW default)', false)
     .option('--kernels <n>', 'also time each kernel (host time) over as many training steps again and list the n slowest', positiveInt('--kernels'), 0)
     .option('--compile', 'also time training steps and batch-1 latency through recorded plans, replayed in one native call (torch backend)', false)
+    .option('--cuda-graphs', 'with --compile: replay the plans as CUDA graphs captured once (runtime.cudaGraphs; on the CPU, through the same buffers without a capture)', false)
     .option('--rounds <n>', 'measure each model n times, ours and PyTorch in turn, and report medians', positiveInt('--rounds'), 1)
     .option('--out <file>', 'also write the rows as CSV')
     .action(async (args: string[], opts: BenchOptions) => {

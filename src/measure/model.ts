@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { BackendRequest, CompiledPass, selectBackend } from '../backend';
+import { BackendRequest, CompiledPass, PassMode, selectBackend } from '../backend';
 import { KernelTime, timeKernels } from '../backend/kernel_times';
 import { createModel, fuseBatchNorms } from '../models';
 import { applyPlanTo, PrunePlan } from '../prune';
@@ -122,6 +122,12 @@ async function measureInference(req: MeasureRequest): Promise<InferenceFigures> 
 }
 
 /** Batch-1 latency through a recorded plan: its first two (warm-up) passes record, the rest replay. */
+/** 'eager: <why>', 'replaying', or with runtime.cudaGraphs 'replaying (graph: captured)' and the like. */
+function modeText(mode: PassMode): string {
+  if (mode.mode === 'eager') return `eager: ${mode.reason}`;
+  return mode.mode === 'replaying' && mode.graph !== undefined ? `replaying (graph: ${mode.graph})` : mode.mode;
+}
+
 function planLatency(folded: tfl.LayersModel, x: tf.Tensor, timing: Timing): Pick<Measurement, 'planLatencyMs' | 'planMode'> {
   const compiled = new CompiledPass(([input]) => [folded.predict(input) as tf.Tensor]);
   const pass = () => {
@@ -132,7 +138,7 @@ function planLatency(folded: tfl.LayersModel, x: tf.Tensor, timing: Timing): Pic
   try {
     const planLatencyMs = median(timeRuns(pass, timing));
     const mode = compiled.status([x]);
-    return { planLatencyMs, planMode: mode.mode === 'eager' ? `eager: ${mode.reason}` : mode.mode };
+    return { planLatencyMs, planMode: modeText(mode) };
   } finally {
     compiled.dispose();
   }
@@ -147,7 +153,7 @@ function planTraining(compiled: TrainStep, batch: Batch, timing: Timing): Pick<M
     const mode = compiled.mode(batch);
     return {
       planTrainImgPerS: (batch.y.shape[0] * times.length) / (times.reduce((a, b) => a + b, 0) / 1000),
-      planTrainMode: mode.mode === 'eager' ? `eager: ${mode.reason}` : mode.mode,
+      planTrainMode: modeText(mode),
     };
   } finally {
     compiled.dispose();

@@ -20,6 +20,8 @@ export type NativeAttrs = Record<string, number | boolean | string | number[] | 
 export interface NativeInfo {
   libtorchVersion: string;
   cudaAvailable: boolean;
+  /** Built with CUDA graph capture (a CUDA libtorch and CUDA's runtime headers; native/src/graph.h). */
+  cudaGraphs: boolean;
   mkldnn: boolean;
   threads: number;
   device: string;
