@@ -18,7 +18,7 @@
         "src/addon.cc", "src/ops.cc", "src/plan.cc", "src/graph.cc",
         "src/ops/elementwise.cc", "src/ops/convolution.cc", "src/ops/pooling.cc", "src/ops/reduction.cc",
         "src/ops/normalization.cc", "src/ops/layout.cc", "src/ops/optimizer.cc",
-        "src/batch_norm_rows.cc", "src/pool_rows.cc", "src/depthwise_rows.cc"
+        "src/batch_norm_rows.cc", "src/pool_rows.cc", "src/depthwise_rows.cc", "src/grouped_pointwise.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

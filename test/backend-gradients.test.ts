@@ -37,10 +37,14 @@
 // 2.5e-5.
 //
 // The test therefore asserts the literal comparison, and each backend's whole
-// step against float64, where the two forwards agree on every mask (over the
+// step against float64, where the two forwards agree on every mask and each
+// forward's logits are within WELL_CONDITIONED of float64's (over the
 // 12 draws, cpu's forward agreed with float64's on every mask in 73 of 84
 // cases, torch's in 59, and each whole step was then at most 3.7e-5 and
-// 7.4e-5 from float64),
+// 7.4e-5 from float64; on a later machine, whose OpenBLAS chose other
+// kernels, resnet50's draw 0 missed by 1.2e-4 with every mask agreeing, its
+// torch logits 7.3e-5 from float64 and its backward 1.6e-6: the forward's
+// conditioning, not the backward, which (ii) and (iii) check),
 // prints them with their flip counts everywhere, and asserts, for every model
 // and draw:
 //  (i)   forward: cpu and torch float32 losses within 1e-4 of each other and
@@ -79,6 +83,9 @@ import { withSeededMathRandom } from '../src/util/rng';
 
 const SKIP = process.env.DRESNET_SKIP_NATIVE === '1' ? 'DRESNET_SKIP_NATIVE=1: torch addon not built' : false;
 const TOLERANCE = 1e-4;
+// Logits further than this from float64's (relative) can by themselves move a
+// whole step's gradients by TOLERANCE (resnet50's, above).
+const WELL_CONDITIONED = TOLERANCE / 2;
 // Narrow models keep the pure-JS cpu reference fast. With 16 samples a
 // channel of the 1x1 last stages that ReLU zeroes for every sample (whose
 // batch norm would see a constant) is rare.
@@ -257,16 +264,15 @@ async function checkDraw(name: string, draw: number): Promise<{ literal: number;
       assert.ok(e.total < TOLERANCE, `${where}: ${what}: all gradients, relative error ${e.total}`);
       assert.ok(e.worst < TOLERANCE, `${where}: ${what}: gradient of ${e.worstName}, relative error ${e.worst}`);
     }
-    // Not a law, but true of every draw tried with this generator: with an
-    // earlier one, resnet50 once missed by 1.5e-4 with every mask agreeing,
-    // its float32 forward being that ill-conditioned.
+    const forwardError = { cpu: logitsError(cpu), torch: logitsError(torch) };
     const wherever = [
-      ['whole steps, torch vs cpu', literal, flips.literal],
-      ['whole steps, cpu vs float64', wholeStep.cpu, flips.cpu],
-      ['whole steps, torch vs float64', wholeStep.torch, flips.torch],
+      ['whole steps, torch vs cpu', literal, flips.literal, Math.max(forwardError.cpu, forwardError.torch)],
+      ['whole steps, cpu vs float64', wholeStep.cpu, flips.cpu, forwardError.cpu],
+      ['whole steps, torch vs float64', wholeStep.torch, flips.torch, forwardError.torch],
     ] as const;
-    for (const [what, e, flipped] of wherever) {
-      assert.ok(e.total < TOLERANCE || flipped > 0, `${where}: ${what}: all gradients ${e.total} apart although every ReLU mask agrees`);
+    for (const [what, e, flipped, logits] of wherever) {
+      if (flipped > 0 || logits >= WELL_CONDITIONED) continue;
+      assert.ok(e.total < TOLERANCE, `${where}: ${what}: all gradients ${e.total} apart although every ReLU mask agrees and the logits are ${logits} from float64`);
     }
     // Degenerate-agreement guard: the gradients must not all be zero.
     assert.ok(truth.grads.some((g) => g.some((v) => v !== 0)), `${where}: all gradients are zero`);

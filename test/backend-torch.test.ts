@@ -124,6 +124,17 @@ const CONV_CASES: Array<{ x: [number, number, number, number]; k: number; cout: 
   { x: [1, 10, 10, 3], k: 7, cout: 4, strides: 2, pad: 3, groups: 1 },
   { x: [1, 9, 9, 20], k: 3, cout: 20, strides: 1, pad: 1, groups: 20 }, // depthwise over few pixels: the row kernel
   { x: [1, 20, 20, 20], k: 3, cout: 20, strides: 1, pad: 1, groups: 20 }, // depthwise over 400 pixels: ATen's
+  // Grouped 1x1s through the row kernels: channels a group that fill no whole
+  // vector (4, 5, 12), one tile and a part (8), several tiles (48, 96); strided ones.
+  { x: [2, 6, 6, 32], k: 1, cout: 16, strides: 1, pad: 'same', groups: 4 },
+  { x: [2, 5, 5, 20], k: 1, cout: 20, strides: 1, pad: 'valid', groups: 4 },
+  { x: [2, 9, 9, 48], k: 1, cout: 48, strides: 1, pad: 'same', groups: 4 },
+  { x: [2, 7, 7, 24], k: 1, cout: 32, strides: 2, pad: 'same', groups: 4 },
+  { x: [1, 24, 24, 192], k: 1, cout: 192, strides: 1, pad: 'valid', groups: 4 },
+  { x: [1, 33, 33, 96], k: 1, cout: 192, strides: 2, pad: 'same', groups: 2 },
+  // ... and through BLAS, one product per group (128 channels a group or more).
+  { x: [2, 3, 3, 512], k: 1, cout: 512, strides: 1, pad: 'same', groups: 4 },
+  { x: [1, 5, 5, 256], k: 1, cout: 256, strides: 2, pad: 'same', groups: 2 },
 ];
 
 for (const c of CONV_CASES) {

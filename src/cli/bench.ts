@@ -124,12 +124,12 @@ function table(rows: BenchRow[], counter: TensorCounter, compile: boolean): stri
   const latencyPlan = compile ? ' plan ms (b=1, replayed) | ratio |' : '';
   const header = `| model | img/s (train) | PyTorch img/s | ratio |${trainPlan} latency ms (b=1, BN folded) | PyTorch ms | ratio |${latencyPlan}` +
     ` peak tensors MiB (${COUNTER_NAME[counter]}, train step) | peak RSS MiB (VmHWM) | PyTorch peak RSS MiB (VmHWM) |`;
-  const cells = (r: BenchRow, value: number | undefined, ratio: number | undefined, digits: number) =>
+  const cells = (value: number | undefined, ratio: number | undefined, digits: number) =>
     (compile ? ` ${fmt(value, digits)} | ${fmt(ratio, 2)} |` : '');
   const lines = rows.map((r) =>
     `| ${r.model} | ${fmt(r.train_img_s, 1)} | ${fmt(r.pytorch_train_img_s, 1)} | ${fmt(r.train_ratio, 2)} |` +
-    cells(r, r.plan_train_img_s, r.plan_train_ratio, 1) +
-    ` ${fmt(r.latency_ms, 1)} | ${fmt(r.pytorch_latency_ms, 1)} | ${fmt(r.latency_ratio, 2)} |` + cells(r, r.plan_latency_ms, r.plan_latency_ratio, 1) +
+    cells(r.plan_train_img_s, r.plan_train_ratio, 1) +
+    ` ${fmt(r.latency_ms, 1)} | ${fmt(r.pytorch_latency_ms, 1)} | ${fmt(r.latency_ratio, 2)} |` + cells(r.plan_latency_ms, r.plan_latency_ratio, 1) +
     ` ${fmt(r.peak_tensor_mib, 0)} | ${fmt(r.peak_rss_mib, 0)} | ${fmt(r.pytorch_peak_rss_mib, 0)} |`);
   const eager = rows.flatMap((r) => [['training', r.plan_train_mode], ['inference', r.plan_mode]]
     .filter(([, mode]) => mode !== undefined && mode !== 'replaying').map(([what, mode]) => `${r.model}: the ${what} plan ran ${mode}\n`));

@@ -3,6 +3,7 @@
 #include "common.h"
 
 #include "../depthwise_rows.h"
+#include "../grouped_pointwise.h"
 
 #include <ATen/ATen.h>
 
@@ -156,6 +157,136 @@ at::Tensor convGemm(const at::Tensor& x, const at::Tensor& filter, const at::Ten
   return y.view({x.size(0), outH, outW, out});
 }
 
+// Grouped 1x1 convolutions (DResNet's squeeze, path, fuse and shortcut
+// convs: 4 groups of 12 to 192 channels). oneDNN's grouped kernel runs them
+// well below the speed of a product. Measured in ATen 1.13 on 2 cores at
+// batch 32, forward and both backward, each DResNet layer at 128 px in turn
+// with oneDNN, BLAS (one product per group on column slices) and the row
+// kernels (grouped_pointwise.h, every row read once for all groups), best of
+// 3 alternations: at 17x17 and 9x9 the row kernels took half of oneDNN's time
+// or less (17x17x192->192 11.4 ms against 22.6, 9x9x384->384 9.8 against
+// 15.3) and less than BLAS; at 33x33 (12 to 24 channels a group) all three
+// are within the machine's noise of each other, bound by memory; only the
+// widest groups (5x5x768->768, 192 a group) go faster through BLAS (8.8 ms
+// against the rows' 11.1 and oneDNN's 23.2). Without AVX2, BLAS takes the
+// products where BLAS is not slow (wide groups or few pixels).
+enum class Pointwise { Aten, Rows, Blas };
+constexpr int64_t kBlasChannels = 128, kGroupGemmChannels = 48, kGroupGemmPixels = 512;
+
+// x: the NHWC input's shape; like: a tensor on its device with its dtype; kh, kw, outChannels: the filter's.
+Pointwise groupedPointwisePath(at::IntArrayRef x, const at::Tensor& like, int64_t kh, int64_t kw, int64_t outChannels,
+                               const Window& w) {
+  if (w.groups <= 1 || !like.is_cpu() || like.scalar_type() != at::kFloat || kh != 1 || kw != 1) return Pointwise::Aten;
+  if (w.dilation[0] != 1 || w.dilation[1] != 1) return Pointwise::Aten;
+  if (std::any_of(w.pads.begin(), w.pads.end(), [](int64_t p) { return p != 0; })) return Pointwise::Aten;
+  const int64_t in = x[3] / w.groups, out = outChannels / w.groups;
+  if (in == 1) return Pointwise::Aten;  // depthwise
+  if (groupedPointwiseSupported()) return std::min(in, out) >= kBlasChannels ? Pointwise::Blas : Pointwise::Rows;
+  const int64_t pixels = x[0] * outSize(x[1], 1, w.stride[0], 1) * outSize(x[2], 1, w.stride[1], 1);
+  return pixels <= kGroupGemmPixels || std::min(in, out) >= kGroupGemmChannels ? Pointwise::Blas : Pointwise::Aten;
+}
+
+bool strided(const Window& w) { return w.stride[0] != 1 || w.stride[1] != 1; }
+
+// The pixels a 1x1 conv reads, [pixels, channels] (a copy only when strided).
+at::Tensor pointwiseRows(const at::Tensor& x, const Window& w) {
+  const at::Tensor taken = strided(w) ? x.slice(1, 0, x.size(1), w.stride[0]).slice(2, 0, x.size(2), w.stride[1]) : x;
+  return taken.contiguous().view({-1, x.size(3)});
+}
+
+// The gradient of the pixels a strided 1x1 conv reads, in place in the input's shape (zero elsewhere).
+at::Tensor scatterStrided(const at::Tensor& taken, const std::vector<int64_t>& inputShape, const Window& w) {
+  if (!strided(w)) return taken;
+  at::Tensor dx = at::zeros(inputShape, taken.options());
+  dx.slice(1, 0, inputShape[1], w.stride[0]).slice(2, 0, inputShape[2], w.stride[1]).copy_(taken);
+  return dx;
+}
+
+// tfjs filter [1, 1, in/groups, out] as groups' [in/groups, out/groups] matrices (a view).
+at::Tensor groupMatrices(const at::Tensor& filter, int64_t groups) {
+  return filter.reshape({filter.size(2), groups, filter.size(3) / groups}).permute({1, 0, 2});
+}
+
+// Column slice g of a [rows, groups * width] matrix.
+at::Tensor groupColumns(const at::Tensor& m, int64_t g, int64_t width) { return m.slice(1, g * width, (g + 1) * width); }
+
+// The BLAS path's weights: re-laid out first (torchWeight), so each product
+// sums in one order whatever ran before (see convGemm); [out, in/groups].
+at::Tensor blasWeight(const at::Tensor& filter) { return torchWeight(filter).view({filter.size(3), filter.size(2)}); }
+
+// rows [pixels, in] -> [pixels, out]; filter tfjs [1, 1, in/groups, out].
+at::Tensor blasForward(const at::Tensor& rows, const at::Tensor& filter, const at::Tensor& bias, int64_t groups) {
+  const int64_t in = filter.size(2), outChannels = filter.size(3), out = outChannels / groups;
+  const at::Tensor weight = blasWeight(filter);
+  at::Tensor y = at::empty({rows.size(0), outChannels}, rows.options());
+  for (int64_t g = 0; g < groups; ++g) {
+    at::Tensor yg = groupColumns(y, g, out);
+    const at::Tensor wg = weight.slice(0, g * out, (g + 1) * out).t();
+    if (bias.defined()) {
+      at::addmm_out(yg, bias.slice(0, g * out, (g + 1) * out), groupColumns(rows, g, in), wg);
+    } else {
+      at::mm_out(yg, groupColumns(rows, g, in), wg);
+    }
+  }
+  return y;
+}
+
+// dy rows [pixels, out] -> [pixels, in].
+at::Tensor blasBackpropInput(const at::Tensor& dyRows, const at::Tensor& filter, int64_t groups) {
+  const int64_t in = filter.size(2), out = filter.size(3) / groups;
+  const at::Tensor weight = blasWeight(filter);
+  at::Tensor dx = at::empty({dyRows.size(0), in * groups}, dyRows.options());
+  for (int64_t g = 0; g < groups; ++g) {
+    at::Tensor dxg = groupColumns(dx, g, in);
+    at::mm_out(dxg, groupColumns(dyRows, g, out), weight.slice(0, g * out, (g + 1) * out));
+  }
+  return dx;
+}
+
+// rows [pixels, in], dy rows [pixels, out] -> groups' [in/groups, out/groups].
+at::Tensor blasBackpropFilter(const at::Tensor& rows, const at::Tensor& dyRows, int64_t groups) {
+  const int64_t in = rows.size(1) / groups, out = dyRows.size(1) / groups;
+  at::Tensor dw = at::empty({groups, in, out}, rows.options());
+  for (int64_t g = 0; g < groups; ++g) {
+    at::Tensor dwg = dw[g];
+    at::mm_out(dwg, groupColumns(rows, g, in).t(), groupColumns(dyRows, g, out));
+  }
+  return dw;
+}
+
+at::Tensor clampInPlace(const at::Tensor& y, Clamp clamp) {
+  const bool linear = clamp.lo == -std::numeric_limits<float>::infinity() && clamp.hi == std::numeric_limits<float>::infinity();
+  return linear ? y : y.clamp_(clamp.lo, clamp.hi);
+}
+
+// x [N, H, W, in] -> clamp(conv + bias) [N, outH, outW, out].
+at::Tensor groupedPointwiseForward(Pointwise path, const at::Tensor& x, const at::Tensor& filter, const at::Tensor& bias,
+                                   const Window& w, Clamp clamp) {
+  const at::Tensor rows = pointwiseRows(x, w);
+  at::Tensor y = path == Pointwise::Rows ? groupedRowsProduct(rows, groupMatrices(filter, w.groups), bias, clamp)
+                                         : clampInPlace(blasForward(rows, filter, bias, w.groups), clamp);
+  return y.view({x.size(0), outSize(x.size(1), 1, w.stride[0], 1), outSize(x.size(2), 1, w.stride[1], 1), filter.size(3)});
+}
+
+// dy [N, outH, outW, out] -> dx [N, H, W, in].
+at::Tensor groupedPointwiseBackpropInput(Pointwise path, const at::Tensor& dy, const at::Tensor& filter,
+                                         const std::vector<int64_t>& inputShape, const Window& w) {
+  constexpr float inf = std::numeric_limits<float>::infinity();
+  const at::Tensor rows = dy.contiguous().view({-1, dy.size(3)});
+  const at::Tensor dx = path == Pointwise::Rows
+                            ? groupedRowsProduct(rows, groupMatrices(filter, w.groups).transpose(1, 2), at::Tensor(), {-inf, inf})
+                            : blasBackpropInput(rows, filter, w.groups);
+  return scatterStrided(dx.view({dy.size(0), dy.size(1), dy.size(2), inputShape[3]}), inputShape, w);
+}
+
+// x [N, H, W, in], dy [N, outH, outW, out] -> tfjs filter [1, 1, in/groups, out].
+at::Tensor groupedPointwiseBackpropFilter(Pointwise path, const at::Tensor& x, const at::Tensor& dy,
+                                          const std::vector<int64_t>& filterShape, const Window& w) {
+  const at::Tensor rows = pointwiseRows(x, w), dyRows = dy.contiguous().view({-1, dy.size(3)});
+  const at::Tensor dw = path == Pointwise::Rows ? groupedRowsGram(rows, dyRows, w.groups) : blasBackpropFilter(rows, dyRows, w.groups);
+  return dw.permute({1, 0, 2}).contiguous().view(filterShape);
+}
+
 // Float32 CPU depthwise convolutions with one filter per channel over few
 // pixels go to the row kernel (depthwise_rows.cc): there it took half of
 // ATen's time or less (2 cores, batch 1: 8x8x116 30 us against 54-113,
@@ -183,9 +314,14 @@ Tensors fusedConv(const Tensors& in, const Attrs& a, bool depthwise) {
     const at::Tensor taps = filter.reshape({filter.size(0), filter.size(1), x.size(3)}).contiguous();
     return {depthwiseRowsForward(x, taps, b, rowWindow(w, x, filter.size(0), filter.size(1)), *clamp)};
   }
-  at::Tensor y = !depthwise && convAsGemm(x, filter, w)
-                     ? convGemm(x, filter, b, w)
-                     : convForward(x, depthwise ? depthwiseWeight(filter) : torchWeight(filter), b, w);
+  const Pointwise pointwise =
+      depthwise ? Pointwise::Aten : groupedPointwisePath(x.sizes(), x, filter.size(0), filter.size(1), filter.size(3), w);
+  if (clamp && (!bias.defined() || channelBias) && pointwise != Pointwise::Aten) {
+    return {groupedPointwiseForward(pointwise, x, filter, b, w, *clamp)};
+  }
+  at::Tensor y = depthwise                   ? convForward(x, depthwiseWeight(filter), b, w)
+                 : convAsGemm(x, filter, w) ? convGemm(x, filter, b, w)
+                                            : convForward(x, torchWeight(filter), b, w);
   if (bias.defined() && !channelBias) y = y + bias;
   return {activate(y, a, in[3])};
 }
@@ -246,12 +382,20 @@ void addConvolutionOps(OpTable& table) {
       {"FusedDepthwiseConv2D", [](const Tensors& in, const Attrs& a) { return fusedConv(in, a, true); }},
       {"Conv2DBackpropInput",
        [](const Tensors& in, const Attrs& a) {
-         return single(convBackpropInput(in[0], torchWeight(in[1]), a.ints("inputShape"), Window::from(a)));
+         const Window w = Window::from(a);
+         const auto inputShape = a.ints("inputShape");
+         const at::Tensor& filter = in[1];
+         const Pointwise path = groupedPointwisePath(inputShape, in[0], filter.size(0), filter.size(1), filter.size(3), w);
+         if (path != Pointwise::Aten) return single(groupedPointwiseBackpropInput(path, in[0], filter, inputShape, w));
+         return single(convBackpropInput(in[0], torchWeight(filter), inputShape, w));
        }},
       {"Conv2DBackpropFilter",
        [](const Tensors& in, const Attrs& a) {
-         Window w = Window::from(a);
-         return single(tfjsFilter(convBackpropWeight(in[0], in[1], weightShapeOf(a.ints("filterShape")), w)));
+         const Window w = Window::from(a);
+         const auto f = a.ints("filterShape");
+         const Pointwise path = groupedPointwisePath(in[0].sizes(), in[0], f[0], f[1], f[3], w);
+         if (path != Pointwise::Aten) return single(groupedPointwiseBackpropFilter(path, in[0], in[1], f, w));
+         return single(tfjsFilter(convBackpropWeight(in[0], in[1], weightShapeOf(f), w)));
        }},
       {"DepthwiseConv2dNativeBackpropInput",
        [](const Tensors& in, const Attrs& a) {
