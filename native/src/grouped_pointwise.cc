@@ -36,6 +36,18 @@ DRESNET_AVX2 inline __m256i laneMask(int64_t valid) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(std::min(valid, kLanes))), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
+// The columns [j0, j0 + 16) of n that a tile computes: one or two vectors, the last one's lanes.
+struct ColumnChunk {
+  bool two;
+  __m256i last;
+};
+
+DRESNET_AVX2 inline ColumnChunk columnChunk(int64_t n, int64_t j0) {
+  const int64_t left = n - j0;
+  const bool two = left > kLanes;
+  return {two, laneMask(two ? left - kLanes : left)};
+}
+
 struct Product {
   const float* a;     // row r of group g: a + r * lda + g * k
   const float* b;     // group g's [k, nPad]: b + g * k * nPad
@@ -98,15 +110,13 @@ DRESNET_AVX2 void productBlock(const Product& p, int64_t groups, int64_t begin, 
     const int64_t last = std::min(end, first + kRowGrain);
     for (int64_t g = 0; g < groups; ++g) {
       for (int64_t j0 = 0; j0 < p.n; j0 += 2 * kLanes) {
-        const int64_t left = p.n - j0;
-        const bool two = left > kLanes;
-        const __m256i mask = laneMask(two ? left - kLanes : left);
+        const ColumnChunk chunk = columnChunk(p.n, j0);
         for (int64_t row = first; row < last; row += kTileRows) {
           const int64_t rows = std::min<int64_t>(kTileRows, last - row);
-          if (two) {
-            productRows<2>(p, row, rows, g, j0, mask);
+          if (chunk.two) {
+            productRows<2>(p, row, rows, g, j0, chunk.last);
           } else {
-            productRows<1>(p, row, rows, g, j0, mask);
+            productRows<1>(p, row, rows, g, j0, chunk.last);
           }
         }
       }
@@ -160,15 +170,13 @@ DRESNET_AVX2 void gramRows(const Gram& p, int64_t begin, int64_t end, int64_t g,
 DRESNET_AVX2 void gramBlock(const Gram& p, int64_t groups, int64_t begin, int64_t end) {
   for (int64_t g = 0; g < groups; ++g) {
     for (int64_t j0 = 0; j0 < p.n; j0 += 2 * kLanes) {
-      const int64_t left = p.n - j0;
-      const bool two = left > kLanes;
-      const __m256i last = laneMask(two ? left - kLanes : left);
+      const ColumnChunk chunk = columnChunk(p.n, j0);
       for (int64_t i0 = 0; i0 < p.k; i0 += kTileRows) {
         const int64_t inputs = std::min<int64_t>(kTileRows, p.k - i0);
-        if (two) {
-          gramRows<2>(p, begin, end, g, i0, inputs, j0, last);
+        if (chunk.two) {
+          gramRows<2>(p, begin, end, g, i0, inputs, j0, chunk.last);
         } else {
-          gramRows<1>(p, begin, end, g, i0, inputs, j0, last);
+          gramRows<1>(p, begin, end, g, i0, inputs, j0, chunk.last);
         }
       }
     }

@@ -15,7 +15,7 @@ namespace dresnet {
 // Whether this CPU runs the kernels (AVX2 and FMA); callers fall back to ATen otherwise.
 bool groupedPointwiseSupported();
 
-// a [rows, groups * k] contiguous float; b [groups, k, n] contiguous; bias
+// a [rows, groups * k] contiguous float; b [groups, k, n] (any strides: it is packed); bias
 // [groups * n] or undefined -> clamp(a_g b_g + bias_g) [rows, groups * n].
 at::Tensor groupedRowsProduct(const at::Tensor& a, const at::Tensor& b, const at::Tensor& bias, Clamp clamp);
 

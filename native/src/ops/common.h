@@ -8,6 +8,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <functional>
 #include <initializer_list>
 #include <stdexcept>
@@ -72,6 +73,7 @@ struct Window {
     return w;
   }
   bool symmetric() const { return pads[0] == pads[1] && pads[2] == pads[3]; }
+  bool padded() const { return std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p != 0; }); }
   // ATen's pooling wants padding <= half the window.
   bool poolPaddingOk() const { return symmetric() && pads[0] <= kernel[0] / 2 && pads[2] <= kernel[1] / 2; }
   std::vector<int64_t> padding() const { return {pads[0], pads[2]}; }

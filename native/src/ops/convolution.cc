@@ -84,12 +84,14 @@ std::vector<int64_t> weightShapeOf(const std::vector<int64_t>& f) { return {f[3]
 
 std::string activationOf(const Attrs& a) { return a.has("activation") ? a.s("activation") : "linear"; }
 
+constexpr float kInf = std::numeric_limits<float>::infinity();
+constexpr Clamp kNoClamp{-kInf, kInf};
+
 // The activations that are a clamp (for linear, an empty one): a row kernel
 // applies them in its own pass.
 c10::optional<Clamp> clampOf(const std::string& act) {
-  constexpr float inf = std::numeric_limits<float>::infinity();
-  if (act == "linear") return Clamp{-inf, inf};
-  if (act == "relu") return Clamp{0, inf};
+  if (act == "linear") return kNoClamp;
+  if (act == "relu") return Clamp{0, kInf};
   if (act == "relu6") return Clamp{0, 6};
   return c10::nullopt;
 }
@@ -139,8 +141,7 @@ bool convAsGemm(const at::Tensor& x, const at::Tensor& filter, const Window& w) 
 // oneDNN.) A training step's backward pass re-lays the filter out anyway.
 at::Tensor convGemm(const at::Tensor& x, const at::Tensor& filter, const at::Tensor& bias, const Window& w) {
   const int64_t kh = filter.size(0), kw = filter.size(1), in = filter.size(2), out = filter.size(3);
-  const bool padded = std::any_of(w.pads.begin(), w.pads.end(), [](int64_t p) { return p != 0; });
-  const at::Tensor input = padded ? padNHWC(x, w.pads, 0) : x;
+  const at::Tensor input = w.padded() ? padNHWC(x, w.pads, 0) : x;
   const int64_t outH = windowOut(w, 0, x, kh), outW = windowOut(w, 1, x, kw);
   std::vector<at::Tensor> taps;  // [N, outH, outW, in] per filter position, row by row
   for (int64_t i = 0; i < kh; ++i) {
@@ -178,7 +179,7 @@ Pointwise groupedPointwisePath(at::IntArrayRef x, const at::Tensor& like, int64_
                                const Window& w) {
   if (w.groups <= 1 || !like.is_cpu() || like.scalar_type() != at::kFloat || kh != 1 || kw != 1) return Pointwise::Aten;
   if (w.dilation[0] != 1 || w.dilation[1] != 1) return Pointwise::Aten;
-  if (std::any_of(w.pads.begin(), w.pads.end(), [](int64_t p) { return p != 0; })) return Pointwise::Aten;
+  if (w.padded()) return Pointwise::Aten;
   const int64_t in = x[3] / w.groups, out = outChannels / w.groups;
   if (in == 1) return Pointwise::Aten;  // depthwise
   if (groupedPointwiseSupported()) return std::min(in, out) >= kBlasChannels ? Pointwise::Blas : Pointwise::Rows;
@@ -255,7 +256,7 @@ at::Tensor blasBackpropFilter(const at::Tensor& rows, const at::Tensor& dyRows, 
 }
 
 at::Tensor clampInPlace(const at::Tensor& y, Clamp clamp) {
-  const bool linear = clamp.lo == -std::numeric_limits<float>::infinity() && clamp.hi == std::numeric_limits<float>::infinity();
+  const bool linear = clamp.lo == kNoClamp.lo && clamp.hi == kNoClamp.hi;
   return linear ? y : y.clamp_(clamp.lo, clamp.hi);
 }
 
@@ -271,10 +272,9 @@ at::Tensor groupedPointwiseForward(Pointwise path, const at::Tensor& x, const at
 // dy [N, outH, outW, out] -> dx [N, H, W, in].
 at::Tensor groupedPointwiseBackpropInput(Pointwise path, const at::Tensor& dy, const at::Tensor& filter,
                                          const std::vector<int64_t>& inputShape, const Window& w) {
-  constexpr float inf = std::numeric_limits<float>::infinity();
   const at::Tensor rows = dy.contiguous().view({-1, dy.size(3)});
   const at::Tensor dx = path == Pointwise::Rows
-                            ? groupedRowsProduct(rows, groupMatrices(filter, w.groups).transpose(1, 2), at::Tensor(), {-inf, inf})
+                            ? groupedRowsProduct(rows, groupMatrices(filter, w.groups).transpose(1, 2), at::Tensor(), kNoClamp)
                             : blasBackpropInput(rows, filter, w.groups);
   return scatterStrided(dx.view({dy.size(0), dy.size(1), dy.size(2), inputShape[3]}), inputShape, w);
 }
@@ -309,14 +309,16 @@ Tensors fusedConv(const Tensors& in, const Attrs& a, bool depthwise) {
   const bool channelBias = bias.defined() && bias.dim() == 1 && bias.size(0) == outChannels;
   const at::Tensor b = channelBias ? bias : at::Tensor();
   const c10::optional<Clamp> clamp = clampOf(activationOf(a));
-  if (clamp && (!bias.defined() || channelBias) && depthwiseRowsApply(x, filter, w)) {
+  // A row kernel adds the bias and applies the activation in its own pass.
+  const bool rowKernelEpilogue = clamp && (!bias.defined() || channelBias);
+  if (rowKernelEpilogue && depthwiseRowsApply(x, filter, w)) {
     // [kh, kw, 1, C] (grouped) or [kh, kw, C, 1] (tfjs depthwise): per tap, C weights in a row.
     const at::Tensor taps = filter.reshape({filter.size(0), filter.size(1), x.size(3)}).contiguous();
     return {depthwiseRowsForward(x, taps, b, rowWindow(w, x, filter.size(0), filter.size(1)), *clamp)};
   }
   const Pointwise pointwise =
       depthwise ? Pointwise::Aten : groupedPointwisePath(x.sizes(), x, filter.size(0), filter.size(1), filter.size(3), w);
-  if (clamp && (!bias.defined() || channelBias) && pointwise != Pointwise::Aten) {
+  if (rowKernelEpilogue && pointwise != Pointwise::Aten) {
     return {groupedPointwiseForward(pointwise, x, filter, b, w, *clamp)};
   }
   at::Tensor y = depthwise                   ? convForward(x, depthwiseWeight(filter), b, w)
