@@ -132,7 +132,9 @@ const CONV_CASES: Array<{ x: [number, number, number, number]; k: number; cout: 
   { x: [2, 7, 7, 24], k: 1, cout: 32, strides: 2, pad: 'same', groups: 4 },
   { x: [1, 24, 24, 192], k: 1, cout: 192, strides: 1, pad: 'valid', groups: 4 },
   { x: [1, 33, 33, 96], k: 1, cout: 192, strides: 2, pad: 'same', groups: 2 },
-  // ... and through BLAS, one product per group (128 channels a group or more).
+  // ... and 128 channels a group or more: BLAS, one product per group, under
+  // the AVX2 tiles' rule; the rows where the CPU has AVX-512 (test/grouped-pointwise-isa
+  // runs both).
   { x: [2, 3, 3, 512], k: 1, cout: 512, strides: 1, pad: 'same', groups: 4 },
   { x: [1, 5, 5, 256], k: 1, cout: 256, strides: 2, pad: 'same', groups: 2 },
 ];

@@ -14,6 +14,8 @@ namespace dresnet {
 
 // Whether this CPU runs the kernels (AVX2 and FMA); callers fall back to ATen otherwise.
 bool groupedPointwiseSupported();
+// Whether they run 16-lane AVX-512 tiles (else 8-lane AVX2): same results, about twice the speed.
+bool groupedPointwiseWide();
 
 // a [rows, groups * k] contiguous float; b [groups, k, n] (any strides: it is packed); bias
 // [groups * n] or undefined -> clamp(a_g b_g + bias_g) [rows, groups * n].

@@ -169,8 +169,11 @@ at::Tensor convGemm(const at::Tensor& x, const at::Tensor& filter, const at::Ten
 // 15.3) and less than BLAS; at 33x33 (12 to 24 channels a group) all three
 // are within the machine's noise of each other, bound by memory; only the
 // widest groups (5x5x768->768, 192 a group) go faster through BLAS (8.8 ms
-// against the rows' 11.1 and oneDNN's 23.2). Without AVX2, BLAS takes the
-// products where BLAS is not slow (wide groups or few pixels).
+// against the rows' 11.1 and oneDNN's 23.2). With AVX-512 (a 2-core Zen 5)
+// the rows' 16-lane tiles take those too: 5x5x768->768 3.4 ms against BLAS's
+// 3.5 with OpenBLAS's AVX-512 kernels and about 6 with the AVX2 ones it picks for
+// that CPU. Without AVX2, BLAS takes the products where BLAS is not slow
+// (wide groups or few pixels).
 enum class Pointwise { Aten, Rows, Blas };
 constexpr int64_t kBlasChannels = 128, kGroupGemmChannels = 48, kGroupGemmPixels = 512;
 
@@ -182,7 +185,9 @@ Pointwise groupedPointwisePath(at::IntArrayRef x, const at::Tensor& like, int64_
   if (w.padded()) return Pointwise::Aten;
   const int64_t in = x[3] / w.groups, out = outChannels / w.groups;
   if (in == 1) return Pointwise::Aten;  // depthwise
-  if (groupedPointwiseSupported()) return std::min(in, out) >= kBlasChannels ? Pointwise::Blas : Pointwise::Rows;
+  if (groupedPointwiseSupported()) {
+    return !groupedPointwiseWide() && std::min(in, out) >= kBlasChannels ? Pointwise::Blas : Pointwise::Rows;
+  }
   const int64_t pixels = x[0] * outSize(x[1], 1, w.stride[0], 1) * outSize(x[2], 1, w.stride[1], 1);
   return pixels <= kGroupGemmPixels || std::min(in, out) >= kGroupGemmChannels ? Pointwise::Blas : Pointwise::Aten;
 }
