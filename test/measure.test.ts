@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import '../src/models';
+import { createModel, modelStats } from '../src/models';
 import { defaultRunConfig } from '../src/config/load';
 import { timeRuns } from '../src/measure';
 import { measureInChild } from '../src/suite/probe';
@@ -62,4 +62,29 @@ test('dresnet bench and a suite probe on the same model, input and threads repor
   // Two processes on a shared machine: the same figure within a factor that its load swings by.
   const ratio = row.latency_ms / probe.latency_ms;
   assert.ok(ratio > 0.5 && ratio < 2, `batch-1 latency: bench ${row.latency_ms} ms, probe ${probe.latency_ms} ms`);
+});
+
+test('dresnet bench with mobilenet_v2 in the run: every model\'s training MACs per second against it, round by round, from the built models\' MACs', () => {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dresnet-measure-')), 'bench.csv');
+  const bench = runCli(['bench', 'dresnet', 'mobilenet_v2', '--backend', 'auto', '--size', '32', '--batch', '2', '--classes', '4', '--threads', '1',
+    '--warmup', '0', '--steps', '1', '--latency-runs', '1', '--latency-warmup', '0', '--rounds', '2', '--no-pytorch', '--out', out], { timeoutMs: 300_000 });
+  assert.equal(bench.code, 0, bench.stderr);
+  const [header, ...lines] = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => l.split(','));
+  const rows = Object.fromEntries(lines.map((l) => [l[0], Object.fromEntries(header.map((k, i) => [k, l[i]]))]));
+  const gmacs = (model: string) => createModel(model, { numClasses: 4, inputSize: 32 });
+  for (const model of ['dresnet', 'mobilenet_v2']) {
+    const built = gmacs(model);
+    assert.ok(Math.abs(Number(rows[model].gmacs) - modelStats(built).macs / 1e9) < 1e-9, `${model}: gmacs ${rows[model].gmacs}`);
+    built.dispose();
+  }
+  assert.equal(Number(rows.mobilenet_v2.mac_speed_vs_reference), 1);
+  const speed = Number(rows.dresnet.mac_speed_vs_reference);
+  const expected = (Number(rows.dresnet.train_img_s) * Number(rows.dresnet.gmacs)) / (Number(rows.mobilenet_v2.train_img_s) * Number(rows.mobilenet_v2.gmacs));
+  assert.ok(speed > 0 && Number.isFinite(speed), `dresnet against mobilenet_v2 per MAC: ${speed}`);
+  // The CSV holds medians over rounds, of each round's ratio: one round's ratio of medians need not equal it, but two rounds' must bracket it.
+  assert.ok(speed > expected / 3 && speed < expected * 3, `median of the rounds' ratios ${speed}, ratio of the medians ${expected}`);
+  const line = bench.stdout.match(/^dresnet \(([\d.]+) GMACs\/img\): ([\d.]+)x \(rounds: ([\d.]+), ([\d.]+)\)$/m);
+  assert.ok(line, `the per-MAC line for dresnet:\n${bench.stdout}`);
+  assert.match(bench.stdout, /training MACs per second against mobilenet_v2's \([\d.]+ GMACs\/img\) in the same round:/);
+  assert.ok(Math.abs(Number(line[2]) - speed) < 0.006, `printed ${line[2]}, CSV ${speed}`);
 });

@@ -76,7 +76,14 @@ function pytorchRun(models: string[], opts: BenchOptions, threads: number): Pyto
 const COLUMNS = [
   'model', 'backend', 'threads', 'train_img_s', 'pytorch_train_img_s', 'train_ratio', 'plan_train_img_s', 'plan_train_ratio', 'plan_train_mode',
   'latency_ms', 'pytorch_latency_ms', 'latency_ratio', 'plan_latency_ms', 'plan_latency_ratio', 'plan_mode', 'peak_tensor_mib', 'peak_rss_mib', 'pytorch_peak_rss_mib',
+  'gmacs', 'mac_speed_vs_reference',
 ] as const;
+
+/**
+ * The model whose training speed per MAC the others are set against (the
+ * issue's DResNet target: its img/s at least MobileNet v2's over their MAC ratio).
+ */
+const MAC_REFERENCE = 'mobilenet_v2';
 
 function fmt(n: number | undefined, digits: number): string {
   return n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(digits);
@@ -106,6 +113,9 @@ export function benchRow(model: string, r: Measurement, engine: BackendDescripti
     peak_tensor_mib: r.trainPeakTensorBytes / MiB,
     peak_rss_mib: r.peakRssBytes / MiB,
     pytorch_peak_rss_mib: pt?.peak_rss_mib,
+    gmacs: r.macs / 1e9,
+    /** Filled in once the round's reference model is measured (macSpeeds). */
+    mac_speed_vs_reference: undefined as number | undefined,
   };
 }
 
@@ -146,6 +156,33 @@ function kernelTable(model: string, r: Measurement): string {
     ['| kernel | calls/step | host ms/step | µs/call |', '|' + ' --- |'.repeat(4), ...lines].join('\n') + '\n';
 }
 
+/** Training img/s, through plans when they were timed. */
+function trainingSpeed(r: BenchRow): number {
+  return r.plan_train_img_s ?? r.train_img_s;
+}
+
+/**
+ * Each row's training MACs per second over the reference model's in the same
+ * round: 1.0 means it turns its MACs into training throughput as fast as the
+ * reference does.
+ */
+function macSpeeds(round: BenchRow[]): void {
+  const ref = round.find((r) => r.model === MAC_REFERENCE);
+  if (!ref) return;
+  for (const r of round) r.mac_speed_vs_reference = (trainingSpeed(r) * r.gmacs) / (trainingSpeed(ref) * ref.gmacs);
+}
+
+/** With the reference in the run: every other model's training speed per MAC against it, round by round. */
+function macSpeedLines(byModel: Map<string, BenchRow[]>, plans: boolean): string {
+  const lines = [...byModel].filter(([m, rounds]) => m !== MAC_REFERENCE && rounds[0].mac_speed_vs_reference !== undefined).map(([m, rounds]) => {
+    const each = rounds.map((r) => fmt(r.mac_speed_vs_reference, 2)).join(', ');
+    return `${m} (${fmt(rounds[0].gmacs, 3)} GMACs/img): ${fmt(median(rounds.map((r) => r.mac_speed_vs_reference!)), 2)}x (rounds: ${each})\n`;
+  });
+  if (lines.length === 0) return '';
+  const ref = byModel.get(MAC_REFERENCE)![0];
+  return `\ntraining${plans ? ' (plans)' : ''} MACs per second against ${MAC_REFERENCE}'s (${fmt(ref.gmacs, 3)} GMACs/img) in the same round:\n` + lines.join('');
+}
+
 /** Per numeric field, the median over rounds; ratios are the median of each round's own ratio. */
 function medianRow(rounds: BenchRow[]): BenchRow {
   const row: Record<string, unknown> = { ...rounds[0] };
@@ -173,17 +210,17 @@ export async function runBench(models: string[], opts: BenchOptions): Promise<st
   for (const m of models) getModelDefinition(m);
   await selectBackend({ backend: opts.backend, device: opts.device, threads: opts.threads, cudaGraphs: opts.cudaGraphs });
   const engine = describeBackend();
-  const rows: BenchRow[] = [];
   const kernelTables: string[] = [];
   let pytorch: PytorchResult | undefined;
   let counter: TensorCounter = 'tfjs';
   let note = opts.pytorch && opts.installBaseline ? baselineNote(installBaseline(opts.python)) : '';
-  let spread = '';
-  // Each model's PyTorch run follows ours at once: a shared machine's speed
-  // drifts by 10-40% over minutes, and a ratio of runs far apart carries it.
-  for (const m of models) {
-    const rounds: BenchRow[] = [];
-    for (let round = 0; round < opts.rounds; round++) {
+  // Each model's PyTorch run follows ours at once, and a round measures every
+  // model in turn: a shared machine's speed drifts by 10-40% over minutes,
+  // and a ratio of runs far apart carries it.
+  const byModel = new Map<string, BenchRow[]>(models.map((m) => [m, []]));
+  for (let round = 0; round < opts.rounds; round++) {
+    const measured: BenchRow[] = [];
+    for (const m of models) {
       const r = await measureInChild(benchRequest(m, opts));
       counter = r.tensorCounter;
       const plan = r.planLatencyMs !== undefined
@@ -196,20 +233,22 @@ export async function runBench(models: string[], opts: BenchOptions): Promise<st
         if (typeof res === 'string') note = baselineNote(res);
         else [pytorch, pt] = [res, res.models[m]];
       }
-      rounds.push(benchRow(m, r, engine, pt));
+      measured.push(benchRow(m, r, engine, pt));
     }
-    rows.push(medianRow(rounds));
-    if (rounds.length > 1) spread += roundsLine(m, rounds);
+    macSpeeds(measured);
+    measured.forEach((row) => byModel.get(row.model)!.push(row));
   }
+  const rows = [...byModel.values()].map(medianRow);
+  const spread = opts.rounds > 1 ? [...byModel].map(([m, rounds]) => roundsLine(m, rounds)).join('') : '';
   if (opts.out) atomicWriteFile(opts.out, toCsv(COLUMNS, rows));
   const libtorch = engine.libtorchVersion ? `, libtorch ${engine.libtorchVersion}${engine.blas ? `, BLAS ${engine.blas}` : ''}` : '';
   const ptInfo = pytorch ? `; PyTorch ${pytorch.torch_version} eager (${opts.device}), ${pytorch.threads} threads${opts.channelsLast ? ', channels_last' : ', NCHW'}` : '';
   const graphsInfo = opts.compile && opts.cudaGraphs ? `; plans replayed through their own buffers${opts.device === 'cuda' ? ' as CUDA graphs' : ''} (--cuda-graphs)` : '';
-  const roundsInfo = opts.rounds > 1 ? `; medians of ${opts.rounds} rounds, ours and PyTorch's in turn (a ratio: the median of the rounds' ratios)` : '';
+  const roundsInfo = opts.rounds > 1 ? `; medians of ${opts.rounds} rounds, each model in turn, ours then PyTorch's (a ratio: the median of the rounds' ratios)` : '';
   return `backend ${engine.name} (${engine.device}, ${engine.threads} threads${libtorch})${ptInfo}; ` +
     `${opts.size}x${opts.size}, training batch ${opts.batch}, ${opts.steps} timed steps after ${opts.warmup} warm-up; ` +
     `batch-1 latency: batch norms folded into the convolutions on both sides, median of ${opts.latencyRuns} passes after ${opts.latencyWarmup} untimed${graphsInfo}${roundsInfo}\n` +
-    note + table(rows, counter, opts.compile) + (spread ? `\n${spread}` : '') + kernelTables.join('');
+    note + table(rows, counter, opts.compile) + (spread ? `\n${spread}` : '') + macSpeedLines(byModel, opts.compile) + kernelTables.join('');
 }
 
 export function registerBenchCommand(program: Command): void {
@@ -233,7 +272,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--kernels <n>', 'also time each kernel (host time) over as many training steps again and list the n slowest', positiveInt('--kernels'), 0)
     .option('--compile', 'also time training steps and batch-1 latency through recorded plans, replayed in one native call (torch backend)', false)
     .option('--cuda-graphs', 'with --compile: replay the plans as CUDA graphs captured once (runtime.cudaGraphs; on the CPU, through the same buffers without a capture)', false)
-    .option('--rounds <n>', 'measure each model n times, ours and PyTorch in turn, and report medians', positiveInt('--rounds'), 1)
+    .option('--rounds <n>', 'measure every model n times, in turn (ours, then PyTorch), and report medians', positiveInt('--rounds'), 1)
     .option('--out <file>', 'also write the rows as CSV')
     .action(async (args: string[], opts: BenchOptions) => {
       if (opts.steps < 1) throw new UserError('--steps: at least 1 timed step');

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { BackendRequest, CompiledPass, PassMode, selectBackend } from '../backend';
 import { KernelTime, timeKernels } from '../backend/kernel_times';
-import { createModel, fuseBatchNorms } from '../models';
+import { createModel, fuseBatchNorms, modelStats } from '../models';
 import { applyPlanTo, PrunePlan } from '../prune';
 import { LossConfig, makeLoss } from '../train/losses';
 import { decayedVariables, makeOptimizer, OptimizerConfig } from '../train/optimizer';
@@ -72,6 +72,8 @@ export interface Measurement {
   planTrainMode?: string;
   /** Peak tensor bytes during one steady-state training step (weights, optimiser slots, activations, gradients). */
   trainPeakTensorBytes: number;
+  /** Multiply-accumulates of one image's forward pass through the trained model (src/models/stats.ts's convention). */
+  macs: number;
   /** The process's VmHWM at the end: inference and training (the fold before them aside). */
   peakRssBytes: number;
   tensorCounter: TensorCounter;
@@ -79,7 +81,7 @@ export interface Measurement {
 }
 
 type InferenceFigures = Pick<Measurement, 'latencyMs' | 'inferPeakTensorBytes' | 'inferPeakRssBytes' | 'planLatencyMs' | 'planMode'>;
-type TrainingFigures = Pick<Measurement, 'trainStepMs' | 'trainImgPerS' | 'trainPeakTensorBytes' | 'kernels' | 'planTrainImgPerS' | 'planTrainMode'>;
+type TrainingFigures = Pick<Measurement, 'trainStepMs' | 'trainImgPerS' | 'trainPeakTensorBytes' | 'macs' | 'kernels' | 'planTrainImgPerS' | 'planTrainMode'>;
 
 function build(req: MeasureRequest): tfl.LayersModel {
   const model = createModel(req.model, { ...req.options, numClasses: req.numClasses, inputSize: req.inputSize });
@@ -176,7 +178,9 @@ async function measureTraining(req: MeasureRequest): Promise<TrainingFigures> {
     const trainPeakTensorBytes = await peakTensorBytes(step);
     const times = timeRuns(step, { ...timing, warmup: 0 });
     const total = times.reduce((a, b) => a + b, 0);
-    const figures = { trainStepMs: median(times), trainImgPerS: (n * times.length) / (total / 1000), trainPeakTensorBytes };
+    const figures = {
+      trainStepMs: median(times), trainImgPerS: (n * times.length) / (total / 1000), trainPeakTensorBytes, macs: modelStats(model).macs,
+    };
     const plan = req.compile ? planTraining(new TrainStep(model, optimizer, lossFn, true), batch, timing) : {};
     return req.kernels ? { ...figures, ...plan, kernels: kernelProfile(step, times.length, req.kernels) } : { ...figures, ...plan };
   } finally {
