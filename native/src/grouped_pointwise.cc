@@ -29,8 +29,9 @@
 namespace dresnet {
 namespace {
 
-// Rows a product computes at once (its inputs and outputs stay in cache) and
-// rows summed together before the fixed-order sum over blocks (a Gram matrix).
+// Rows a thread takes at a time (a product's parallel grain); rows summed
+// together before the fixed-order sum over blocks (a Gram matrix); rows every
+// tile of a Gram block runs over before the next span.
 constexpr int64_t kRowGrain = 96, kGramRows = 256, kGramSpan = 32;
 // The largest partial-sum buffer a thread keeps for its next Gram (64 MiB).
 constexpr size_t kKeptGramFloats = size_t{16} << 20;
