@@ -29,10 +29,12 @@
 namespace dresnet {
 namespace {
 
-// Rows a thread takes at a time (a product's parallel grain); rows summed
+// Rows a thread takes at a time (a product's parallel grain and block); rows summed
 // together before the fixed-order sum over blocks (a Gram matrix); rows every
 // tile of a Gram block runs over before the next span.
 constexpr int64_t kRowGrain = 96, kGramRows = 256, kGramSpan = 32;
+// A group's weights up to this size stay in L1 while a product walks the rows (bytes).
+constexpr int64_t kWeightsInL1 = 16 * 1024;
 // The largest partial-sum buffer a thread keeps for its next Gram (64 MiB).
 constexpr size_t kKeptGramFloats = size_t{16} << 20;
 
@@ -143,9 +145,13 @@ bool groupedPointwiseSupported() {
 
 at::Tensor groupedRowsProduct(const at::Tensor& a, const at::Tensor& b, const at::Tensor& bias, Clamp clamp) {
   const int64_t groups = b.size(0), k = b.size(1), n = b.size(2), nPad = padded(n), rows = a.size(0);
-  // Weights and bias padded to whole vectors with zeros: a tile's loads stay inside its group's row.
-  at::Tensor packed = at::zeros({groups, k, nPad}, b.options());
-  packed.slice(2, 0, n).copy_(b);
+  // Weights and bias padded to whole vectors with zeros: a tile's loads stay
+  // inside its group's row. Whole vectors already, laid out as read, they are read in place.
+  at::Tensor packed = b;
+  if (n != nPad || !b.is_contiguous()) {
+    packed = at::zeros({groups, k, nPad}, b.options());
+    packed.slice(2, 0, n).copy_(b);
+  }
   at::Tensor packedBias;
   if (bias.defined()) {
     packedBias = at::zeros({groups, nPad}, b.options());
