@@ -15,7 +15,7 @@
     {
       "target_name": "dresnet_torch",
       "sources": [
-        "src/addon.cc", "src/ops.cc", "src/plan.cc", "src/graph.cc",
+        "src/addon.cc", "src/ops.cc", "src/plan.cc", "src/plan_fusion.cc", "src/graph.cc",
         "src/ops/elementwise.cc", "src/ops/convolution.cc", "src/ops/pooling.cc", "src/ops/reduction.cc",
         "src/ops/normalization.cc", "src/ops/layout.cc", "src/ops/optimizer.cc",
         "src/batch_norm_rows.cc", "src/pool_rows.cc", "src/depthwise_rows.cc", "src/grouped_pointwise.cc"

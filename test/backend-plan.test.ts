@@ -228,3 +228,56 @@ test('on a backend without plans the pass runs eagerly and says so', async () =>
   assert.deepEqual(pass.status([x]), { mode: 'eager', reason: 'the cpu backend records no plans' });
   tf.dispose([x, y]);
 });
+
+/** Records `fn` on `inputs`, replays it, and returns the replay's values and the plan's step count. */
+function recordAndReplay(backend: TorchBackend, inputs: tf.Tensor[], fn: () => tf.Tensor[]): { values: Float32Array[]; steps: number } {
+  const recorded = backend.record(inputs, fn);
+  tf.dispose(recorded.outputs);
+  assert.ok(recorded.plan !== undefined, recorded.reason);
+  const replayed = backend.replay(recorded.plan, inputs).map((info) => tf.engine().makeTensorFromTensorInfo(info, backend));
+  const values = replayed.map((t) => t.dataSync() as Float32Array);
+  const { steps } = backend.planInfo(recorded.plan);
+  tf.dispose(replayed);
+  backend.disposePlan(recorded.plan);
+  return { values, steps };
+}
+
+test('fused steps (native/src/plan_fusion.h) give the unfused bits: a channel scale, shortcut sum and ReLU in one step, a tile read as a broadcast', { skip: SKIP }, async () => {
+  const backend = await useTorch();
+  // Values at the edges of relu(x + r * s): negative zeros, NaNs, infinities, sums that cancel.
+  const edge = [-0, 0, NaN, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38, -1, 1];
+  const pick = (seed: number, n: number) => Float32Array.from({ length: n }, (_, i) => (i % 3 === 0 ? edge[(i * 7 + seed) % edge.length] : Math.sin(i * seed) * 4));
+  const [rValues, xValues, sValues] = [pick(1, 2 * 3 * 5 * 16), pick(2, 2 * 3 * 5 * 16), pick(3, 2 * 16)];
+  // -0 + 0 * -1 = -0, kept by ReLU; a NaN product.
+  [xValues[0], rValues[0], sValues[0], rValues[1]] = [-0, 0, -1, NaN];
+  const r = tf.tensor4d(rValues, [2, 3, 5, 16]);
+  const x = tf.tensor4d(xValues, [2, 3, 5, 16]);
+  const s = tf.tensor4d(sValues, [2, 1, 1, 16]);
+  const shared = tf.tensor4d(pick(4, 16), [1, 1, 1, 16]);
+  const v = tf.tensor4d(pick(5, 2 * 16), [2, 1, 1, 16]);
+  const inputs = [r, x, s, shared, v];
+  const pass = () => [
+    tf.relu(tf.add(x, tf.mul(r, s))),
+    tf.relu(tf.add(x, tf.mul(r, shared))),
+    tf.add(x, tf.tile(v, [1, 3, 5, 1])),
+    // Not fused: the scale spans every pixel, so no channel scale.
+    tf.relu(tf.add(x, tf.mul(r, x))),
+  ];
+  try {
+    const eagerValues = tf.tidy(() => pass().map((t) => t.dataSync() as Float32Array));
+    const fused = recordAndReplay(backend, inputs, pass);
+    process.env.DRESNET_PLAN_FUSION = '0';
+    const unfused = recordAndReplay(backend, inputs, pass);
+    delete process.env.DRESNET_PLAN_FUSION;
+    eagerValues.forEach((expected, i) => {
+      assertBitwise(fused.values[i], expected, `output ${i}, fused`);
+      assertBitwise(unfused.values[i], expected, `output ${i}, unfused`);
+    });
+    assert.ok(eagerValues[0].some(Number.isNaN) && eagerValues[0].some((y) => Object.is(y, -0)), 'the edges reach the output');
+    // 3 Multiply/Add/Relu chains, a Tile and an Add: two chains become one step each, the tile goes.
+    assert.equal(unfused.steps - fused.steps, 2 * 2 + 1);
+  } finally {
+    delete process.env.DRESNET_PLAN_FUSION;
+    tf.dispose(inputs);
+  }
+});

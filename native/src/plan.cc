@@ -1,5 +1,7 @@
 #include "plan.h"
 
+#include "plan_fusion.h"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -150,12 +152,14 @@ void Recorder::drawn(uint32_t id, const at::Tensor& t) {
 
 void Recorder::op(const std::string& name, std::shared_ptr<const AttrMap> attrs, const std::vector<uint32_t>& inputIds,
                   const Tensors& inputs, const std::vector<uint32_t>& outputIds) {
-  PlanStep step{name, &findOp(name), std::move(attrs), {}, numValues_, static_cast<int32_t>(outputIds.size()), {}};
+  PlanStep step{name, &findOp(name), std::move(attrs), {}, numValues_, static_cast<int32_t>(outputIds.size()), {}, {}};
   for (size_t i = 0; i < inputIds.size(); ++i) {
     if (inputIds[i] == 0) {
       step.inputs.push_back(SlotRef{});
+      step.inputShapes.emplace_back();
       continue;
     }
+    step.inputShapes.push_back(inputs[i].sizes().vec());
     auto it = slots_.find(inputIds[i]);
     // A tensor made before the pass and passed as no input: tfjs tensors are
     // immutable (variables change by getting a new tensor, and the caller
@@ -184,6 +188,7 @@ std::unique_ptr<Plan> Recorder::finish(const std::vector<uint32_t>& outputIds, s
     }
     outputs.push_back(it->second);
   }
+  fusePlanSteps(steps_, outputs);
   return std::make_unique<Plan>(std::move(inputs_), std::move(constants_), std::move(steps_), numValues_, std::move(outputs));
 }
 

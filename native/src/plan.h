@@ -44,6 +44,9 @@ struct PlanStep {
   int32_t numOutputs;
   // Values whose last reader is this step (or nobody), freed after it.
   std::vector<int32_t> frees;
+  // The inputs' shapes when recorded (empty for an absent one), for the
+  // fusion pass (plan_fusion.h) to check a pattern's shapes once.
+  std::vector<std::vector<int64_t>> inputShapes;
 };
 
 struct SlotSpec {

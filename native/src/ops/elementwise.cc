@@ -2,6 +2,8 @@
 // activations and their gradients.
 #include "common.h"
 
+#include "../plan_fusion.h"
+
 #include <ATen/ATen.h>
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
@@ -144,7 +146,43 @@ OpFn binaryOp(Binary f) {
   return [f](const Tensors& in, const Attrs&) -> Tensors { return {f(in[0], in[1])}; };
 }
 
+// Channels [0, c) of one pixel: relu(x + r * s), the product and the sum each
+// rounded (no FMA: the unfused Multiply and Add round twice), a NaN kept and
+// -0 kept as at::relu keeps them.
+__attribute__((optimize("fp-contract=off"))) void scaleAddReluPixel(const float* r, const float* s, const float* x, float* y,
+                                                                    int64_t c) {
+#pragma omp simd
+  for (int64_t k = 0; k < c; ++k) {
+    const float product = r[k] * s[k];
+    const float sum = x[k] + product;
+    y[k] = sum < 0.0f ? 0.0f : sum;
+  }
+}
+
+bool scaleAddReluRows(const at::Tensor& r, const at::Tensor& s, const at::Tensor& x) {
+  return r.is_cpu() && r.scalar_type() == at::kFloat && s.scalar_type() == at::kFloat && x.scalar_type() == at::kFloat &&
+         r.is_contiguous() && s.is_contiguous() && x.is_contiguous() && s.device() == r.device() && x.device() == r.device() &&
+         r.dim() == 4 && r.sizes() == x.sizes() && s.dim() == 4 && (s.size(0) == r.size(0) || s.size(0) == 1) && s.size(1) == 1 &&
+         s.size(2) == 1 && s.size(3) == r.size(3);
+}
+
 }  // namespace
+
+Tensors scaleAddRelu(const Tensors& in, const Attrs&) {
+  const at::Tensor &r = in[0], &s = in[1], &x = in[2];
+  if (!scaleAddReluRows(r, s, x)) return {at::relu(at::add(x, at::mul(r, s)))};
+  const int64_t c = r.size(3), pixels = r.size(1) * r.size(2), batchScale = s.size(0) == 1 ? 0 : 1;
+  at::Tensor y = at::empty_like(r);
+  const float *pr = r.data_ptr<float>(), *ps = s.data_ptr<float>(), *px = x.data_ptr<float>();
+  float* py = y.data_ptr<float>();
+  at::parallel_for(0, r.size(0) * pixels, std::max<int64_t>(1, at::internal::GRAIN_SIZE / std::max<int64_t>(1, c)),
+                   [&](int64_t begin, int64_t end) {
+                     for (int64_t p = begin; p < end; ++p) {
+                       scaleAddReluPixel(pr + p * c, ps + batchScale * (p / pixels) * c, px + p * c, py + p * c, c);
+                     }
+                   });
+  return {y};
+}
 
 void addElementwiseOps(OpTable& table) {
   for (const auto& [name, f] : unaryOps()) table.add(name, unaryOp(f));

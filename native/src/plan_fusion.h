@@ -1,0 +1,29 @@
+// Fusion of a recorded plan's steps (plan.h): chains of ops whose
+// intermediates nobody else reads become one step, which computes the same
+// bits without writing and re-reading those intermediates. Found once, when
+// a recording finishes; a replay runs the fused steps like any other.
+//
+//  - Multiply(r, s) -> Add(x, .) -> Relu: a residual block's end (DResNet's
+//    SE weighting, the shortcut's sum and the output ReLU) in one pass;
+//  - Tile(v) -> Add(a, .): the tile read in place, as a broadcast.
+//
+// Each fused op keeps the unfused ops' operand order and rounding (products
+// and sums rounded one by one, no contraction into FMAs), so a plan gives the
+// bits of the eager pass. DRESNET_PLAN_FUSION=0 records plans unfused (to
+// compare the two).
+#pragma once
+
+#include "plan.h"
+
+#include <vector>
+
+namespace dresnet {
+
+// Rewrites `steps` in place (the plan's outputs are never fused away).
+void fusePlanSteps(std::vector<PlanStep>& steps, const std::vector<SlotRef>& outputs);
+
+// The fused op's computation, defined beside the ops it fuses (ops/elementwise.cc).
+// inputs: r, s, x -> relu(x + r * s).
+Tensors scaleAddRelu(const Tensors& in, const Attrs& a);
+
+}  // namespace dresnet
