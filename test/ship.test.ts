@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadRunConfig } from '../src/config/load';
 import { createBatchStream, loadImages } from '../src/data';
-import { GroupedConv2D, ChannelSlice, ChannelShuffle, ReLU6, BatchNorm, fuseBatchNorms, modelStats } from '../src/models';
+import { GroupedConv2D, ChannelSlice, ChannelShuffle, ReLU6, BatchNorm, PaddedMaxPool2D, fuseBatchNorms, modelStats } from '../src/models';
 import { measureRun } from '../src/cli/info';
 import { pruneFold } from '../src/prune';
 import { evaluateRun } from '../src/train/evaluate';
@@ -163,7 +163,7 @@ test('export writes a stock tfjs layers model: float16 and uint8 in tfjs\'s quan
 
   // The module registers every custom layer class of the zoo, under the same names.
   const { DRESNET_LAYER_CLASSES } = require(path.join(exported.none, 'dresnet-layers.mjs'));
-  assert.deepEqual([...DRESNET_LAYER_CLASSES].sort(), [GroupedConv2D, ChannelSlice, ChannelShuffle, ReLU6, BatchNorm].map((c) => c.className).sort());
+  assert.deepEqual([...DRESNET_LAYER_CLASSES].sort(), [GroupedConv2D, ChannelSlice, ChannelShuffle, ReLU6, BatchNorm, PaddedMaxPool2D].map((c) => c.className).sort());
 });
 
 test('float16 encoding rounds to nearest even, with subnormals, infinities and NaN', () => {

@@ -13,7 +13,7 @@
  */
 
 /** The class names this module registers; the export refuses a model with any other custom layer. */
-export const DRESNET_LAYER_CLASSES = ['GroupedConv2D', 'ChannelSlice', 'ChannelShuffle', 'ReLU6', 'BatchNorm'];
+export const DRESNET_LAYER_CLASSES = ['GroupedConv2D', 'ChannelSlice', 'ChannelShuffle', 'ReLU6', 'BatchNorm', 'PaddedMaxPool2D'];
 
 /** @param {any} tf @returns {string[]} the registered class names */
 export function registerDresnetLayers(tf) {
@@ -153,6 +153,33 @@ export function registerDresnetLayers(tf) {
     }
   }
 
+  /** Max pooling over explicitly padded windows (padding never counts), as torch's MaxPool2d with padding and ceil mode. */
+  class PaddedMaxPool2D extends Layer {
+    static className = 'PaddedMaxPool2D';
+
+    constructor(args) {
+      super(args);
+      this.poolSize = args.poolSize;
+      this.strides = args.strides;
+      this.pads = args.pads;
+    }
+
+    computeOutputShape(inputShape) {
+      const [n, h, w, c] = inputShape;
+      const out = (length, [before, after]) => (length == null ? null : Math.floor((length + before + after - this.poolSize) / this.strides) + 1);
+      return [n, out(h, this.pads[0]), out(w, this.pads[1]), c];
+    }
+
+    call(inputs) {
+      const [rows, cols] = this.pads;
+      return tf.maxPool(first(inputs), this.poolSize, this.strides, [[0, 0], rows, cols, [0, 0]]);
+    }
+
+    getConfig() {
+      return { ...super.getConfig(), poolSize: this.poolSize, strides: this.strides, pads: this.pads };
+    }
+  }
+
   /** A batch norm that no convolution absorbed, in inference form (running statistics). */
   class BatchNorm extends Layer {
     static className = 'BatchNorm';
@@ -186,7 +213,7 @@ export function registerDresnetLayers(tf) {
     }
   }
 
-  const classes = [GroupedConv2D, ChannelSlice, ChannelShuffle, ReLU6, BatchNorm];
+  const classes = [GroupedConv2D, ChannelSlice, ChannelShuffle, ReLU6, BatchNorm, PaddedMaxPool2D];
   for (const cls of classes) tf.serialization.registerClass(cls);
   return classes.map((cls) => cls.className);
 }

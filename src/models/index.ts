@@ -12,5 +12,6 @@ export { fuseBatchNorms } from './fuse_bn';
 export { GroupedConv2D } from './layers/grouped_conv2d';
 export { BatchNorm } from './layers/batch_norm';
 export { ChannelShuffle } from './layers/channel_shuffle';
+export { PaddedMaxPool2D } from './layers/pool';
 export { ChannelSlice } from './layers/channel_slice';
 export { ReLU6 } from './layers/activation';

@@ -51,7 +51,7 @@ export interface ChannelGraph {
 
 /** Element-wise or per-channel layers: the output's channels are the input's. */
 const PASS_THROUGH = new Set([
-  'BatchNorm', 'ReLU', 'ReLU6', 'Activation', 'MaxPooling2D', 'AveragePooling2D', 'ZeroPadding2D', 'GlobalAveragePooling2D', 'Dropout', 'Softmax',
+  'BatchNorm', 'ReLU', 'ReLU6', 'Activation', 'MaxPooling2D', 'PaddedMaxPool2D', 'AveragePooling2D', 'ZeroPadding2D', 'GlobalAveragePooling2D', 'Dropout', 'Softmax',
 ]);
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
