@@ -291,15 +291,17 @@ for (const useNesterov of [false, true]) {
   });
 }
 
-// native/src/pool_rows.cc against tfjs's cpu kernels, on DResNet's stem pool
-// (3x3/2 'same': padding after only) and a 2x2/1 'valid' one. Values are small
+// native/src/pool_rows.cc against tfjs's cpu kernels, on 3x3/2 'same'
+// (padding after only), the stem pools' explicit padding, 2x2/1 and 2x2/3 'valid'. Values are small
 // integers, so windows tie (the gradient must go to the first max, row by row)
 // and sums of dy are exact; some are NaN (skipped) and one window is all NaN.
 test('max pool and its gradient on torch (the row kernels) equal tfjs\'s cpu kernels: ties, NaNs, asymmetric padding', { skip: SKIP }, async () => {
   const [n, h, w, c] = [3, 9, 9, 5];
   const values = Float32Array.from({ length: n * h * w * c }, (_, i) => (i % 7 === 3 ? NaN : (i * 37) % 5));
   for (let k = 0; k < c; k++) for (const [r, col] of [[0, 0], [0, 1], [1, 0], [1, 1]]) values[((r * w) + col) * c + k] = NaN;
-  for (const [size, stride, pad] of [[3, 2, 'same'], [2, 1, 'valid']] as const) {
+  // The stem pools' explicit padding (PaddedMaxPool2D: 1 before, 2 after), and a stride past the window (rows no window reads).
+  const stem: tf.backend_util.ExplicitPadding = [[0, 0], [1, 2], [1, 2], [0, 0]];
+  for (const [size, stride, pad] of [[3, 2, 'same'], [2, 1, 'valid'], [3, 2, stem], [2, 3, 'valid']] as const) {
     const { cpu, torch } = await onBoth(() => {
       const x = tf.tensor4d(values, [n, h, w, c]);
       const dyWeights = tf.tensor1d(Array.from({ length: c }, (_, k) => k + 1));
