@@ -22,12 +22,12 @@ export function registerDresnetLayers(tf) {
   const ones = () => tf.initializers.ones();
   const first = (inputs) => (Array.isArray(inputs) ? inputs[0] : inputs);
 
-  /** Output length along one axis: 'same', 'valid', or a symmetric zero padding. */
+  /** Output length along one axis: 'same', 'valid', a symmetric zero padding, or [before, after]. */
   const outLength = (length, kernel, stride, padding) => {
     if (length == null) return null;
     if (padding === 'same') return Math.ceil(length / stride);
-    const pad = padding === 'valid' ? 0 : padding;
-    return Math.floor((length + 2 * pad - kernel) / stride) + 1;
+    const [before, after] = padding === 'valid' ? [0, 0] : typeof padding === 'number' ? [padding, padding] : padding;
+    return Math.floor((length + before + after - kernel) / stride) + 1;
   };
 
   /** Grouped convolution (torch's groups), with the bias and ReLU/ReLU6 that a folded batch norm brings. */
@@ -166,8 +166,7 @@ export function registerDresnetLayers(tf) {
 
     computeOutputShape(inputShape) {
       const [n, h, w, c] = inputShape;
-      const out = (length, [before, after]) => (length == null ? null : Math.floor((length + before + after - this.poolSize) / this.strides) + 1);
-      return [n, out(h, this.pads[0]), out(w, this.pads[1]), c];
+      return [n, outLength(h, this.poolSize, this.strides, this.pads[0]), outLength(w, this.poolSize, this.strides, this.pads[1]), c];
     }
 
     call(inputs) {

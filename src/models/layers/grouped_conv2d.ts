@@ -24,11 +24,11 @@ export interface GroupedConv2DArgs {
 
 type Config = Required<Omit<GroupedConv2DArgs, 'name'>>;
 
-/** Output length of a convolution/pooling window along one axis. */
-export function convOutputLength(length: number, kernel: number, stride: number, padding: ConvPad): number {
+/** Output length of a convolution/pooling window along one axis; a pair pads [before, after]. */
+export function convOutputLength(length: number, kernel: number, stride: number, padding: ConvPad | readonly [number, number]): number {
   if (padding === 'same') return Math.ceil(length / stride);
-  const pad = padding === 'valid' ? 0 : padding;
-  return Math.floor((length + 2 * pad - kernel) / stride) + 1;
+  const [before, after] = padding === 'valid' ? [0, 0] : typeof padding === 'number' ? [padding, padding] : padding;
+  return Math.floor((length + before + after - kernel) / stride) + 1;
 }
 
 export class GroupedConv2D extends tfl.layers.Layer {

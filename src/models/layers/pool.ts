@@ -1,6 +1,7 @@
 /** Max pooling with torch's explicit padding and ceil mode, which tfjs's 'same'/'valid' cannot express. */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { convOutputLength } from './grouped_conv2d';
 
 export interface MaxPoolArgs { poolSize: number; strides: number; padding: number; ceilMode?: boolean }
 
@@ -27,8 +28,7 @@ export class PaddedMaxPool2D extends tfl.layers.Layer {
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
     const [n, h, w, c] = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
-    const out = (length: number | null, [before, after]: [number, number]) =>
-      length == null ? null : Math.floor((length + before + after - this.poolSize) / this.strides) + 1;
+    const out = (length: number | null, pads: [number, number]) => (length == null ? null : convOutputLength(length, this.poolSize, this.strides, pads));
     return [n, out(h, this.pads[0]), out(w, this.pads[1]), c];
   }
 
