@@ -13,7 +13,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { CompiledPass, selectBackend } from '../src/backend';
 import { TorchBackend } from '../src/backend/torch';
 import { createModel, fuseBatchNorms, listModels, logitsModel } from '../src/models';
-import { drawPerCall } from '../src/ops';
+import { BATCH_NORM_TRAIN_GRAD, drawPerCall, RELU_GRAD } from '../src/ops';
 import { withSeededMathRandom } from '../src/util/rng';
 
 const SKIP = process.env.DRESNET_SKIP_NATIVE === '1' ? 'DRESNET_SKIP_NATIVE=1: torch addon not built' : false;
@@ -276,6 +276,60 @@ test('fused steps (native/src/plan_fusion.h) give the unfused bits: a channel sc
     assert.ok(eagerValues[0].some(Number.isNaN) && eagerValues[0].some((y) => Object.is(y, -0)), 'the edges reach the output');
     // 3 Multiply/Add/Relu chains, a Tile and an Add: two chains become one step each, the tile goes.
     assert.equal(unfused.steps - fused.steps, 2 * 2 + 1);
+  } finally {
+    delete process.env.DRESNET_PLAN_FUSION;
+    tf.dispose(inputs);
+  }
+});
+
+test('fused gradient steps (native/src/plan_fusion.h) give the unfused bits: a gradient summed over readers then through a ReLU, a per-image term added into a batch-norm gradient, a pool gradient through the ReLU before it', { skip: SKIP }, async () => {
+  const backend = await useTorch();
+  const edge = [-0, 0, NaN, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38, -3.4e38, -1, 1];
+  const pick = (seed: number, n: number) => Float32Array.from({ length: n }, (_, i) => (i % 3 === 0 ? edge[(i * 7 + seed) % edge.length] : Math.sin(i * seed) * 4));
+  const shape: [number, number, number, number] = [2, 6, 7, 16];
+  const size = shape.reduce((a, b) => a * b);
+  const [t0, t1, t2, y] = [1, 2, 3, 4].map((seed) => tf.tensor4d(pick(seed, size), shape));
+  // An activation's -0 and NaN, under a finite gradient: ReluGrad gives 0 and the gradient.
+  const yValues = pick(4, size);
+  [yValues[1], yValues[2]] = [-0, NaN];
+  const act = tf.tensor4d(yValues, shape);
+  // Finite, for the batch-norm gradient, whose sums a NaN would spread over a whole channel.
+  const smooth = (seed: number, n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * seed + 1) * 3);
+  const [dy, x] = [5, 6].map((seed) => tf.tensor4d(smooth(seed, size), shape));
+  const perImage = tf.tensor4d(smooth(7, 2 * 16), [2, 1, 1, 16]);
+  const [scale, mean] = [8, 9].map((seed) => tf.tensor1d(smooth(seed, 16)));
+  const invStd = tf.tensor1d(Float32Array.from({ length: 16 }, (_, i) => 0.5 + i / 8));
+  const pooledShape: [number, number, number, number] = [2, 3, 4, 16];
+  const poolDy = tf.tensor4d(pick(10, pooledShape.reduce((a, b) => a * b)), pooledShape);
+  const inputs = [t0, t1, t2, y, act, dy, x, perImage, scale, mean, invStd, poolDy];
+  const run = (kernel: string, ins: tf.NamedTensorMap, attrs = {}) => tf.engine().runKernel(kernel, ins, attrs) as tf.Tensor | tf.Tensor[];
+  const reluGrad = (g: tf.Tensor, a: tf.Tensor) => run(RELU_GRAD, { dy: g, x: a }) as tf.Tensor;
+  const pool = { filterSize: [3, 3], strides: [2, 2], pad: [[0, 0], [1, 1], [1, 1], [0, 0]] };
+  const pass = () => {
+    const relued = tf.relu(y);
+    const pooled = tf.maxPool(relued, 3, 2, pool.pad as tf.backend_util.ExplicitPadding);
+    return [
+      reluGrad(tf.add(tf.add(t0, t1), t2), act),
+      reluGrad(tf.add(t0, t1), y),
+      ...(run(BATCH_NORM_TRAIN_GRAD, { dy: tf.add(dy, perImage), x, scale, mean, invStd }, { epsilon: 1e-3 }) as tf.Tensor[]),
+      reluGrad(run('MaxPoolGrad', { dy: poolDy, input: relued, output: pooled }, pool) as tf.Tensor, relued),
+      // Not fused: the sum is read twice.
+      ...(() => { const sum = tf.add(t0, t2); return [reluGrad(sum, act), sum]; })(),
+    ];
+  };
+  try {
+    const eagerValues = tf.tidy(() => pass().map((t) => t.dataSync() as Float32Array));
+    const fused = recordAndReplay(backend, inputs, pass);
+    process.env.DRESNET_PLAN_FUSION = '0';
+    const unfused = recordAndReplay(backend, inputs, pass);
+    delete process.env.DRESNET_PLAN_FUSION;
+    eagerValues.forEach((expected, i) => {
+      assertBitwise(fused.values[i], expected, `output ${i}, fused`);
+      assertBitwise(unfused.values[i], expected, `output ${i}, unfused`);
+    });
+    assert.ok(eagerValues[0].some(Number.isNaN) && eagerValues[0].some((v) => v === 0) && eagerValues[6].some((v) => v !== 0), 'the edges reach the outputs');
+    // Two Adds, one Add, one Add and one MaxPoolGrad fold into the steps after them.
+    assert.equal(unfused.steps - fused.steps, 2 + 1 + 1 + 1);
   } finally {
     delete process.env.DRESNET_PLAN_FUSION;
     tf.dispose(inputs);

@@ -339,6 +339,32 @@ test('convolutions over few pixels (a GEMM) equal tfjs\'s cpu kernels: 1x1 and 3
   assertClose(torch, cpu, 1e-5, 'convolutions over few pixels');
 });
 
+// native/src/ops/convolution.cc runs small float products (an SE block's
+// dense layers and their gradients) in the grouped 1x1 tiles, x^T y as a Gram
+// of rows; larger or batched ones in ATen's GEMM.
+test('matrix products on torch equal tfjs\'s cpu kernels: small ones (the tiles) in every transposition, with bias and relu, an empty one, batched and large ones (ATen)', { skip: SKIP }, async () => {
+  const { cpu, torch } = await onBoth(() => {
+    const a = seeded([32, 384], 21) as tf.Tensor2D;
+    const w = seeded([384, 24], 22) as tf.Tensor2D;
+    const g = seeded([32, 24], 23) as tf.Tensor2D;
+    const bias = seeded([24], 24) as tf.Tensor1D;
+    const batched = seeded([3, 5, 7], 25) as tf.Tensor3D;
+    const big = seeded([160, 256], 26) as tf.Tensor2D;
+    return [
+      tf.matMul(a, w),
+      tf.matMul(g, w, false, true),
+      tf.matMul(a, g, true, false),
+      tf.matMul(tf.transpose(a), tf.transpose(w), true, true),
+      tf.matMul(tf.reshape(a, [1, 32, 384]), tf.reshape(w, [1, 384, 24])),
+      tf.fused.matMul({ a, b: w, bias, activation: 'relu' }),
+      tf.matMul(tf.zeros([0, 384]), w),
+      tf.matMul(batched, batched, false, true),
+      tf.matMul(big, tf.transpose(big)),
+    ];
+  });
+  assertClose(torch, cpu, 1e-5, 'matrix products');
+});
+
 test('a filter re-laid out by its first convolution stays the same tensor: values, later convolutions, other ops', { skip: SKIP }, async () => {
   const { cpu, torch } = await onBoth(() => {
     const x = seeded([2, 6, 6, 4], 40);

@@ -56,19 +56,39 @@ std::vector<double> columnSums(int64_t rows, int64_t columns, const AddRow& addR
   return total;
 }
 
-// out[m, c] = in[m, c] * a[c] + b[c] (+ in2[m, c] * a2[c] when in2 is given).
+// The gradient's rows: dy's, plus its image's row of `image` when there is one.
 template <typename T>
-void rowAffine(const T* in, const T* a, const T* b, const T* in2, const T* a2, T* out, int64_t rows, int64_t columns) {
+struct GradientRows {
+  const T* dy;
+  const T* image;  // [N, C], or null
+  int64_t columns, rowsPerImage;
+};
+
+// f(gradient) with gradient(c) row m's element c (each sum rounded, as an Add would).
+template <typename T, typename F>
+inline void withGradientRow(const GradientRows<T>& rows, int64_t m, const F& f) {
+  const T* dy = rows.dy + m * rows.columns;
+  if (rows.image == nullptr) return f([dy](int64_t c) { return dy[c]; });
+  const T* add = rows.image + (m / rows.rowsPerImage) * rows.columns;
+  f([dy, add](int64_t c) -> T { return dy[c] + add[c]; });
+}
+
+// out[m, c] = in[m, c] * a[c] + b[c] (+ the gradient's [m, c] * a2[c] when it is given).
+template <typename T>
+void rowAffine(const T* in, const T* a, const T* b, const GradientRows<T>* in2, const T* a2, T* out, int64_t rows,
+               int64_t columns) {
   at::parallel_for(0, rows, rowGrain(columns), [&](int64_t begin, int64_t end) {
     for (int64_t m = begin; m < end; ++m) {
       const int64_t row = m * columns;
       if (in2 == nullptr) {
 #pragma omp simd
         for (int64_t c = 0; c < columns; ++c) out[row + c] = in[row + c] * a[c] + b[c];
-      } else {
-#pragma omp simd
-        for (int64_t c = 0; c < columns; ++c) out[row + c] = in[row + c] * a[c] + in2[row + c] * a2[c] + b[c];
+        continue;
       }
+      withGradientRow(*in2, m, [&](const auto& g) {
+#pragma omp simd
+        for (int64_t c = 0; c < columns; ++c) out[row + c] = in[row + c] * a[c] + g(c) * a2[c] + b[c];
+      });
     }
   });
 }
@@ -141,18 +161,25 @@ std::vector<at::Tensor> forward(const at::Tensor& xIn, const at::Tensor& scaleIn
 
 template <typename T>
 std::vector<at::Tensor> backward(const at::Tensor& dyIn, const at::Tensor& xIn, const at::Tensor& scaleIn,
-                                 const at::Tensor& meanIn, const at::Tensor& invStdIn) {
+                                 const at::Tensor& meanIn, const at::Tensor& invStdIn, const at::Tensor& dyImageIn) {
   const at::Tensor dy = dyIn.contiguous(), x = xIn.contiguous(), scale = scaleIn.contiguous();
   const at::Tensor mean = meanIn.contiguous(), invStd = invStdIn.contiguous();
+  const at::Tensor dyImage = dyImageIn.defined() ? dyImageIn.contiguous() : dyImageIn;
   const int64_t columns = x.size(-1), rows = x.numel() / std::max<int64_t>(columns, 1);
-  const T *pdy = dy.data_ptr<T>(), *px = x.data_ptr<T>(), *pMean = mean.data_ptr<T>();
+  const int64_t images = x.dim() > 0 ? x.size(0) : 1;
+  const GradientRows<T> grads{dy.data_ptr<T>(), dyImage.defined() ? dyImage.data_ptr<T>() : nullptr, columns,
+                              std::max<int64_t>(1, rows / std::max<int64_t>(images, 1))};
+  const T *px = x.data_ptr<T>(), *pMean = mean.data_ptr<T>();
   std::vector<double> sums = columnSums<T, 2>(rows, columns, [&](int64_t m, T* acc) {
-    const T *g = pdy + m * columns, *r = px + m * columns;
+    const T* r = px + m * columns;
+    withGradientRow(grads, m, [&](const auto& g) {
 #pragma omp simd
-    for (int64_t c = 0; c < columns; ++c) {
-      acc[c] += g[c];
-      acc[columns + c] += g[c] * (r[c] - pMean[c]);
-    }
+      for (int64_t c = 0; c < columns; ++c) {
+        const T gc = g(c);
+        acc[c] += gc;
+        acc[columns + c] += gc * (r[c] - pMean[c]);
+      }
+    });
   });
   at::Tensor dScale = vectorLike(x, columns), dOffset = vectorLike(x, columns);
   const T *pInvStd = invStd.data_ptr<T>(), *pScale = scale.data_ptr<T>();
@@ -170,7 +197,7 @@ std::vector<at::Tensor> backward(const at::Tensor& dyIn, const at::Tensor& xIn, 
     b[c] = static_cast<T>((pMean[c] * projection - sumDy / rows) * kc);
   }
   at::Tensor dx = at::empty_like(x);
-  rowAffine<T>(px, a.data(), b.data(), pdy, k.data(), dx.data_ptr<T>(), rows, columns);
+  rowAffine<T>(px, a.data(), b.data(), &grads, k.data(), dx.data_ptr<T>(), rows, columns);
   return {dx, dScale, dOffset};
 }
 
@@ -203,10 +230,10 @@ std::vector<at::Tensor> batchNormRowsForward(const at::Tensor& x, const at::Tens
 }
 
 std::vector<at::Tensor> batchNormRowsBackward(const at::Tensor& dy, const at::Tensor& x, const at::Tensor& scale,
-                                              const at::Tensor& mean, const at::Tensor& invStd) {
+                                              const at::Tensor& mean, const at::Tensor& invStd, const at::Tensor& dyImage) {
   std::vector<at::Tensor> out;
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "batchNormRowsBackward",
-                             [&] { out = backward<scalar_t>(dy, x, scale, mean, invStd); });
+                             [&] { out = backward<scalar_t>(dy, x, scale, mean, invStd, dyImage); });
   return out;
 }
 

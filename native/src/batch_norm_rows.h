@@ -16,8 +16,11 @@ std::vector<at::Tensor> batchNormRowsForward(const at::Tensor& x, const at::Tens
                                              double epsilon);
 
 // dy, x [..., C] contiguous; scale, mean, invStd [C] -> dx, dScale, dOffset.
+// With dyImage [N, 1, ..., 1, C] (x [N, ..., C]) the gradient is dy + dyImage,
+// each element's sum rounded once, as by an Add before the call.
 std::vector<at::Tensor> batchNormRowsBackward(const at::Tensor& dy, const at::Tensor& x, const at::Tensor& scale,
-                                              const at::Tensor& mean, const at::Tensor& invStd);
+                                              const at::Tensor& mean, const at::Tensor& invStd,
+                                              const at::Tensor& dyImage = at::Tensor());
 
 // Inference form: x [..., C] contiguous; mean, variance, offset?, scale? [C]
 // (undefined: 0 and 1) -> y = (x - mean) / sqrt(variance + epsilon) * scale + offset.

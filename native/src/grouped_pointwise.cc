@@ -143,7 +143,7 @@ bool groupedPointwiseSupported() {
   return supported;
 }
 
-at::Tensor groupedRowsProduct(const at::Tensor& a, const at::Tensor& b, const at::Tensor& bias, Clamp clamp) {
+at::Tensor groupedRowsProduct(const at::Tensor& a, const at::Tensor& b, const at::Tensor& bias, Clamp clamp, bool parallel) {
   const int64_t groups = b.size(0), k = b.size(1), n = b.size(2), nPad = padded(n), rows = a.size(0);
   // Weights and bias padded to whole vectors with zeros: a tile's loads stay
   // inside its group's row. Whole vectors already, laid out as read, they are read in place.
@@ -160,11 +160,11 @@ at::Tensor groupedRowsProduct(const at::Tensor& a, const at::Tensor& b, const at
   at::Tensor y = at::empty({rows, groups * n}, a.options());
   const Product p{a.data_ptr<float>(), packed.data_ptr<float>(), bias.defined() ? packedBias.data_ptr<float>() : nullptr,
                   y.data_ptr<float>(), a.size(1), groups * n, k, n, nPad, clamp.lo, clamp.hi};
-  at::parallel_for(0, rows, kRowGrain, [&](int64_t begin, int64_t end) { productBlock(p, groups, begin, end); });
+  at::parallel_for(0, rows, parallel ? kRowGrain : rows, [&](int64_t begin, int64_t end) { productBlock(p, groups, begin, end); });
   return y;
 }
 
-at::Tensor groupedRowsGram(const at::Tensor& a, const at::Tensor& d, int64_t groups) {
+at::Tensor groupedRowsGram(const at::Tensor& a, const at::Tensor& d, int64_t groups, bool parallel) {
   const int64_t rows = a.size(0), k = a.size(1) / groups, n = d.size(1) / groups, nPad = padded(n);
   const int64_t blocks = std::max<int64_t>(1, (rows + kGramRows - 1) / kGramRows), perBlock = groups * k * nPad;
   // Kept between calls up to kKeptGramFloats: a fresh buffer of this size
@@ -180,7 +180,7 @@ at::Tensor groupedRowsGram(const at::Tensor& a, const at::Tensor& d, int64_t gro
   }
   float* out = fresh.defined() ? fresh.data_ptr<float>() : kept.data();
   const float *pa = a.data_ptr<float>(), *pd = d.data_ptr<float>();
-  at::parallel_for(0, blocks, 1, [&](int64_t first, int64_t last) {
+  at::parallel_for(0, blocks, parallel ? 1 : blocks, [&](int64_t first, int64_t last) {
     for (int64_t block = first; block < last; ++block) {
       const Gram p{pa, pd, out + block * perBlock, a.size(1), d.size(1), k, n, nPad};
       gramBlock(p, groups, block * kGramRows, std::min(rows, (block + 1) * kGramRows));
@@ -189,7 +189,7 @@ at::Tensor groupedRowsGram(const at::Tensor& a, const at::Tensor& d, int64_t gro
   // The blocks' sums added in block order, element by element.
   at::Tensor sum = at::empty({groups, k, nPad}, a.options());
   float* total = sum.data_ptr<float>();
-  at::parallel_for(0, perBlock, 1024, [&](int64_t begin, int64_t end) {
+  at::parallel_for(0, perBlock, parallel ? 1024 : perBlock, [&](int64_t begin, int64_t end) {
     std::copy(out + begin, out + end, total + begin);
     for (int64_t block = 1; block < blocks; ++block) {
       const float* from = out + block * perBlock;

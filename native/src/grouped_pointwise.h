@@ -19,11 +19,12 @@ bool groupedPointwiseWide();
 
 // a [rows, groups * k] contiguous float; b [groups, k, n] (any strides: it is packed); bias
 // [groups * n] or undefined -> clamp(a_g b_g + bias_g) [rows, groups * n].
-at::Tensor groupedRowsProduct(const at::Tensor& a, const at::Tensor& b, const at::Tensor& bias, Clamp clamp);
+// `parallel` false keeps a small product on the calling thread.
+at::Tensor groupedRowsProduct(const at::Tensor& a, const at::Tensor& b, const at::Tensor& bias, Clamp clamp, bool parallel = true);
 
 // a [rows, groups * k], d [rows, groups * n] contiguous float -> [groups, k, n]:
 // a_g^T d_g, summed over fixed blocks of rows in a fixed order, so the result
 // does not depend on the thread count.
-at::Tensor groupedRowsGram(const at::Tensor& a, const at::Tensor& d, int64_t groups);
+at::Tensor groupedRowsGram(const at::Tensor& a, const at::Tensor& d, int64_t groups, bool parallel = true);
 
 }  // namespace dresnet

@@ -101,6 +101,77 @@ void fuseScaleAddRelu(std::vector<PlanStep>& steps, const std::vector<SlotRef>& 
   dropRemoved(steps);
 }
 
+// ReluGrad(Add(...Add(t0, t1)..., tn), y), every Add of y's shape and read once -> one step.
+void fuseAddReluGrad(std::vector<PlanStep>& steps, const std::vector<SlotRef>& outputs) {
+  static const OpFn fused = addReluGrad;
+  const Uses u = usesOf(steps, outputs);
+  for (PlanStep& grad : steps) {
+    if (grad.name != "ReluGrad" || grad.inputs.size() != 2 || !sameShapes(grad)) continue;
+    const std::vector<int64_t>& shape = grad.inputShapes[0];
+    std::vector<int32_t> adds;
+    std::vector<SlotRef> terms;  // tn, ..., t1, then t0
+    SlotRef sum = grad.inputs[0];
+    while (true) {
+      const int32_t a = soleProducer(steps, u, sum, "Add");
+      if (a < 0 || !isBinary(steps[a], "Add") || !sameShapes(steps[a]) || steps[a].inputShapes[0] != shape) break;
+      adds.push_back(a);
+      terms.push_back(steps[a].inputs[1]);
+      sum = steps[a].inputs[0];
+    }
+    if (adds.empty()) continue;
+    terms.push_back(sum);
+    grad.name = "Add+ReluGrad";
+    grad.fn = &fused;
+    grad.attrs = noAttrs();
+    grad.inputs = {grad.inputs[1]};
+    grad.inputs.insert(grad.inputs.end(), terms.rbegin(), terms.rend());
+    grad.inputShapes.assign(grad.inputs.size(), shape);
+    for (int32_t a : adds) steps[a].name.clear();
+  }
+  dropRemoved(steps);
+}
+
+// BatchNormTrainGrad(Add(dy, v), ...) with v [N, 1, 1, C] one value per image and channel (a mean's
+// gradient: an SE block's squeeze) -> one step that adds v as it reads dy.
+void fuseAddBatchNormGrad(std::vector<PlanStep>& steps, const std::vector<SlotRef>& outputs) {
+  static const OpFn fused = addBatchNormTrainGrad;
+  const Uses u = usesOf(steps, outputs);
+  for (PlanStep& grad : steps) {
+    if (grad.name != "BatchNormTrainGrad" || grad.inputs.size() != 5 || grad.inputShapes.size() != 5) continue;
+    const int32_t a = soleProducer(steps, u, grad.inputs[0], "Add");
+    if (a < 0 || !isBinary(steps[a], "Add")) continue;
+    const auto &dy = steps[a].inputShapes[0], &v = steps[a].inputShapes[1];
+    if (dy != grad.inputShapes[1] || !channelScale(dy, v) || v[0] != dy[0]) continue;
+    grad.name = "Add+BatchNormTrainGrad";
+    grad.fn = &fused;
+    grad.inputs.insert(grad.inputs.begin() + 1, steps[a].inputs[1]);
+    grad.inputs[0] = steps[a].inputs[0];
+    grad.inputShapes.insert(grad.inputShapes.begin() + 1, v);
+    grad.inputShapes[0] = dy;
+    steps[a].name.clear();
+  }
+  dropRemoved(steps);
+}
+
+// ReluGrad(MaxPoolGrad(dy, x, y), z) -> one step (a stem's pool after its ReLU): the mask
+// goes over each image's gradient while it is in the cache.
+void fuseMaxPoolReluGrad(std::vector<PlanStep>& steps, const std::vector<SlotRef>& outputs) {
+  static const OpFn fused = maxPoolReluGrad;
+  const Uses u = usesOf(steps, outputs);
+  for (PlanStep& grad : steps) {
+    if (grad.name != "ReluGrad" || grad.inputs.size() != 2 || !sameShapes(grad)) continue;
+    const int32_t p = soleProducer(steps, u, grad.inputs[0], "MaxPoolGrad");
+    if (p < 0 || steps[p].inputs.size() != 3) continue;
+    grad.name = "MaxPoolGrad+ReluGrad";
+    grad.fn = &fused;
+    grad.attrs = steps[p].attrs;
+    grad.inputs = {steps[p].inputs[0], steps[p].inputs[1], steps[p].inputs[2], grad.inputs[1]};
+    grad.inputShapes = {steps[p].inputShapes[0], steps[p].inputShapes[1], steps[p].inputShapes[2], grad.inputShapes[1]};
+    steps[p].name.clear();
+  }
+  dropRemoved(steps);
+}
+
 bool fusionOff() {
   const char* v = std::getenv("DRESNET_PLAN_FUSION");
   return v != nullptr && std::string_view(v) == "0";
@@ -112,6 +183,9 @@ void fusePlanSteps(std::vector<PlanStep>& steps, const std::vector<SlotRef>& out
   if (fusionOff()) return;
   fuseTileAdd(steps, outputs);
   fuseScaleAddRelu(steps, outputs);
+  fuseAddReluGrad(steps, outputs);
+  fuseAddBatchNormGrad(steps, outputs);
+  fuseMaxPoolReluGrad(steps, outputs);
 }
 
 }  // namespace dresnet

@@ -5,7 +5,14 @@
 //
 //  - Multiply(r, s) -> Add(x, .) -> Relu: a residual block's end (DResNet's
 //    SE weighting, the shortcut's sum and the output ReLU) in one pass;
-//  - Tile(v) -> Add(a, .): the tile read in place, as a broadcast.
+//  - Tile(v) -> Add(a, .): the tile read in place, as a broadcast;
+//  - Add(...Add(t0, t1)..., tn) -> ReluGrad(., y): a gradient summed over a
+//    tensor's readers (a residual block's input feeds its branches and the
+//    shortcut) and passed back through the ReLU that made it, in one pass;
+//  - Add(dy, v) -> BatchNormTrainGrad(., x, ...), v one value per image and
+//    channel (the gradient of an SE block's mean): v added as dy is read;
+//  - MaxPoolGrad -> ReluGrad: a stem's pool gradient masked by the ReLU
+//    before it, image by image.
 //
 // Each fused op keeps the unfused ops' operand order and rounding (products
 // and sums rounded one by one, no contraction into FMAs), so a plan gives the
@@ -25,5 +32,12 @@ void fusePlanSteps(std::vector<PlanStep>& steps, const std::vector<SlotRef>& out
 // The fused op's computation, defined beside the ops it fuses (ops/elementwise.cc).
 // inputs: r, s, x -> relu(x + r * s).
 Tensors scaleAddRelu(const Tensors& in, const Attrs& a);
+// inputs: y, t0, ..., tn -> threshold_backward(((t0 + t1) + ...) + tn, y, 0).
+Tensors addReluGrad(const Tensors& in, const Attrs& a);
+// inputs: dy, v [N, 1, 1, C], x, scale, mean, invStd -> BatchNormTrainGrad(dy + v, x, scale, mean, invStd)
+// (ops/normalization.cc).
+Tensors addBatchNormTrainGrad(const Tensors& in, const Attrs& a);
+// inputs: dy, x, y, z; MaxPoolGrad's attrs -> ReluGrad(MaxPoolGrad(dy, x, y), z) (ops/pooling.cc).
+Tensors maxPoolReluGrad(const Tensors& in, const Attrs& a);
 
 }  // namespace dresnet

@@ -8,7 +8,7 @@
 #include "pool_rows.h"
 
 #include <ATen/ops/empty.h>
-#include <ATen/ops/zeros_like.h>
+#include <ATen/ops/empty_like.h>
 
 #include <algorithm>
 #include <limits>
@@ -34,20 +34,26 @@ at::Tensor maxPoolRowsForward(const at::Tensor& input, const RowWindow& w) {
   return y;
 }
 
-at::Tensor maxPoolRowsBackward(const at::Tensor& dyIn, const at::Tensor& xIn, const at::Tensor& yIn, const RowWindow& w) {
+at::Tensor maxPoolRowsBackward(const at::Tensor& dyIn, const at::Tensor& xIn, const at::Tensor& yIn, const RowWindow& w,
+                               const at::Tensor& reluOutputIn) {
   const at::Tensor dy = dyIn.contiguous(), x = xIn.contiguous(), y = yIn.contiguous();
-  const int64_t n = x.size(0), height = x.size(1), width = x.size(2), c = x.size(3);
-  at::Tensor dx = at::zeros_like(x);
+  const at::Tensor reluOutput = reluOutputIn.defined() ? reluOutputIn.contiguous() : reluOutputIn;
+  const int64_t n = x.size(0), height = x.size(1), width = x.size(2), c = x.size(3), imageSize = height * width * c;
+  at::Tensor dx = at::empty_like(x);
   const float *pdy = dy.data_ptr<float>(), *px = x.data_ptr<float>(), *py = y.data_ptr<float>();
+  const float* relu = reluOutput.defined() ? reluOutput.data_ptr<float>() : nullptr;
   float* pdx = dx.data_ptr<float>();
-  // One task per image: windows overlap within an image, never across.
+  // One task per image: windows overlap within an image, never across. Each
+  // image's gradient is zeroed by its task, so that it is in the cache when
+  // the windows add to it and when the ReLU's mask goes over it.
   at::parallel_for(0, n, 1, [&](int64_t first, int64_t end) {
     // Per channel, 1 once the window's max has had its gradient (a float, so
     // that the channel loop is float selects and vectorises).
     std::vector<float> taken(static_cast<size_t>(c));
     for (int64_t image = first; image < end; ++image) {
-      const float* in = px + image * height * width * c;
-      float* grad = pdx + image * height * width * c;
+      const float* in = px + image * imageSize;
+      float* grad = pdx + image * imageSize;
+      std::fill(grad, grad + imageSize, 0.0f);
       for (int64_t o = 0; o < w.outH * w.outW; ++o) {
         const int64_t at = (image * w.outH * w.outW + o) * c;
         const float *max = py + at, *g = pdy + at;
@@ -66,6 +72,11 @@ at::Tensor maxPoolRowsBackward(const at::Tensor& dyIn, const at::Tensor& xIn, co
           }
         });
       }
+      if (relu == nullptr) continue;
+      const float* act = relu + image * imageSize;
+      // As at::threshold_backward: 0 where the activation is <= 0, the gradient where it is NaN.
+#pragma omp simd
+      for (int64_t e = 0; e < imageSize; ++e) grad[e] = act[e] <= 0.0f ? 0.0f : grad[e];
     }
   });
   return dx;

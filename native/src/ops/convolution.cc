@@ -398,11 +398,38 @@ Tensors conv3dBackpropFilter(const Tensors& in, const Attrs& a) {
   return {tfjsFilter3d(std::get<1>(grads))};
 }
 
+// Products up to this many multiply-adds run on one thread in the register
+// tiles of grouped_pointwise.h: OpenBLAS spent 35-90 us starting its threads
+// for an SE block's [32, 384] x [384, 24] (0.3 M multiply-adds), which the
+// tiles do in a few microseconds.
+constexpr int64_t kSmallProductMacs = int64_t{1} << 21;
+
+// x [..., m, k] x y [..., k, n] with every batch dimension 1, small, float on the CPU.
+bool smallProduct(const at::Tensor& x, const at::Tensor& y) {
+  if (!x.is_cpu() || x.scalar_type() != at::kFloat || y.scalar_type() != at::kFloat || !groupedPointwiseSupported()) return false;
+  if (x.dim() != y.dim() || x.numel() == 0 || y.numel() == 0) return false;
+  if (x.numel() != x.size(-2) * x.size(-1) || y.numel() != y.size(-2) * y.size(-1)) return false;
+  return x.size(-2) * x.size(-1) * y.size(-1) <= kSmallProductMacs;
+}
+
+// x^T arrives as rows (a weight gradient, inputs^T x output gradients): a
+// Gram of its rows, with no transposed copy.
+at::Tensor smallMatmul(const at::Tensor& x, const at::Tensor& y, bool transposedX) {
+  const int64_t m = x.size(-2), k = x.size(-1), n = y.size(-1);
+  std::vector<int64_t> shape = x.sizes().vec();
+  shape.back() = n;
+  const at::Tensor yRows = y.reshape({k, n});
+  const at::Tensor out = transposedX ? groupedRowsGram(x.reshape({m, k}).t().contiguous(), yRows.contiguous(), 1, false)
+                                     : groupedRowsProduct(x.reshape({m, k}).contiguous(), yRows.unsqueeze(0), at::Tensor(), kNoClamp, false);
+  return out.view(shape);
+}
+
 at::Tensor matmul(const Tensors& in, const Attrs& a) {
   at::Tensor x = a.b("transposeA") ? in[0].transpose(-2, -1) : in[0];
   at::Tensor y = a.b("transposeB") ? in[1].transpose(-2, -1) : in[1];
   // ATen's CPU GEMM has no int32 kernel.
   if (!x.is_floating_point()) return at::matmul(x.to(floatType()), y.to(floatType())).round().to(x.scalar_type());
+  if (smallProduct(x, y)) return smallMatmul(x, y, a.b("transposeA"));
   return at::matmul(x, y);
 }
 

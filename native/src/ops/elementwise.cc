@@ -184,6 +184,49 @@ Tensors scaleAddRelu(const Tensors& in, const Attrs&) {
   return {y};
 }
 
+// Whether in[0..] are contiguous float CPU tensors of one shape.
+bool sameFloatRows(const Tensors& in) {
+  for (const at::Tensor& t : in) {
+    if (!t.is_cpu() || t.scalar_type() != at::kFloat || !t.is_contiguous() || t.sizes() != in[0].sizes()) return false;
+  }
+  return true;
+}
+
+Tensors addReluGrad(const Tensors& in, const Attrs&) {
+  const at::Tensor& y = in[0];
+  if (!sameFloatRows(in)) {
+    at::Tensor sum = in[1];
+    for (size_t k = 2; k < in.size(); ++k) sum = at::add(sum, in[k]);
+    return {at::threshold_backward(sum, y, 0)};
+  }
+  at::Tensor out = at::empty_like(y);
+  std::vector<const float*> terms;
+  for (size_t k = 1; k < in.size(); ++k) terms.push_back(in[k].data_ptr<float>());
+  const float* py = y.data_ptr<float>();
+  float* po = out.data_ptr<float>();
+  // Chunks short enough that the partial sums stay in L1 between the terms.
+  constexpr int64_t kChunk = 1024;
+  at::parallel_for(0, y.numel(), at::internal::GRAIN_SIZE, [&](int64_t begin, int64_t end) {
+    for (int64_t c0 = begin; c0 < end; c0 += kChunk) {
+      const int64_t c1 = std::min(end, c0 + kChunk);
+      float* sum = po + c0;
+      const float *first = terms[0] + c0, *second = terms[1] + c0;
+#pragma omp simd
+      for (int64_t i = 0; i < c1 - c0; ++i) sum[i] = first[i] + second[i];
+      for (size_t k = 2; k < terms.size(); ++k) {
+        const float* next = terms[k] + c0;
+#pragma omp simd
+        for (int64_t i = 0; i < c1 - c0; ++i) sum[i] += next[i];
+      }
+      const float* act = py + c0;
+      // As at::threshold_backward: 0 where the activation is <= 0 (-0 included), the gradient where it is NaN.
+#pragma omp simd
+      for (int64_t i = 0; i < c1 - c0; ++i) sum[i] = act[i] <= 0.0f ? 0.0f : sum[i];
+    }
+  });
+  return {out};
+}
+
 void addElementwiseOps(OpTable& table) {
   for (const auto& [name, f] : unaryOps()) table.add(name, unaryOp(f));
   for (const auto& [name, f] : binaryOps()) table.add(name, binaryOp(f));

@@ -3,6 +3,7 @@
 #include "common.h"
 
 #include "../batch_norm_rows.h"
+#include "../plan_fusion.h"
 
 #include <ATen/ATen.h>
 
@@ -88,6 +89,16 @@ at::Tensor lrnGrad(const Tensors& in, const Attrs& a) {
 }
 
 }  // namespace
+
+// inputs: dy, dyImage [N, 1, 1, C], x, scale, mean, invStd -> BatchNormTrainGrad of dy + dyImage.
+Tensors addBatchNormTrainGrad(const Tensors& in, const Attrs& a) {
+  const at::Tensor &dy = in[0], &dyImage = in[1], &x = in[2];
+  const bool rows = x.is_cpu() && dy.sizes() == x.sizes() && dy.scalar_type() == x.scalar_type() &&
+                    dyImage.scalar_type() == x.scalar_type() && x.dim() == 4 && dyImage.dim() == 4 &&
+                    dyImage.size(0) == x.size(0) && dyImage.size(1) == 1 && dyImage.size(2) == 1 && dyImage.size(3) == x.size(3);
+  if (rows) return batchNormRowsBackward(dy, x, in[3], in[4], in[5], dyImage);
+  return batchNormTrainGrad({at::add(dy, dyImage), x, in[3], in[4], in[5]}, a);
+}
 
 void addNormalizationOps(OpTable& table) {
   table.add({

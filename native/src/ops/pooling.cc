@@ -2,6 +2,7 @@
 // dilation (a max over windows of x + filter).
 #include "common.h"
 
+#include "../plan_fusion.h"
 #include "../pool_rows.h"
 
 #include <ATen/ATen.h>
@@ -47,6 +48,20 @@ Tensors maxPoolGrad(const Tensors& in, const Attrs& a) {
                                                                          false, std::get<1>(pooled)));
   return {w.poolPaddingOk() ? dx : cropNHWC(dx, w.pads)};
 }
+
+}  // namespace
+
+// inputs: dy, x, y, z -> ReluGrad(MaxPoolGrad(dy, x, y), z).
+Tensors maxPoolReluGrad(const Tensors& in, const Attrs& a) {
+  Window w = Window::from(a);
+  const at::Tensor& z = in[3];
+  if (poolRowsApply(in[1]) && z.sizes() == in[1].sizes() && z.scalar_type() == at::kFloat) {
+    return {maxPoolRowsBackward(in[0], in[1], in[2], poolWindow(w, in[1]), z)};
+  }
+  return {at::threshold_backward(maxPoolGrad({in[0], in[1], in[2]}, a)[0], z, 0)};
+}
+
+namespace {
 
 // Number of real (unpadded) inputs under each window, for asymmetric padding.
 at::Tensor avgPoolCounts(const at::Tensor& x, const Window& w) {
