@@ -282,7 +282,7 @@ test('fused steps (native/src/plan_fusion.h) give the unfused bits: a channel sc
   }
 });
 
-test('fused gradient steps (native/src/plan_fusion.h) give the unfused bits: a gradient summed over readers then through a ReLU, a per-image term added into a batch-norm gradient, a pool gradient through the ReLU before it', { skip: SKIP }, async () => {
+test('fused gradient steps (native/src/plan_fusion.h) give the unfused bits: a gradient summed over readers then through a ReLU, a per-image term added into a batch-norm gradient, a pool gradient through the ReLU before it, ReLUs written into their concatenation', { skip: SKIP }, async () => {
   const backend = await useTorch();
   const edge = [-0, 0, NaN, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38, -3.4e38, -1, 1];
   const pick = (seed: number, n: number) => Float32Array.from({ length: n }, (_, i) => (i % 3 === 0 ? edge[(i * 7 + seed) % edge.length] : Math.sin(i * seed) * 4));
@@ -315,6 +315,9 @@ test('fused gradient steps (native/src/plan_fusion.h) give the unfused bits: a g
       reluGrad(run('MaxPoolGrad', { dy: poolDy, input: relued, output: pooled }, pool) as tf.Tensor, relued),
       // Not fused: the sum is read twice.
       ...(() => { const sum = tf.add(t0, t2); return [reluGrad(sum, act), sum]; })(),
+      // Two paths' ReLUs into their concatenation, one of them read again by its gradient (then a view of it).
+      tf.concat([tf.relu(t0), tf.relu(act)], 3),
+      ...(() => { const path = tf.relu(t1); return [tf.concat([path, tf.relu(t2), tf.relu(y)], 3), reluGrad(t0, path)]; })(),
     ];
   };
   try {
@@ -328,8 +331,9 @@ test('fused gradient steps (native/src/plan_fusion.h) give the unfused bits: a g
       assertBitwise(unfused.values[i], expected, `output ${i}, unfused`);
     });
     assert.ok(eagerValues[0].some(Number.isNaN) && eagerValues[0].some((v) => v === 0) && eagerValues[6].some((v) => v !== 0), 'the edges reach the outputs');
-    // Two Adds, one Add, one Add and one MaxPoolGrad fold into the steps after them.
-    assert.equal(unfused.steps - fused.steps, 2 + 1 + 1 + 1);
+    assert.ok(eagerValues[8].some((v) => Object.is(v, -0)) && eagerValues[8].some(Number.isNaN), 'a -0 and a NaN pass the concatenated ReLUs');
+    // Two Adds, one Add, one Add and one MaxPoolGrad fold into the steps after them; two ReLUs, then three less one view, into their Concats.
+    assert.equal(unfused.steps - fused.steps, 2 + 1 + 1 + 1 + 2 + 2);
   } finally {
     delete process.env.DRESNET_PLAN_FUSION;
     tf.dispose(inputs);

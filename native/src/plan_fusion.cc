@@ -172,6 +172,64 @@ void fuseMaxPoolReluGrad(std::vector<PlanStep>& steps, const std::vector<SlotRef
   dropRemoved(steps);
 }
 
+// Whether every step reading value v other than `except` comes after step `after`.
+bool readOnlyAfter(const std::vector<PlanStep>& steps, int32_t v, size_t except, size_t after) {
+  for (size_t k = 0; k <= after; ++k) {
+    if (k == except) continue;
+    for (const SlotRef& r : steps[k].inputs) {
+      if (r.kind == SlotRef::Kind::Value && r.index == v) return false;
+    }
+  }
+  return true;
+}
+
+// Concat(Relu(a1), ..., Relu(am)) along channels -> one step writing each
+// ReLU into its channels of the concatenation (DResNet's two paths): a ReLU's
+// output that is read again (by its gradient) becomes a view of it.
+void fuseReluConcat(std::vector<PlanStep>& steps, const std::vector<SlotRef>& outputs) {
+  static const OpFn fused = reluConcat, view = channelSlice;
+  const Uses u = usesOf(steps, outputs);
+  std::vector<std::vector<PlanStep>> after(steps.size());
+  for (size_t c = 0; c < steps.size(); ++c) {
+    PlanStep& cat = steps[c];
+    if (cat.name != "Concat" || cat.numOutputs != 1 || cat.inputs.size() < 2 || cat.inputShapes.size() != cat.inputs.size()) continue;
+    const int64_t rank = static_cast<int64_t>(cat.inputShapes[0].size()), axis = Attrs(cat.attrs, at::kCPU).i("axis");
+    if (rank != 4 || (axis != 3 && axis != -1)) continue;
+    std::vector<int32_t> relus;
+    for (const SlotRef& r : cat.inputs) {
+      const int32_t k = r.kind == SlotRef::Kind::Value && !u.output[r.index] ? u.producer[r.index] : -1;
+      if (k < 0 || steps[k].name != "Relu" || steps[k].inputs.size() != 1 || !readOnlyAfter(steps, r.index, c, c)) break;
+      relus.push_back(k);
+    }
+    if (relus.size() != cat.inputs.size()) continue;
+    int64_t begin = 0;
+    for (size_t i = 0; i < relus.size(); ++i) {
+      const PlanStep& relu = steps[relus[i]];
+      const int64_t size = cat.inputShapes[i][3];
+      if (u.readers[relu.firstValue] > 1) {
+        auto attrs = std::make_shared<AttrMap>();
+        (*attrs)["begin"] = static_cast<double>(begin);
+        (*attrs)["size"] = static_cast<double>(size);
+        after[c].push_back(PlanStep{"ChannelSlice", &view, attrs, {SlotRef{SlotRef::Kind::Value, cat.firstValue}}, relu.firstValue, 1,
+                                    {}, {{cat.inputShapes[0][0], cat.inputShapes[0][1], cat.inputShapes[0][2], 0}}});
+      }
+      cat.inputs[i] = relu.inputs[0];
+      cat.inputShapes[i] = relu.inputShapes[0];
+      begin += size;
+    }
+    for (PlanStep& v : after[c]) v.inputShapes[0][3] = begin;
+    cat.name = "Relu+Concat";
+    cat.fn = &fused;
+    for (int32_t k : relus) steps[k].name.clear();
+  }
+  std::vector<PlanStep> rewritten;
+  for (size_t k = 0; k < steps.size(); ++k) {
+    if (!steps[k].name.empty()) rewritten.push_back(std::move(steps[k]));
+    for (PlanStep& v : after[k]) rewritten.push_back(std::move(v));
+  }
+  steps = std::move(rewritten);
+}
+
 bool fusionOff() {
   const char* v = std::getenv("DRESNET_PLAN_FUSION");
   return v != nullptr && std::string_view(v) == "0";
@@ -186,6 +244,7 @@ void fusePlanSteps(std::vector<PlanStep>& steps, const std::vector<SlotRef>& out
   fuseAddReluGrad(steps, outputs);
   fuseAddBatchNormGrad(steps, outputs);
   fuseMaxPoolReluGrad(steps, outputs);
+  fuseReluConcat(steps, outputs);
 }
 
 }  // namespace dresnet

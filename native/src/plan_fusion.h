@@ -12,7 +12,10 @@
 //  - Add(dy, v) -> BatchNormTrainGrad(., x, ...), v one value per image and
 //    channel (the gradient of an SE block's mean): v added as dy is read;
 //  - MaxPoolGrad -> ReluGrad: a stem's pool gradient masked by the ReLU
-//    before it, image by image.
+//    before it, image by image;
+//  - Relu(a1), ..., Relu(am) -> Concat along channels: each ReLU written
+//    into its channels of the concatenation, the ReLUs' outputs (read again
+//    by their gradients) views of it.
 //
 // Each fused op keeps the unfused ops' operand order and rounding (products
 // and sums rounded one by one, no contraction into FMAs), so a plan gives the
@@ -39,5 +42,9 @@ Tensors addReluGrad(const Tensors& in, const Attrs& a);
 Tensors addBatchNormTrainGrad(const Tensors& in, const Attrs& a);
 // inputs: dy, x, y, z; MaxPoolGrad's attrs -> ReluGrad(MaxPoolGrad(dy, x, y), z) (ops/pooling.cc).
 Tensors maxPoolReluGrad(const Tensors& in, const Attrs& a);
+// inputs: a1, ..., am [N, H, W, ci] -> concat(relu(a1), ..., relu(am)) along channels (ops/layout.cc).
+Tensors reluConcat(const Tensors& in, const Attrs& a);
+// input: t [..., C]; attrs begin, size -> the view t[..., begin : begin + size] (ops/layout.cc).
+Tensors channelSlice(const Tensors& in, const Attrs& a);
 
 }  // namespace dresnet

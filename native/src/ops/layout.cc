@@ -2,6 +2,8 @@
 // gathers and scatters, fills.
 #include "common.h"
 
+#include "../plan_fusion.h"
+
 #include <ATen/ATen.h>
 
 #include <stdexcept>
@@ -96,6 +98,46 @@ at::Tensor indexPut(const Tensors& in) {
 }
 
 }  // namespace
+
+Tensors reluConcat(const Tensors& in, const Attrs&) {
+  const at::Tensor& first = in[0];
+  bool rows = first.is_cpu() && first.dim() == 4;
+  int64_t channels = 0;
+  for (const at::Tensor& t : in) {
+    rows = rows && t.scalar_type() == at::kFloat && t.is_contiguous() && t.dim() == 4 && t.size(0) == first.size(0) &&
+           t.size(1) == first.size(1) && t.size(2) == first.size(2);
+    channels += t.size(-1);
+  }
+  if (!rows) {
+    Tensors relu;
+    for (const at::Tensor& t : in) relu.push_back(at::relu(t));
+    return {at::cat(relu, 3)};
+  }
+  at::Tensor y = at::empty({first.size(0), first.size(1), first.size(2), channels}, first.options());
+  float* py = y.data_ptr<float>();
+  std::vector<const float*> parts;
+  std::vector<int64_t> widths;
+  for (const at::Tensor& t : in) {
+    parts.push_back(t.data_ptr<float>());
+    widths.push_back(t.size(3));
+  }
+  at::parallel_for(0, first.numel() / first.size(3), std::max<int64_t>(1, at::internal::GRAIN_SIZE / channels), [&](int64_t begin, int64_t end) {
+    for (int64_t pixel = begin; pixel < end; ++pixel) {
+      float* out = py + pixel * channels;
+      for (size_t part = 0; part < parts.size(); ++part) {
+        const int64_t c = widths[part];
+        const float* a = parts[part] + pixel * c;
+        // As at::relu: NaN and -0 kept.
+#pragma omp simd
+        for (int64_t k = 0; k < c; ++k) out[k] = a[k] < 0.0f ? 0.0f : a[k];
+        out += c;
+      }
+    }
+  });
+  return {y};
+}
+
+Tensors channelSlice(const Tensors& in, const Attrs& a) { return {in[0].narrow(-1, a.i("begin"), a.i("size"))}; }
 
 void addLayoutOps(OpTable& table) {
   table.add({
