@@ -242,6 +242,27 @@ function recordAndReplay(backend: TorchBackend, inputs: tf.Tensor[], fn: () => t
   return { values, steps };
 }
 
+/**
+ * `pass` recorded and replayed fused and then unfused (DRESNET_PLAN_FUSION=0),
+ * both asserted bit for bit against eager: eager's values and the steps fusion saved.
+ */
+function fusedAgainstEager(backend: TorchBackend, inputs: tf.Tensor[], pass: () => tf.Tensor[]): { eagerValues: Float32Array[]; saved: number } {
+  const eagerValues = tf.tidy(() => pass().map((t) => t.dataSync() as Float32Array));
+  const fused = recordAndReplay(backend, inputs, pass);
+  let unfused: { values: Float32Array[]; steps: number };
+  process.env.DRESNET_PLAN_FUSION = '0';
+  try {
+    unfused = recordAndReplay(backend, inputs, pass);
+  } finally {
+    delete process.env.DRESNET_PLAN_FUSION;
+  }
+  eagerValues.forEach((expected, i) => {
+    assertBitwise(fused.values[i], expected, `output ${i}, fused`);
+    assertBitwise(unfused.values[i], expected, `output ${i}, unfused`);
+  });
+  return { eagerValues, saved: unfused.steps - fused.steps };
+}
+
 test('fused steps (native/src/plan_fusion.h) give the unfused bits: a channel scale, shortcut sum and ReLU in one step, a tile read as a broadcast', { skip: SKIP }, async () => {
   const backend = await useTorch();
   // Values at the edges of relu(x + r * s): negative zeros, NaNs, infinities, sums that cancel.
@@ -264,20 +285,11 @@ test('fused steps (native/src/plan_fusion.h) give the unfused bits: a channel sc
     tf.relu(tf.add(x, tf.mul(r, x))),
   ];
   try {
-    const eagerValues = tf.tidy(() => pass().map((t) => t.dataSync() as Float32Array));
-    const fused = recordAndReplay(backend, inputs, pass);
-    process.env.DRESNET_PLAN_FUSION = '0';
-    const unfused = recordAndReplay(backend, inputs, pass);
-    delete process.env.DRESNET_PLAN_FUSION;
-    eagerValues.forEach((expected, i) => {
-      assertBitwise(fused.values[i], expected, `output ${i}, fused`);
-      assertBitwise(unfused.values[i], expected, `output ${i}, unfused`);
-    });
+    const { eagerValues, saved } = fusedAgainstEager(backend, inputs, pass);
     assert.ok(eagerValues[0].some(Number.isNaN) && eagerValues[0].some((y) => Object.is(y, -0)), 'the edges reach the output');
     // 3 Multiply/Add/Relu chains, a Tile and an Add: two chains become one step each, the tile goes.
-    assert.equal(unfused.steps - fused.steps, 2 * 2 + 1);
+    assert.equal(saved, 2 * 2 + 1);
   } finally {
-    delete process.env.DRESNET_PLAN_FUSION;
     tf.dispose(inputs);
   }
 });
@@ -321,21 +333,12 @@ test('fused gradient steps (native/src/plan_fusion.h) give the unfused bits: a g
     ];
   };
   try {
-    const eagerValues = tf.tidy(() => pass().map((t) => t.dataSync() as Float32Array));
-    const fused = recordAndReplay(backend, inputs, pass);
-    process.env.DRESNET_PLAN_FUSION = '0';
-    const unfused = recordAndReplay(backend, inputs, pass);
-    delete process.env.DRESNET_PLAN_FUSION;
-    eagerValues.forEach((expected, i) => {
-      assertBitwise(fused.values[i], expected, `output ${i}, fused`);
-      assertBitwise(unfused.values[i], expected, `output ${i}, unfused`);
-    });
+    const { eagerValues, saved } = fusedAgainstEager(backend, inputs, pass);
     assert.ok(eagerValues[0].some(Number.isNaN) && eagerValues[0].some((v) => v === 0) && eagerValues[6].some((v) => v !== 0), 'the edges reach the outputs');
     assert.ok(eagerValues[8].some((v) => Object.is(v, -0)) && eagerValues[8].some(Number.isNaN), 'a -0 and a NaN pass the concatenated ReLUs');
     // Two Adds, one Add, one Add and one MaxPoolGrad fold into the steps after them; two ReLUs, then three less one view, into their Concats.
-    assert.equal(unfused.steps - fused.steps, 2 + 1 + 1 + 1 + 2 + 2);
+    assert.equal(saved, 2 + 1 + 1 + 1 + 2 + 2);
   } finally {
-    delete process.env.DRESNET_PLAN_FUSION;
     tf.dispose(inputs);
   }
 });
