@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createModel, modelStats } from '../src/models';
 import { defaultRunConfig } from '../src/config/load';
-import { timeRuns } from '../src/measure';
+import { PairedMeasurement, speedClaim, timeRuns } from '../src/measure';
 import { measureInChild } from '../src/suite/probe';
 import { runCli } from './helpers/cli';
 
@@ -87,4 +87,70 @@ test('dresnet bench with mobilenet_v2 in the run: every model\'s training MACs p
   assert.ok(line, `the per-MAC line for dresnet:\n${bench.stdout}`);
   assert.match(bench.stdout, /training MACs per second against mobilenet_v2's \([\d.]+ GMACs\/img\) in the same round:/);
   assert.ok(Math.abs(Number(line[2]) - speed) < 0.006, `printed ${line[2]}, CSV ${speed}`);
+});
+
+function blocksOf(ratios: number[]): PairedMeasurement {
+  // Block k: the reference takes 100 ms, the model 100 / ratio (so that its img/s is ratio × the reference's); ABBA order.
+  return {
+    blocks: ratios.map((r, k) => ({ aMs: 100 / r, bMs: 100, aFirst: (k + 1) % 4 < 2 })),
+    stepsPerBlock: 1, batchSize: 2, aMacs: 3e8, bMacs: 2e8, aMode: 'replaying', bMode: 'replaying',
+  };
+}
+
+test('speedClaim: the geometric mean of the blocks\' img/s ratios with a t interval, decided against the target', () => {
+  const ratios = [0.74, 0.70, 0.78, 0.72, 0.76, 0.73];
+  const claim = speedClaim(blocksOf(ratios), 0.6);
+  const logs = ratios.map(Math.log);
+  const mean = logs.reduce((s, x) => s + x, 0) / logs.length;
+  assert.ok(Math.abs(claim.ratio - Math.exp(mean)) < 1e-12, `geometric mean ${claim.ratio}`);
+  // t(0.975, 5) = 2.5706: the interval is exp(mean ± t·sd/√n), whatever the target.
+  const sd = Math.sqrt(logs.reduce((s, x) => s + (x - mean) ** 2, 0) / (logs.length - 1));
+  const half = 2.5706 * sd / Math.sqrt(logs.length);
+  assert.ok(Math.abs(claim.ci[0] - Math.exp(mean - half)) < 1e-4 && Math.abs(claim.ci[1] - Math.exp(mean + half)) < 1e-4, `CI ${claim.ci}`);
+  assert.equal(claim.decision.verdict, 'holds');
+  assert.equal(speedClaim(blocksOf(ratios), 0.9).decision.verdict, 'contradicted');
+  const edge = speedClaim(blocksOf(ratios), Math.exp(mean));
+  assert.equal(edge.decision.verdict, 'inconclusive');
+  assert.ok(edge.decision.p > 0.99, `a target at the mean: p ${edge.decision.p}`);
+  assert.throws(() => speedClaim(blocksOf([0.7]), 0.6), /at least 2 blocks/);
+});
+
+test('dresnet bench --paired: each model and the reference trained in one process, blocks interleaved ABBA, the claim decided over the blocks', () => {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dresnet-paired-')), 'paired.csv');
+  const args = (blocks: number) => ['bench', 'dresnet', 'mobilenet_v2', '--paired', 'mobilenet_v2', '--size', '32', '--batch', '2', '--classes', '4',
+    '--threads', '1', '--warmup', '0', '--steps', '2', '--blocks', String(blocks), '--compile'];
+  const bench = runCli([...args(4), '--mac-ratio', '1.44', '--out', out], { timeoutMs: 300_000 });
+  assert.equal(bench.code, 0, bench.stderr);
+  const [header, ...lines] = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => l.split(','));
+  const rows = lines.map((l) => Object.fromEntries(header.map((k, i) => [k, l[i]])));
+  assert.deepEqual(rows.map((r) => `${r.model}/${r.block}/${r.model_first}`), [
+    'dresnet/0/true', 'dresnet/1/false', 'dresnet/2/false', 'dresnet/3/true',
+    'mobilenet_v2/0/true', 'mobilenet_v2/1/false', 'mobilenet_v2/2/false', 'mobilenet_v2/3/true',
+  ]);
+  assert.match(bench.stdout, /gradient passes: dresnet replaying, mobilenet_v2 replaying; mobilenet_v2 replaying, mobilenet_v2 replaying;/);
+  for (const model of ['dresnet', 'mobilenet_v2']) {
+    const own = rows.filter((r) => r.model === model);
+    assert.ok(own.every((r) => Math.abs(Number(r.img_s_ratio) - Number(r.reference_ms) / Number(r.model_ms)) < 1e-9), `${model}: ratio = reference ms / model ms`);
+    const geo = Math.exp(own.reduce((s, r) => s + Math.log(Number(r.img_s_ratio)), 0) / own.length);
+    const line = bench.stdout.match(new RegExp(`^${model}: ([\\d.]+)x mobilenet_v2's img/s \\(95% CI ([\\d.]+)-([\\d.]+);.*; ([\\d.]+)x its MACs`, 'm'));
+    assert.ok(line, `${model}'s line:\n${bench.stdout}`);
+    assert.ok(Math.abs(Number(line[1]) - geo) < 0.0006, `${model}: printed ${line[1]}, geometric mean of the CSV's blocks ${geo}`);
+    assert.ok(Number(line[2]) <= Number(line[1]) && Number(line[1]) <= Number(line[3]), `the CI brackets the ratio: ${line[0]}`);
+  }
+  const built = (m: string) => { const model = createModel(m, { numClasses: 4, inputSize: 32 }); const macs = modelStats(model).macs; model.dispose(); return macs; };
+  const macRatio = built('dresnet') / built('mobilenet_v2');
+  assert.match(bench.stdout, new RegExp(`^dresnet: .*; ${macRatio.toFixed(3)}x its MACs`, 'm'));
+  assert.match(bench.stdout, /^mobilenet_v2: .*; 1\.000x its MACs/m);
+  assert.match(bench.stdout, /^ {2}claim: img\/s >= mobilenet_v2's \/ 1\.440 \(--mac-ratio\), i\.e\. >= 0\.694x: (holds|contradicted|inconclusive) \(p = /m);
+
+  const one = runCli(args(1));
+  assert.equal(one.code, 2);
+  assert.equal(one.stderr.trim(), 'dresnet: error: --blocks: at least 2 with --paired, got 1');
+  const zero = runCli([...args(4), '--mac-ratio', '0']);
+  assert.notEqual(zero.code, 0);
+  assert.match(zero.stderr.trim(), /--mac-ratio: expected a positive number, got "0"$/);
+  const unknown = runCli(['bench', 'dresnet', '--paired', 'nosuchnet', '--no-pytorch']);
+  assert.notEqual(unknown.code, 0);
+  assert.match(unknown.stderr, /nosuchnet/);
+  assert.equal(unknown.stderr.trim().split('\n').length, 1, unknown.stderr);
 });

@@ -12,7 +12,8 @@ import { describeBackend, selectBackend, BackendDescription } from '../backend';
 import { trainSchema } from '../config/run-config';
 import { getModelDefinition } from '../models';
 import {
-  ComparisonSetup, DEBIAN_PACKAGES, DEBIAN_PYTHON, installBaseline, Measurement, MeasureRequest, measureInChild, median, PytorchModel, PytorchResult, runPytorch, TensorCounter,
+  ComparisonSetup, DEBIAN_PACKAGES, DEBIAN_PYTHON, installBaseline, Measurement, MeasureRequest, measureInChild, measurePairedInChild, median,
+  PairedMeasurement, PytorchModel, PytorchResult, runPytorch, speedClaim, TensorCounter,
 } from '../measure';
 import { toCsv } from '../util/csv';
 import { atomicWriteFile } from '../util/files';
@@ -40,6 +41,12 @@ export interface BenchOptions extends ComparisonSetup {
   cudaGraphs: boolean;
   /** Each model measured this many times, ours and PyTorch's in turn; the report gives medians. */
   rounds: number;
+  /** Instead of rounds: each model trained against this one in one process, blocks of steps interleaved, the speed claim decided over the blocks. */
+  paired?: string;
+  /** With paired: blocks of each model (--steps steps each). */
+  blocks: number;
+  /** With paired: the claim is img/s ≥ the reference's / macRatio (default: the built models' MAC ratio, i.e. equal MACs per second). */
+  macRatio?: number;
   out?: string;
 }
 
@@ -48,6 +55,14 @@ function positiveInt(flag: string) {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 0) throw new UserError(`${flag}: expected a non-negative integer, got "${value}"`);
     return n;
+  };
+}
+
+function positiveNumber(flag: string) {
+  return (value: string): number => {
+    const x = Number(value);
+    if (!Number.isFinite(x) || x <= 0) throw new UserError(`${flag}: expected a positive number, got "${value}"`);
+    return x;
   };
 }
 
@@ -206,9 +221,58 @@ function baselineNote(why: string | undefined): string {
   return why === undefined ? '' : `PyTorch baseline not run: ${why}\n`;
 }
 
+const PAIRED_COLUMNS = ['model', 'reference', 'block', 'model_first', 'steps', 'model_ms', 'reference_ms', 'img_s_ratio'] as const;
+
+/** One model's paired comparison: its ratio to the reference with the CI, per MAC, and the claim's verdict. */
+function pairedReport(model: string, reference: string, m: PairedMeasurement, macRatio: number | undefined): string {
+  const builtRatio = m.aMacs / m.bMacs;
+  const divisor = macRatio ?? builtRatio;
+  const claim = speedClaim(m, 1 / divisor);
+  const { verdict, p, repeatsToDecide } = claim.decision;
+  const perBlock = m.blocks.map((k) => k.bMs / k.aMs);
+  const [lo, hi] = claim.ci;
+  const undecided = verdict === 'inconclusive'
+    ? `; ${repeatsToDecide === undefined ? 'no number of blocks would decide it at this spread' : `about ${repeatsToDecide} blocks would decide it`}` : '';
+  const source = macRatio === undefined ? `their MAC ratio at this size` : `--mac-ratio`;
+  return `${model}: ${fmt(claim.ratio, 3)}x ${reference}'s img/s (95% CI ${fmt(lo, 3)}-${fmt(hi, 3)}; blocks ${fmt(Math.min(...perBlock), 3)}-${fmt(Math.max(...perBlock), 3)}); ` +
+    `${fmt(builtRatio, 3)}x its MACs (${fmt(m.aMacs / 1e9, 3)} vs ${fmt(m.bMacs / 1e9, 3)} GMACs/img), so ${fmt(claim.ratio * builtRatio, 3)}x its MACs per second (95% CI ${fmt(lo * builtRatio, 3)}-${fmt(hi * builtRatio, 3)})\n` +
+    `  claim: img/s >= ${reference}'s / ${fmt(divisor, 3)} (${source}), i.e. >= ${fmt(claim.target, 3)}x: ${verdict} (p = ${p.toPrecision(2)}${undecided})\n`;
+}
+
+function pairedRows(model: string, reference: string, m: PairedMeasurement) {
+  return m.blocks.map((k, block) => ({
+    model, reference, block, model_first: k.aFirst, steps: m.stepsPerBlock, model_ms: k.aMs, reference_ms: k.bMs, img_s_ratio: k.bMs / k.aMs,
+  }));
+}
+
+/** --paired: every model against the reference, each pair in its own fresh process. */
+async function runPaired(models: string[], reference: string, opts: BenchOptions): Promise<string> {
+  if (opts.blocks < 2) throw new UserError(`--blocks: at least 2 with --paired, got ${opts.blocks}`);
+  const engine = describeBackend();
+  const reports: string[] = [];
+  const rows: ReturnType<typeof pairedRows> = [];
+  let modes = '';
+  // The reference against itself, when it is in the list, is the design's A/A control: a ratio of 1 within its CI.
+  for (const m of models) {
+    process.stderr.write(`${m} against ${reference}: ${opts.blocks} blocks of ${opts.steps} steps each, interleaved\n`);
+    const r = await measurePairedInChild({ a: benchRequest(m, opts), b: benchRequest(reference, opts), blocks: opts.blocks, stepsPerBlock: opts.steps });
+    reports.push(pairedReport(m, reference, r, opts.macRatio));
+    rows.push(...pairedRows(m, reference, r));
+    modes += `${m} ${r.aMode}, ${reference} ${r.bMode}; `;
+  }
+  if (opts.out) atomicWriteFile(opts.out, toCsv(PAIRED_COLUMNS, rows));
+  return `backend ${engine.name} (${engine.device}, ${engine.threads} threads); ${opts.size}x${opts.size}, training batch ${opts.batch}; ` +
+    `each model and ${reference} trained in one fresh process after ${2 + opts.warmup} untimed steps each, ${opts.blocks} blocks of ${opts.steps} steps of each in ABBA order; ` +
+    `gradient passes: ${modes}a ratio is the geometric mean of the blocks' ratios, its CI a t interval over them\n` + reports.join('');
+}
+
 export async function runBench(models: string[], opts: BenchOptions): Promise<string> {
   for (const m of models) getModelDefinition(m);
   await selectBackend({ backend: opts.backend, device: opts.device, threads: opts.threads, cudaGraphs: opts.cudaGraphs });
+  if (opts.paired !== undefined) {
+    getModelDefinition(opts.paired);
+    return runPaired(models, opts.paired, opts);
+  }
   const engine = describeBackend();
   const kernelTables: string[] = [];
   let pytorch: PytorchResult | undefined;
@@ -273,7 +337,10 @@ export function registerBenchCommand(program: Command): void {
     .option('--compile', 'also time training steps and batch-1 latency through recorded plans, replayed in one native call (torch backend)', false)
     .option('--cuda-graphs', 'with --compile: replay the plans as CUDA graphs captured once (runtime.cudaGraphs; on the CPU, through the same buffers without a capture)', false)
     .option('--rounds <n>', 'measure every model n times, in turn (ours, then PyTorch), and report medians', positiveInt('--rounds'), 1)
-    .option('--out <file>', 'also write the rows as CSV')
+    .option('--paired <reference>', 'instead of rounds: train each model and the reference in one process, blocks of --steps steps interleaved (ABBA), and decide by a t-test over the blocks whether each trains at least as fast as its MACs promise')
+    .option('--blocks <n>', 'with --paired: blocks of each model', positiveInt('--blocks'), 16)
+    .option('--mac-ratio <x>', "with --paired: the claim is img/s >= the reference's / x (default: the built models' MAC ratio)", positiveNumber('--mac-ratio'))
+    .option('--out <file>', 'also write the rows as CSV (with --paired: one row per block)')
     .action(async (args: string[], opts: BenchOptions) => {
       if (opts.steps < 1) throw new UserError('--steps: at least 1 timed step');
       process.stdout.write(await runBench(args.length > 0 ? args : DEFAULT_MODELS, opts));

@@ -1,14 +1,20 @@
-/** Entry of the fresh process that measures one model (see child.ts): request JSON on stdin, Measurement JSON on stdout's last line. */
+/** Entry of the fresh process that runs one measurement (see child.ts): the job as JSON on stdin, its result as JSON on stdout's last line. */
 import { UserError } from '../util/errors';
-import { measureModel, MeasureRequest } from './model';
+import type { ChildJob } from './child';
+import { measureModel } from './model';
+import { measurePaired } from './paired';
 
-async function readRequest(): Promise<MeasureRequest> {
+async function readJob(): Promise<ChildJob> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as MeasureRequest;
+  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as ChildJob;
 }
 
-readRequest().then(measureModel).then(
+function run(job: ChildJob): Promise<unknown> {
+  return job.kind === 'paired' ? measurePaired(job.request) : measureModel(job.request);
+}
+
+readJob().then(run).then(
   (result) => { process.stdout.write(`${JSON.stringify(result)}\n`); },
   (err) => {
     // A UserError is one line for the parent to pass on; anything else is a bug, with its stack.

@@ -13,7 +13,9 @@ export const MEASURE_DEFINITIONS = 2;
 
 export { measureModel } from './model';
 export type { KernelProfile, Measurement, MeasureRequest } from './model';
-export { measureInChild } from './child';
+export { measureInChild, measurePairedInChild } from './child';
+export { speedClaim } from './paired';
+export type { PairedBlock, PairedMeasurement, PairedRequest, SpeedClaim } from './paired';
 export { peakRssBytes, peakTensorBytes, resetPeakRss, tensorCounter } from './memory';
 export type { TensorCounter } from './memory';
 export { median, timeRuns } from './timing';

@@ -11,8 +11,8 @@ import { BackendRequest, CompiledPass, PassMode, selectBackend } from '../backen
 import { KernelTime, timeKernels } from '../backend/kernel_times';
 import { createModel, fuseBatchNorms, modelStats } from '../models';
 import { applyPlanTo, PrunePlan } from '../prune';
-import { LossConfig, makeLoss } from '../train/losses';
-import { decayedVariables, makeOptimizer, OptimizerConfig } from '../train/optimizer';
+import { LossConfig, LossFn, makeLoss } from '../train/losses';
+import { decayedVariables, makeOptimizer, OptimizerConfig, ScheduledOptimizer } from '../train/optimizer';
 import { Batch, trainStep, TrainStep } from '../train/step';
 import { peakRssBytes, peakTensorBytes, resetPeakRss, TensorCounter, tensorCounter } from './memory';
 import { median, Timing, timeRuns } from './timing';
@@ -83,7 +83,8 @@ export interface Measurement {
 type InferenceFigures = Pick<Measurement, 'latencyMs' | 'inferPeakTensorBytes' | 'inferPeakRssBytes' | 'planLatencyMs' | 'planMode'>;
 type TrainingFigures = Pick<Measurement, 'trainStepMs' | 'trainImgPerS' | 'trainPeakTensorBytes' | 'macs' | 'kernels' | 'planTrainImgPerS' | 'planTrainMode'>;
 
-function build(req: MeasureRequest): tfl.LayersModel {
+/** The request's model as built (a pruned run's own architecture when it carries a plan). */
+export function buildMeasured(req: MeasureRequest): tfl.LayersModel {
   const model = createModel(req.model, { ...req.options, numClasses: req.numClasses, inputSize: req.inputSize });
   if (req.plan === undefined) return model;
   try {
@@ -101,7 +102,7 @@ function build(req: MeasureRequest): tfl.LayersModel {
  * allocators kept from it still counts).
  */
 async function measureInference(req: MeasureRequest): Promise<InferenceFigures> {
-  const trained = build(req);
+  const trained = buildMeasured(req);
   const folded = fuseBatchNorms(trained);
   trained.dispose();
   resetPeakRss();
@@ -123,12 +124,13 @@ async function measureInference(req: MeasureRequest): Promise<InferenceFigures> 
   }
 }
 
-/** Batch-1 latency through a recorded plan: its first two (warm-up) passes record, the rest replay. */
 /** 'eager: <why>', 'replaying', or with runtime.cudaGraphs 'replaying (graph: captured)' and the like. */
-function modeText(mode: PassMode): string {
+export function passModeText(mode: PassMode): string {
   if (mode.mode === 'eager') return `eager: ${mode.reason}`;
   return mode.mode === 'replaying' && mode.graph !== undefined ? `replaying (graph: ${mode.graph})` : mode.mode;
 }
+
+/** Batch-1 latency through a recorded plan: its first two (warm-up) passes record, the rest replay. */
 
 function planLatency(folded: tfl.LayersModel, x: tf.Tensor, timing: Timing): Pick<Measurement, 'planLatencyMs' | 'planMode'> {
   const compiled = new CompiledPass(([input]) => [folded.predict(input) as tf.Tensor]);
@@ -140,7 +142,7 @@ function planLatency(folded: tfl.LayersModel, x: tf.Tensor, timing: Timing): Pic
   try {
     const planLatencyMs = median(timeRuns(pass, timing));
     const mode = compiled.status([x]);
-    return { planLatencyMs, planMode: modeText(mode) };
+    return { planLatencyMs, planMode: passModeText(mode) };
   } finally {
     compiled.dispose();
   }
@@ -155,22 +157,33 @@ function planTraining(compiled: TrainStep, batch: Batch, timing: Timing): Pick<M
     const mode = compiled.mode(batch);
     return {
       planTrainImgPerS: (batch.y.shape[0] * times.length) / (times.reduce((a, b) => a + b, 0) / 1000),
-      planTrainMode: modeText(mode),
+      planTrainMode: passModeText(mode),
     };
   } finally {
     compiled.dispose();
   }
 }
 
-async function measureTraining(req: MeasureRequest): Promise<TrainingFigures> {
-  const model = build(req);
-  const { batchSize: n, timing } = req.train;
+/** The request's optimiser and loss for `model`, and the model's MACs per image. */
+export function trainingSetup(req: MeasureRequest, model: tfl.LayersModel): { optimizer: ScheduledOptimizer; lossFn: LossFn; macs: number } {
   const optimizer = makeOptimizer(req.train.optimizer, decayedVariables(model.trainableWeights.map((w) => w.read() as tf.Variable)));
-  const lossFn = makeLoss(req.train.loss, req.numClasses);
-  const batch: Batch = {
+  return { optimizer, lossFn: makeLoss(req.train.loss, req.numClasses), macs: modelStats(model).macs };
+}
+
+/** A random batch of the request's shape, labels cycling through the classes. */
+export function trainingBatch(req: MeasureRequest): Batch {
+  const n = req.train.batchSize;
+  return {
     x: tf.randomNormal([n, req.inputSize, req.inputSize, 3]) as tf.Tensor4D,
     y: tf.tensor1d(Array.from({ length: n }, (_, i) => i % req.numClasses), 'float32'),
   };
+}
+
+async function measureTraining(req: MeasureRequest): Promise<TrainingFigures> {
+  const model = buildMeasured(req);
+  const { batchSize: n, timing } = req.train;
+  const { optimizer, lossFn, macs } = trainingSetup(req, model);
+  const batch = trainingBatch(req);
   const step = () => { trainStep(model, optimizer, lossFn, batch); };
   try {
     for (let i = 0; i < timing.warmup; i++) step();
@@ -179,7 +192,7 @@ async function measureTraining(req: MeasureRequest): Promise<TrainingFigures> {
     const times = timeRuns(step, { ...timing, warmup: 0 });
     const total = times.reduce((a, b) => a + b, 0);
     const figures = {
-      trainStepMs: median(times), trainImgPerS: (n * times.length) / (total / 1000), trainPeakTensorBytes, macs: modelStats(model).macs,
+      trainStepMs: median(times), trainImgPerS: (n * times.length) / (total / 1000), trainPeakTensorBytes, macs,
     };
     const plan = req.compile ? planTraining(new TrainStep(model, optimizer, lossFn, true), batch, timing) : {};
     return req.kernels ? { ...figures, ...plan, kernels: kernelProfile(step, times.length, req.kernels) } : { ...figures, ...plan };
