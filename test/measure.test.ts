@@ -142,6 +142,9 @@ test('dresnet bench --paired: each model and the reference trained in one proces
   assert.match(bench.stdout, new RegExp(`^dresnet: .*; ${macRatio.toFixed(3)}x its MACs`, 'm'));
   assert.match(bench.stdout, /^mobilenet_v2: .*; 1\.000x its MACs/m);
   assert.match(bench.stdout, /^ {2}claim: img\/s >= mobilenet_v2's \/ 1\.440 \(--mac-ratio\), i\.e\. >= 0\.694x: (holds|contradicted|inconclusive) \(p = /m);
+  const [, claimLine, control] = bench.stdout.split(/^(?=dresnet: |mobilenet_v2: )/m);
+  assert.match(claimLine, /\n {2}claim: /);
+  assert.match(control, /\n {2}A\/A control: the CI (holds 1|misses 1)/, 'the reference against itself is the A/A control, with no claim');
 
   const one = runCli(args(1));
   assert.equal(one.code, 2);

@@ -234,9 +234,16 @@ function pairedReport(model: string, reference: string, m: PairedMeasurement, ma
   const undecided = verdict === 'inconclusive'
     ? `; ${repeatsToDecide === undefined ? 'no number of blocks would decide it at this spread' : `about ${repeatsToDecide} blocks would decide it`}` : '';
   const source = macRatio === undefined ? `their MAC ratio at this size` : `--mac-ratio`;
+  const verdictLine = model === reference
+    ? `  A/A control: the CI ${lo <= 1 && hi >= 1 ? 'holds 1, as an unbiased pairing should' : 'misses 1: the pairing favours one slot on this machine, and the other claims are suspect'}\n`
+    : `  claim: img/s >= ${reference}'s / ${fmt(divisor, 3)} (${source}), i.e. >= ${fmt(claim.target, 3)}x: ${verdict} (p = ${pText(p)}${undecided})\n`;
   return `${model}: ${fmt(claim.ratio, 3)}x ${reference}'s img/s (95% CI ${fmt(lo, 3)}-${fmt(hi, 3)}; blocks ${fmt(Math.min(...perBlock), 3)}-${fmt(Math.max(...perBlock), 3)}); ` +
     `${fmt(builtRatio, 3)}x its MACs (${fmt(m.aMacs / 1e9, 3)} vs ${fmt(m.bMacs / 1e9, 3)} GMACs/img), so ${fmt(claim.ratio * builtRatio, 3)}x its MACs per second (95% CI ${fmt(lo * builtRatio, 3)}-${fmt(hi * builtRatio, 3)})\n` +
-    `  claim: img/s >= ${reference}'s / ${fmt(divisor, 3)} (${source}), i.e. >= ${fmt(claim.target, 3)}x: ${verdict} (p = ${p.toPrecision(2)}${undecided})\n`;
+    verdictLine;
+}
+
+function pText(p: number): string {
+  return p < 1e-6 ? '< 1e-6' : p.toPrecision(2);
 }
 
 function pairedRows(model: string, reference: string, m: PairedMeasurement) {
