@@ -119,7 +119,8 @@ test('dresnet bench --paired: each model and the reference trained in one proces
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dresnet-paired-')), 'paired.csv');
   const args = (blocks: number) => ['bench', 'dresnet', 'mobilenet_v2', '--paired', 'mobilenet_v2', '--size', '32', '--batch', '2', '--classes', '4',
     '--threads', '1', '--warmup', '0', '--steps', '2', '--blocks', String(blocks), '--compile'];
-  const bench = runCli([...args(4), '--mac-ratio', '1.44', '--out', out], { timeoutMs: 300_000 });
+  const chart = path.join(path.dirname(out), 'paired');
+  const bench = runCli([...args(4), '--mac-ratio', '1.44', '--out', out, '--chart', chart], { timeoutMs: 300_000 });
   assert.equal(bench.code, 0, bench.stderr);
   const [header, ...lines] = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => l.split(','));
   const rows = lines.map((l) => Object.fromEntries(header.map((k, i) => [k, l[i]])));
@@ -142,6 +143,9 @@ test('dresnet bench --paired: each model and the reference trained in one proces
   assert.match(bench.stdout, new RegExp(`^dresnet: .*; ${macRatio.toFixed(3)}x its MACs`, 'm'));
   assert.match(bench.stdout, /^mobilenet_v2: .*; 1\.000x its MACs/m);
   assert.match(bench.stdout, /^ {2}claim: img\/s >= mobilenet_v2's \/ 1\.440 \(--mac-ratio\), i\.e\. >= 0\.694x: (holds|contradicted|inconclusive) \(p = /m);
+  const svg = fs.readFileSync(`${chart}.svg`, 'utf8');
+  for (const label of ['dresnet', "dresnet's target", 'mobilenet_v2 (A/A)']) assert.ok(svg.includes(`>${label}<`), `the chart's legend names ${label}`);
+  assert.deepEqual([...fs.readFileSync(`${chart}.png`).subarray(1, 4)].map((b) => String.fromCharCode(b)).join(''), 'PNG');
   const [, claimLine, control] = bench.stdout.split(/^(?=dresnet: |mobilenet_v2: )/m);
   assert.match(claimLine, /\n {2}claim: /);
   assert.match(control, /\n {2}A\/A control: the CI (holds 1|misses 1)/, 'the reference against itself is the A/A control, with no claim');

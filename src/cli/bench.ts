@@ -15,6 +15,7 @@ import {
   ComparisonSetup, DEBIAN_PACKAGES, DEBIAN_PYTHON, installBaseline, Measurement, MeasureRequest, measureInChild, measurePairedInChild, median,
   PairedMeasurement, PytorchModel, PytorchResult, runPytorch, speedClaim, TensorCounter,
 } from '../measure';
+import { lineChartSvg, Series, writeChart } from '../report/plots';
 import { toCsv } from '../util/csv';
 import { atomicWriteFile } from '../util/files';
 
@@ -47,6 +48,8 @@ export interface BenchOptions extends ComparisonSetup {
   blocks: number;
   /** With paired: the claim is img/s ≥ the reference's / macRatio (default: the built models' MAC ratio, i.e. equal MACs per second). */
   macRatio?: number;
+  /** With paired: draw each block's ratio, and each claim's target, to <chart>.svg and .png. */
+  chart?: string;
   out?: string;
 }
 
@@ -223,10 +226,15 @@ function baselineNote(why: string | undefined): string {
 
 const PAIRED_COLUMNS = ['model', 'reference', 'block', 'model_first', 'steps', 'model_ms', 'reference_ms', 'img_s_ratio'] as const;
 
+/** What the claim divides the reference's img/s by: --mac-ratio, or the built models' MAC ratio. */
+function macDivisor(m: PairedMeasurement, macRatio: number | undefined): number {
+  return macRatio ?? m.aMacs / m.bMacs;
+}
+
 /** One model's paired comparison: its ratio to the reference with the CI, per MAC, and the claim's verdict. */
 function pairedReport(model: string, reference: string, m: PairedMeasurement, macRatio: number | undefined): string {
   const builtRatio = m.aMacs / m.bMacs;
-  const divisor = macRatio ?? builtRatio;
+  const divisor = macDivisor(m, macRatio);
   const claim = speedClaim(m, 1 / divisor);
   const { verdict, p, repeatsToDecide } = claim.decision;
   const perBlock = m.blocks.map((k) => k.bMs / k.aMs);
@@ -252,12 +260,25 @@ function pairedRows(model: string, reference: string, m: PairedMeasurement) {
   }));
 }
 
+/** Each pair's block ratios in time order, and the target line of each claim. */
+function pairedChart(reference: string, pairs: Array<{ model: string; m: PairedMeasurement; target: number }>, macRatio: number | undefined): string {
+  const series: Series[] = pairs.flatMap(({ model, m, target }) => {
+    const blocks: Series = { label: model === reference ? `${model} (A/A)` : model, points: m.blocks.map((k, i) => ({ x: i, y: k.bMs / k.aMs })) };
+    if (model === reference) return [blocks];
+    const last = m.blocks.length - 1;
+    return [blocks, { label: `${model}'s target`, points: [{ x: 0, y: target }, { x: last, y: target }] }];
+  });
+  const divisor = macRatio === undefined ? 'the MAC ratio' : fmt(macRatio, 3);
+  return lineChartSvg({ title: `img/s against ${reference}'s, block by block (target: ${reference}'s / ${divisor})`, xLabel: 'block', yLabel: `img/s / ${reference}'s`, series });
+}
+
 /** --paired: every model against the reference, each pair in its own fresh process. */
 async function runPaired(models: string[], reference: string, opts: BenchOptions): Promise<string> {
   if (opts.blocks < 2) throw new UserError(`--blocks: at least 2 with --paired, got ${opts.blocks}`);
   const engine = describeBackend();
   const reports: string[] = [];
   const rows: ReturnType<typeof pairedRows> = [];
+  const charted: Parameters<typeof pairedChart>[1] = [];
   let modes = '';
   // The reference against itself, when it is in the list, is the design's A/A control: a ratio of 1 within its CI.
   for (const m of models) {
@@ -265,9 +286,11 @@ async function runPaired(models: string[], reference: string, opts: BenchOptions
     const r = await measurePairedInChild({ a: benchRequest(m, opts), b: benchRequest(reference, opts), blocks: opts.blocks, stepsPerBlock: opts.steps });
     reports.push(pairedReport(m, reference, r, opts.macRatio));
     rows.push(...pairedRows(m, reference, r));
+    charted.push({ model: m, m: r, target: 1 / macDivisor(r, opts.macRatio) });
     modes += `${m} ${r.aMode}, ${reference} ${r.bMode}; `;
   }
   if (opts.out) atomicWriteFile(opts.out, toCsv(PAIRED_COLUMNS, rows));
+  if (opts.chart) await writeChart(opts.chart, pairedChart(reference, charted, opts.macRatio));
   return `backend ${engine.name} (${engine.device}, ${engine.threads} threads); ${opts.size}x${opts.size}, training batch ${opts.batch}; ` +
     `each model and ${reference} trained in one fresh process after ${2 + opts.warmup} untimed steps each, ${opts.blocks} blocks of ${opts.steps} steps of each in ABBA order; ` +
     `gradient passes: ${modes}a ratio is the geometric mean of the blocks' ratios, its CI a t interval over them\n` + reports.join('');
@@ -347,6 +370,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--paired <reference>', 'instead of rounds: train each model and the reference in one process, blocks of --steps steps interleaved (ABBA), and decide by a t-test over the blocks whether each trains at least as fast as its MACs promise')
     .option('--blocks <n>', 'with --paired: blocks of each model', positiveInt('--blocks'), 16)
     .option('--mac-ratio <x>', "with --paired: the claim is img/s >= the reference's / x (default: the built models' MAC ratio)", positiveNumber('--mac-ratio'))
+    .option('--chart <base>', "with --paired: draw each block's ratio and each claim's target to <base>.svg and <base>.png")
     .option('--out <file>', 'also write the rows as CSV (with --paired: one row per block)')
     .action(async (args: string[], opts: BenchOptions) => {
       if (opts.steps < 1) throw new UserError('--steps: at least 1 timed step');
