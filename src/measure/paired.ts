@@ -16,6 +16,7 @@ import type { MeasureRequest } from './model';
 import { buildMeasured, passModeText, trainingBatch, trainingSetup } from './model';
 
 export interface PairedRequest {
+  /** The two models; they share a's runtime, input size, classes and batch (bench builds both from one set of flags). */
   a: MeasureRequest;
   b: MeasureRequest;
   /** Blocks of each model (at least 2). */
