@@ -12,8 +12,8 @@ import { describeBackend, selectBackend, BackendDescription } from '../backend';
 import { trainSchema } from '../config/run-config';
 import { getModelDefinition } from '../models';
 import {
-  ComparisonSetup, DEBIAN_PACKAGES, DEBIAN_PYTHON, installBaseline, Measurement, MeasureRequest, measureInChild, measurePairedInChild, median,
-  PairedMeasurement, PytorchModel, PytorchResult, runPytorch, speedClaim, TensorCounter,
+  blockRatio, ComparisonSetup, DEBIAN_PACKAGES, DEBIAN_PYTHON, installBaseline, Measurement, MeasureRequest, measureInChild, measurePairedInChild, median,
+  PairedMeasurement, PLAN_RECORDING_STEPS, PytorchModel, PytorchResult, runPytorch, speedClaim, TensorCounter,
 } from '../measure';
 import { lineChartSvg, Series, writeChart } from '../report/plots';
 import { toCsv } from '../util/csv';
@@ -237,7 +237,7 @@ function pairedReport(model: string, reference: string, m: PairedMeasurement, ma
   const divisor = macDivisor(m, macRatio);
   const claim = speedClaim(m, 1 / divisor);
   const { verdict, p, repeatsToDecide } = claim.decision;
-  const perBlock = m.blocks.map((k) => k.bMs / k.aMs);
+  const perBlock = m.blocks.map(blockRatio);
   const [lo, hi] = claim.ci;
   const undecided = verdict === 'inconclusive'
     ? `; ${repeatsToDecide === undefined ? 'no number of blocks would decide it at this spread' : `about ${repeatsToDecide} blocks would decide it`}` : '';
@@ -256,14 +256,14 @@ function pText(p: number): string {
 
 function pairedRows(model: string, reference: string, m: PairedMeasurement) {
   return m.blocks.map((k, block) => ({
-    model, reference, block, model_first: k.aFirst, steps: m.stepsPerBlock, model_ms: k.aMs, reference_ms: k.bMs, img_s_ratio: k.bMs / k.aMs,
+    model, reference, block, model_first: k.aFirst, steps: m.stepsPerBlock, model_ms: k.aMs, reference_ms: k.bMs, img_s_ratio: blockRatio(k),
   }));
 }
 
 /** Each pair's block ratios in time order, and the target line of each claim. */
 function pairedChart(reference: string, pairs: Array<{ model: string; m: PairedMeasurement; target: number }>, macRatio: number | undefined): string {
   const series: Series[] = pairs.flatMap(({ model, m, target }) => {
-    const blocks: Series = { label: model === reference ? `${model} (A/A)` : model, points: m.blocks.map((k, i) => ({ x: i, y: k.bMs / k.aMs })) };
+    const blocks: Series = { label: model === reference ? `${model} (A/A)` : model, points: m.blocks.map((k, i) => ({ x: i, y: blockRatio(k) })) };
     if (model === reference) return [blocks];
     const last = m.blocks.length - 1;
     return [blocks, { label: `${model}'s target`, points: [{ x: 0, y: target }, { x: last, y: target }] }];
@@ -292,7 +292,7 @@ async function runPaired(models: string[], reference: string, opts: BenchOptions
   if (opts.out) atomicWriteFile(opts.out, toCsv(PAIRED_COLUMNS, rows));
   if (opts.chart) await writeChart(opts.chart, pairedChart(reference, charted, opts.macRatio));
   return `backend ${engine.name} (${engine.device}, ${engine.threads} threads); ${opts.size}x${opts.size}, training batch ${opts.batch}; ` +
-    `each model and ${reference} trained in one fresh process after ${2 + opts.warmup} untimed steps each, ${opts.blocks} blocks of ${opts.steps} steps of each in ABBA order; ` +
+    `each model and ${reference} trained in one fresh process after ${PLAN_RECORDING_STEPS + opts.warmup} untimed steps each, ${opts.blocks} blocks of ${opts.steps} steps of each in ABBA order; ` +
     `gradient passes: ${modes}a ratio is the geometric mean of the blocks' ratios, its CI a t interval over them\n` + reports.join('');
 }
 

@@ -11,10 +11,10 @@
  */
 export const MEASURE_DEFINITIONS = 2;
 
-export { measureModel } from './model';
+export { measureModel, PLAN_RECORDING_STEPS } from './model';
 export type { KernelProfile, Measurement, MeasureRequest } from './model';
 export { measureInChild, measurePairedInChild } from './child';
-export { speedClaim } from './paired';
+export { blockRatio, speedClaim } from './paired';
 export type { PairedBlock, PairedMeasurement, PairedRequest, SpeedClaim } from './paired';
 export { peakRssBytes, peakTensorBytes, resetPeakRss, tensorCounter } from './memory';
 export type { TensorCounter } from './memory';

@@ -148,11 +148,14 @@ function planLatency(folded: tfl.LayersModel, x: tf.Tensor, timing: Timing): Pic
   }
 }
 
-/** Training img/s with the gradient pass replayed from a plan: two recording steps and the warm-up, then the timed steps. */
+/** Untimed steps before a plan replays: a CompiledPass trusts a plan once two recordings agree (backend/compiled.ts). */
+export const PLAN_RECORDING_STEPS = 2;
+
+/** Training img/s with the gradient pass replayed from a plan: the recording steps and the warm-up, then the timed steps. */
 function planTraining(compiled: TrainStep, batch: Batch, timing: Timing): Pick<Measurement, 'planTrainImgPerS' | 'planTrainMode'> {
   const step = () => { compiled.run(batch); };
   try {
-    for (let i = 0; i < 2 + timing.warmup; i++) step();
+    for (let i = 0; i < PLAN_RECORDING_STEPS + timing.warmup; i++) step();
     const times = timeRuns(step, { ...timing, warmup: 0 });
     const mode = compiled.mode(batch);
     return {

@@ -13,7 +13,7 @@ import { selectBackend } from '../backend';
 import { correctedTTest, decide, Decision } from '../stats';
 import { Batch, TrainStep } from '../train/step';
 import type { MeasureRequest } from './model';
-import { buildMeasured, passModeText, trainingBatch, trainingSetup } from './model';
+import { buildMeasured, passModeText, PLAN_RECORDING_STEPS, trainingBatch, trainingSetup } from './model';
 
 export interface PairedRequest {
   /** The two models; they share a's runtime, input size, classes and batch (bench builds both from one set of flags). */
@@ -75,8 +75,7 @@ export async function measurePaired(req: PairedRequest): Promise<PairedMeasureme
   const a = trainer(req.a, batch);
   const b = trainer(req.b, batch);
   try {
-    // A plan records on the first two steps; the warm-up follows.
-    const untimed = 2 + req.a.train.timing.warmup;
+    const untimed = PLAN_RECORDING_STEPS + req.a.train.timing.warmup;
     timeSteps(a, untimed);
     timeSteps(b, untimed);
     const blocks: PairedBlock[] = [];
@@ -94,6 +93,11 @@ export async function measurePaired(req: PairedRequest): Promise<PairedMeasureme
     b.dispose();
     tf.dispose([batch.x, batch.y]);
   }
+}
+
+/** A block's ratio of a's img/s to b's: b's time over a's for the same steps. */
+export function blockRatio(k: PairedBlock): number {
+  return k.bMs / k.aMs;
 }
 
 export interface SpeedClaim {
@@ -114,7 +118,7 @@ export interface SpeedClaim {
  */
 export function speedClaim(m: PairedMeasurement, target: number): SpeedClaim {
   if (m.blocks.length < 2) throw new RangeError(`a paired speed claim needs at least 2 blocks, got ${m.blocks.length}`);
-  const logRatios = m.blocks.map((k) => Math.log(k.bMs / k.aMs));
+  const logRatios = m.blocks.map((k) => Math.log(blockRatio(k)));
   const test = correctedTTest(logRatios.map((r) => r - Math.log(target)), 0);
   const decision = decide({ kind: 'greater' }, test, 1);
   const back = (d: number) => target * Math.exp(d);
