@@ -7,6 +7,8 @@
 // the positions off the forward's output.
 #include "pool_rows.h"
 
+#include "relu.h"
+
 #include <ATen/ops/empty.h>
 #include <ATen/ops/empty_like.h>
 
@@ -74,9 +76,8 @@ at::Tensor maxPoolRowsBackward(const at::Tensor& dyIn, const at::Tensor& xIn, co
       }
       if (relu == nullptr) continue;
       const float* act = relu + image * imageSize;
-      // As at::threshold_backward: 0 where the activation is <= 0, the gradient where it is NaN.
 #pragma omp simd
-      for (int64_t e = 0; e < imageSize; ++e) grad[e] = act[e] <= 0.0f ? 0.0f : grad[e];
+      for (int64_t e = 0; e < imageSize; ++e) grad[e] = reluGradOf(grad[e], act[e]);
     }
   });
   return dx;

@@ -3,6 +3,7 @@
 #include "common.h"
 
 #include "../plan_fusion.h"
+#include "../relu.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Dispatch.h>
@@ -155,7 +156,7 @@ __attribute__((optimize("fp-contract=off"))) void scaleAddReluPixel(const float*
   for (int64_t k = 0; k < c; ++k) {
     const float product = r[k] * s[k];
     const float sum = x[k] + product;
-    y[k] = sum < 0.0f ? 0.0f : sum;
+    y[k] = reluOf(sum);
   }
 }
 
@@ -219,9 +220,8 @@ Tensors addReluGrad(const Tensors& in, const Attrs&) {
         for (int64_t i = 0; i < c1 - c0; ++i) sum[i] += next[i];
       }
       const float* act = py + c0;
-      // As at::threshold_backward: 0 where the activation is <= 0 (-0 included), the gradient where it is NaN.
 #pragma omp simd
-      for (int64_t i = 0; i < c1 - c0; ++i) sum[i] = act[i] <= 0.0f ? 0.0f : sum[i];
+      for (int64_t i = 0; i < c1 - c0; ++i) sum[i] = reluGradOf(sum[i], act[i]);
     }
   });
   return {out};

@@ -3,6 +3,7 @@
 #include "common.h"
 
 #include "../plan_fusion.h"
+#include "../relu.h"
 
 #include <ATen/ATen.h>
 
@@ -127,9 +128,8 @@ Tensors reluConcat(const Tensors& in, const Attrs&) {
       for (size_t part = 0; part < parts.size(); ++part) {
         const int64_t c = widths[part];
         const float* a = parts[part] + pixel * c;
-        // As at::relu: NaN and -0 kept.
 #pragma omp simd
-        for (int64_t k = 0; k < c; ++k) out[k] = a[k] < 0.0f ? 0.0f : a[k];
+        for (int64_t k = 0; k < c; ++k) out[k] = reluOf(a[k]);
         out += c;
       }
     }
